@@ -1,0 +1,8 @@
+import type { Command } from "commander";
+import type { CliIo } from "../program.ts";
+
+/** A subcommand: adds itself to the program. One file per command in this folder. */
+export type RegisterCommand = (program: Command, io: CliIo) => void;
+
+/** Every subcommand, in the order `--help` lists them. */
+export const COMMANDS: RegisterCommand[] = [];

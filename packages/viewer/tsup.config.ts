@@ -1,0 +1,6 @@
+import { defineConfig } from "tsup";
+import { packageConfig } from "../../tsup.config.base.ts";
+
+export default defineConfig(
+  packageConfig({ index: "src/index.ts" }, { platform: "browser", target: "es2022" }),
+);
