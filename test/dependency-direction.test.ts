@@ -32,7 +32,9 @@ function manifests(group: string): Manifest[] {
       try {
         const pj = JSON.parse(readFileSync(join(base, d.name, "package.json"), "utf8"));
         const deps = [pj.dependencies, pj.devDependencies, pj.peerDependencies, pj.optionalDependencies];
-        return [{ name: pj.name, dir: `${group}/${d.name}`, deps: deps.flatMap((x) => Object.keys(x ?? {})) }];
+        return [
+          { name: pj.name, dir: `${group}/${d.name}`, deps: deps.flatMap((x) => Object.keys(x ?? {})) },
+        ];
       } catch {
         return [];
       }
@@ -51,7 +53,10 @@ describe("dependency direction", () => {
 
   it.each(packages.map((p) => [p.name, p] as const))("%s imports only what it may", (name, p) => {
     const allowed = ALLOWED[name];
-    expect(allowed, `${p.dir}: add ${name} to the dependency table in house-style.md and this test`).toBeDefined();
+    expect(
+      allowed,
+      `${p.dir}: add ${name} to the dependency table in house-style.md and this test`,
+    ).toBeDefined();
     for (const dep of ours(p.deps)) expect(allowed, `${name} must not depend on ${dep}`).toContain(dep);
   });
 
@@ -63,7 +68,9 @@ describe("dependency direction", () => {
   });
 
   it("only @pattern-lens/activations depends on onnxruntime-node", () => {
-    const users = [...packages, ...apps].filter((p) => p.deps.includes("onnxruntime-node")).map((p) => p.name);
+    const users = [...packages, ...apps]
+      .filter((p) => p.deps.includes("onnxruntime-node"))
+      .map((p) => p.name);
     expect(users.filter((n) => n !== "pattern-lens")).toEqual(["@pattern-lens/activations"]);
   });
 });
