@@ -1,2 +1,88 @@
-/** Read, edit and build ONNX models in TypeScript: a protobuf codec that keeps unknown fields and a typed graph builder. */
-export const PACKAGE_NAME = "@pattern-lens/onnx";
+/**
+ * @pattern-lens/onnx: read, edit and build ONNX models in TypeScript. A protobuf codec that keeps
+ * unknown fields (byte-exact round trips), graph queries and edits, tensor readers, and a typed
+ * graph builder. File IO lives in `@pattern-lens/onnx/node`.
+ */
+export {
+  decodeGraph,
+  decodeModel,
+  decodeNode,
+  decodeTensor,
+  encodeGraph,
+  encodeModel,
+  encodeTensor,
+} from "./codec.ts";
+export { OnnxError, type OnnxErrorCode, OnnxInternalError } from "./errors.ts";
+export {
+  type ExternalDataInfo,
+  type ExternalDataResolver,
+  embedExternalData,
+  externalDataInfo,
+  externalDataLocations,
+  forEachModelTensor,
+  forEachTensor,
+  isExternal,
+  setExternalDataEntry,
+} from "./external-data.ts";
+export {
+  type AttributeValue,
+  addGraphOutput,
+  attributeValue,
+  consumers,
+  findNode,
+  findNodesByOpType,
+  getAttribute,
+  getAttributeValue,
+  getNode,
+  listOpTypes,
+  makeAttribute,
+  modelGraph,
+  nodeDependencies,
+  nodeSubgraphs,
+  opsetVersion,
+  outerScopeReferences,
+  type PruneResult,
+  producers,
+  pruneGraph,
+  qualifiedOpType,
+  removeGraphOutputs,
+  removeNodeAttribute,
+  setNodeAttribute,
+  type TensorTypeSpec,
+  tensorType,
+  topologicalOrder,
+  valueInfo,
+  walkNodes,
+} from "./graph.ts";
+export {
+  dataTypeSize,
+  makeFloat32Tensor,
+  makeInt32Tensor,
+  makeInt64Tensor,
+  makeRawTensor,
+  tensorElementCount,
+  tensorRawBytes,
+  tensorToFloat32,
+  tensorToNumbers,
+} from "./tensor.ts";
+export {
+  type AttributeProto,
+  AttributeType,
+  DataType,
+  type DimensionProto,
+  type ElementTypeProto,
+  type FunctionProto,
+  type GraphProto,
+  type MapTypeProto,
+  type ModelProto,
+  type NodeProto,
+  type OperatorSetIdProto,
+  type ProtoMessage,
+  type StringStringEntryProto,
+  type TensorProto,
+  type TensorShapeProto,
+  type TensorTypeProto,
+  type TypeProto,
+  type UnknownField,
+  type ValueInfoProto,
+} from "./types.ts";
