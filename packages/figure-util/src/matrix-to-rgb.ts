@@ -1,0 +1,174 @@
+import { COLORMAP_SIZE, getColormap } from "./colormap.ts";
+import { FigureError } from "./errors.ts";
+import { type MatrixInput, toDenseMatrix } from "./matrix.ts";
+
+/** How {@link matrixToRgb} maps values to colours. */
+export interface MatrixToRgbOptions {
+  /**
+   * Min-max normalise over the whole matrix before the colormap lookup:
+   * `(x - min) / (max - min)`, computed in float32 for float32 input (as numpy does), so the
+   * result reproduces pattern-lens's `raw.png` pixel for pixel. A constant matrix gives 0/0 = NaN,
+   * which is the bad colour (black in RGB), as in matplotlib. Default `false`: values must lie in
+   * [0, 1]. NaN cells are ignored for min/max and drawn in the bad colour.
+   */
+  readonly normalize?: boolean;
+  /** Colormap name, see {@link COLORMAP_NAMES}. Default `"viridis"` (matplotlib's default). */
+  readonly cmap?: string;
+  /**
+   * Centre the colormap on 0 (for diverging maps such as `RdBu` or `coolwarm`): with `normalize`,
+   * values are scaled by the largest magnitude `a` as `(x / a + 1) / 2`, so 0 lands in the middle,
+   * -a on the first colour and +a on the last; without `normalize`, values must lie in [-1, 1]
+   * and map as `(x + 1) / 2`. Default `false`.
+   */
+  readonly diverging?: boolean;
+  /**
+   * With `normalize`: use this as the minimum instead of the matrix minimum (for example a floor
+   * for log-scaled values). Values below it, including `-Infinity`, get the lowest colour.
+   * Not allowed together with `diverging`.
+   */
+  readonly normalizeMin?: number;
+  /**
+   * Output RGBA (4 channels, alpha 255, NaN cells transparent) instead of RGB. Default `false`:
+   * RGB, like pattern-lens's PNGs.
+   */
+  readonly alpha?: boolean;
+}
+
+/** A pixel buffer: one pixel per matrix cell, row-major, top row first. */
+export interface RgbImage {
+  /** Pixels per row (matrix columns). */
+  readonly width: number;
+  /** Number of rows (matrix rows). */
+  readonly height: number;
+  /** 3 (RGB) or 4 (RGBA) bytes per pixel. */
+  readonly channels: 3 | 4;
+  /** `width * height * channels` bytes. */
+  readonly data: Uint8Array;
+}
+
+const identity = (x: number): number => x;
+
+/**
+ * Turns a matrix into an image through a matplotlib colormap, one pixel per cell, using
+ * matplotlib's lookup rule (see {@link colormapIndex}).
+ *
+ * @example
+ * ```ts
+ * const img = matrixToRgb(pattern, { normalize: true, cmap: "Blues" });
+ * const png = encodePng(img); // the same pixels as pattern-lens's raw.png
+ * ```
+ * @throws {FigureError} `PL_FIGURE_NOT_2D`, `PL_FIGURE_EMPTY`, `PL_FIGURE_SHAPE` for a bad matrix;
+ * `PL_FIGURE_UNKNOWN_CMAP`; `PL_FIGURE_RANGE` for values outside [0, 1] (or [-1, 1] when
+ * `diverging`) without `normalize`, or infinite values; `PL_FIGURE_OPTIONS` for contradictory options.
+ */
+export function matrixToRgb(matrix: MatrixInput, options: MatrixToRgbOptions = {}): RgbImage {
+  const {
+    normalize = false,
+    cmap: cmapName = "viridis",
+    diverging = false,
+    normalizeMin,
+    alpha = false,
+  } = options;
+  const cmap = getColormap(cmapName);
+  if (normalizeMin !== undefined) {
+    if (typeof normalizeMin !== "number" || Number.isNaN(normalizeMin)) {
+      throw new FigureError(
+        "PL_FIGURE_OPTIONS",
+        `normalizeMin must be a number, got ${String(normalizeMin)}.`,
+      );
+    }
+    if (!normalize) {
+      throw new FigureError("PL_FIGURE_OPTIONS", "normalizeMin only applies with normalize: true; set both.");
+    }
+    if (diverging) {
+      throw new FigureError(
+        "PL_FIGURE_OPTIONS",
+        "normalizeMin cannot be combined with diverging (a diverging map is centred on 0); drop one.",
+      );
+    }
+  }
+  const m = toDenseMatrix(matrix);
+  const d = m.data;
+  const n = d.length;
+  const f = m.float32 ? Math.fround : identity;
+
+  // one scan: min, max over non-NaN values; reject infinities unless normalizeMin clips them
+  let lo = Number.POSITIVE_INFINITY;
+  let hi = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < n; i++) {
+    const x = d[i]!;
+    if (x < lo) lo = x;
+    if (x > hi) hi = x;
+  }
+  const clipsLow = normalizeMin !== undefined;
+  if (hi === Number.POSITIVE_INFINITY || (lo === Number.NEGATIVE_INFINITY && !clipsLow)) {
+    throw new FigureError(
+      "PL_FIGURE_RANGE",
+      "the matrix contains infinite values; replace them (or, for -Infinity after a log, pass normalize: true with normalizeMin).",
+    );
+  }
+
+  // the value -> [0, 1] map, written out per mode so the inner loop stays simple
+  let shift = 0;
+  let scale = 1;
+  let mode: "unit" | "minmax" | "sym" | "symUnit" = "unit";
+  if (normalize && !diverging) {
+    mode = "minmax";
+    if (clipsLow) {
+      shift = f(normalizeMin);
+      if (hi < shift) {
+        throw new FigureError(
+          "PL_FIGURE_RANGE",
+          `normalizeMin (${normalizeMin}) is above the largest value (${hi}); lower it.`,
+        );
+      }
+    } else shift = lo;
+    scale = f(hi - shift);
+  } else if (normalize && diverging) {
+    mode = "sym";
+    scale = Math.max(Math.abs(lo), Math.abs(hi));
+  } else if (diverging) {
+    mode = "symUnit";
+    if (lo < -1 || hi > 1) {
+      throw new FigureError(
+        "PL_FIGURE_RANGE",
+        `values must lie in [-1, 1] for a diverging map without normalize, found [${lo}, ${hi}]; pass normalize: true.`,
+      );
+    }
+  } else if (lo < 0 || hi > 1) {
+    throw new FigureError(
+      "PL_FIGURE_RANGE",
+      `values must lie in [0, 1] without normalize, found [${lo}, ${hi}]; pass normalize: true or rescale the matrix.`,
+    );
+  }
+
+  const channels = alpha ? 4 : 3;
+  const out = new Uint8Array(n * channels);
+  const lut = cmap.lut;
+  const last = COLORMAP_SIZE - 1;
+  for (let i = 0, o = 0; i < n; i++, o += channels) {
+    const x = d[i]!;
+    let y: number;
+    if (mode === "minmax") y = f(f(x - shift) / scale);
+    else if (mode === "unit") y = x;
+    else if (mode === "sym") y = f(f(f(x / scale) + 1) / 2);
+    else y = f(f(x + 1) / 2);
+    if (Number.isNaN(y)) {
+      // NaN: the bad colour
+      out[o] = cmap.bad[0];
+      out[o + 1] = cmap.bad[1];
+      out[o + 2] = cmap.bad[2];
+      if (alpha) out[o + 3] = cmap.bad[3];
+      continue;
+    }
+    let k = Math.floor(y * COLORMAP_SIZE);
+    if (k > last) k = last;
+    else if (k < 0) k = 0;
+    const j = k * 3;
+    out[o] = lut[j]!;
+    out[o + 1] = lut[j + 1]!;
+    out[o + 2] = lut[j + 2]!;
+    if (alpha) out[o + 3] = 255;
+  }
+  return { width: m.cols, height: m.rows, channels, data: out };
+}
