@@ -1,2 +1,42 @@
-/** Registry and parallel runner of figure functions over saved attention patterns. */
+/**
+ * @pattern-lens/figures: the registry of attention figure functions, the built-in figures, and the
+ * parallel runner that renders them for every saved head.
+ *
+ * @packageDocumentation
+ */
+export { FigureFunctionError, FiguresError, type FiguresErrorCode, FiguresInternalError } from "./errors.ts";
+export { figureIndexLines, figureSourceText, writeFiguresIndex } from "./figures-index.ts";
+export { loadFigureModules } from "./load-modules.ts";
+export {
+  type AttnFigureFunc,
+  type AttnMultiFigureFunc,
+  BUILTIN_SOURCE,
+  type RegisterOptions,
+  registerAttnFigureFunc,
+  registerAttnMultiFigureFunc,
+  registeredFigures,
+  resolveFigures,
+  unregisterAttnFigureFunc,
+} from "./registry.ts";
+export {
+  type FigureCounts,
+  type FigureFailure,
+  type PromptSkip,
+  type RunFiguresOptions,
+  type RunFiguresSummary,
+  type RunProgress,
+  type RunStartInfo,
+  runFigures,
+} from "./runner.ts";
+export { selectFigureNames } from "./select.ts";
+export type {
+  AttentionPattern,
+  FigureContext,
+  FigureFormat,
+  FigureOutput,
+  FigureSource,
+  RegisteredFigure,
+} from "./types.ts";
+
+/** This package's npm name (the `source` of built-in figures in figures.jsonl). */
 export const PACKAGE_NAME = "@pattern-lens/figures";

@@ -1,0 +1,56 @@
+/** Stable codes of the user-facing errors of @pattern-lens/figures. */
+export type FiguresErrorCode =
+  | "PL_MODEL_DIR_MISSING"
+  | "PL_PROMPTS_INDEX_MISSING"
+  | "PL_MODEL_CFG_MISSING"
+  | "PL_FIGURE_UNKNOWN"
+  | "PL_FIGURE_NAME"
+  | "PL_FIGURE_DUPLICATE"
+  | "PL_FIGURE_MODULE"
+  | "PL_FIGURES_OPTIONS";
+
+/**
+ * A mistake the user can fix (a missing folder, an unknown figure name, a module that fails to load).
+ * The message says what to do; `code` is stable; `cause` keeps the underlying error.
+ */
+export class FiguresError extends Error {
+  /** Stable machine-readable code, e.g. `PL_MODEL_DIR_MISSING`. */
+  readonly code: FiguresErrorCode;
+  /** The path the error is about, when there is one. */
+  readonly path: string | undefined;
+
+  constructor(code: FiguresErrorCode, message: string, options: { cause?: unknown; path?: string } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "FiguresError";
+    this.code = code;
+    this.path = options.path;
+  }
+}
+
+/**
+ * A bug inside @pattern-lens/figures (a worker that died, a broken message). Not the user's fault:
+ * its `code` deliberately does not start with `PL_`, so the CLI prints the stack and asks for a report.
+ */
+export class FiguresInternalError extends Error {
+  /** Always `FIGURES_INTERNAL`. */
+  readonly code = "FIGURES_INTERNAL";
+
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "FiguresInternalError";
+  }
+}
+
+/**
+ * Why one figure function failed on one head: it threw, returned the wrong shape, or returned NaN.
+ * The runner writes its message to `{name}.error.txt` and moves on; it never escapes the runner.
+ */
+export class FigureFunctionError extends Error {
+  /** Always `PL_FIGURE_FAILED`. */
+  readonly code = "PL_FIGURE_FAILED";
+
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "FigureFunctionError";
+  }
+}

@@ -1,0 +1,268 @@
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { resolve } from "node:path";
+import {
+  type ModelCfg,
+  ModelCfgSchema,
+  modelCfgPath,
+  modelDir,
+  type PromptMeta,
+  PromptMetaSchema,
+  promptDir,
+  promptsIndexPath,
+} from "@pattern-lens/indexes";
+import { runPool } from "./_pool.ts";
+import type {
+  FigureCounts,
+  FigureFailure,
+  PromptOutcome,
+  PromptTask,
+  TaskSettings,
+} from "./_process-prompt.ts";
+import { processPrompt } from "./_process-prompt.ts";
+import { FiguresError } from "./errors.ts";
+import { writeFiguresIndex } from "./figures-index.ts";
+import { loadFigureModules } from "./load-modules.ts";
+import { registeredFigures } from "./registry.ts";
+import { selectFigureNames } from "./select.ts";
+
+export type { FigureCounts, FigureFailure } from "./_process-prompt.ts";
+
+/** Options of {@link runFigures}; the CLI's flags map onto these one to one. */
+export interface RunFiguresOptions {
+  /** The data folder (`--save-path`). */
+  savePath: string;
+  /** Model folder name under the data folder (`--model`). */
+  model: string;
+  /** Only the first N prompts of prompts.jsonl (`--n-samples`); default all. */
+  nSamples?: number;
+  /** Re-render outputs that exist (`--force`). */
+  force?: boolean;
+  /** Which figure functions: comma list of names/globs (`--figure-funcs`); default all registered. */
+  figureFuncs?: string;
+  /** User figure modules to load, in the main thread and in every worker (`--module`). */
+  modules?: readonly string[];
+  /** Worker threads (`--jobs`); default `os.availableParallelism()`. 1 runs in this thread. */
+  jobs?: number;
+  /** Called once the work is known, before any figure is rendered. */
+  onStart?: (info: RunStartInfo) => void;
+  /** Called as figures finish (per layer of a prompt), with running totals. */
+  onProgress?: (progress: RunProgress) => void;
+  /** Called for each prompt skipped because its activations are missing or corrupt. */
+  onPromptSkipped?: (skip: PromptSkip) => void;
+}
+
+/** What {@link RunFiguresOptions.onStart} receives. */
+export interface RunStartInfo {
+  /** Figure outputs to consider: prompts × layers × heads × figure functions. */
+  total: number;
+  prompts: number;
+  /** Selected figure function names, in run order. */
+  figures: string[];
+  /** Worker threads actually used (1 = in this thread). */
+  jobs: number;
+}
+
+/** Running totals passed to {@link RunFiguresOptions.onProgress}. */
+export interface RunProgress extends FigureCounts {
+  /** written + skipped + failed (+ the figures of skipped prompts). */
+  done: number;
+  total: number;
+}
+
+/** A prompt the run skipped as a whole. */
+export interface PromptSkip {
+  hash: string;
+  /** The activations file that is missing or corrupt. */
+  path: string;
+  message: string;
+}
+
+/** The result of {@link runFigures}. */
+export interface RunFiguresSummary extends FigureCounts {
+  /** Prompts skipped because their activations are missing or corrupt. */
+  promptsSkipped: PromptSkip[];
+  /** Every figure that failed (an `.error.txt` was written for each). */
+  failures: FigureFailure[];
+  /** Selected figure names. */
+  figures: string[];
+  prompts: number;
+  jobs: number;
+  /** Wall time in milliseconds. */
+  elapsedMs: number;
+}
+
+const MAKE_ACTIVATIONS = "pattern-lens activations --model NAME --save-path DIR --prompts FILE";
+
+function readJsonLines(path: string): PromptMeta[] {
+  const lines = readFileSync(path, "utf8").split("\n");
+  const out: PromptMeta[] = [];
+  lines.forEach((line, i) => {
+    if (line.trim() === "") return;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch (cause) {
+      throw new FiguresError(
+        "PL_PROMPTS_INDEX_MISSING",
+        `${path}:${i + 1} is not valid JSON. Re-create the index with \`${MAKE_ACTIVATIONS}\`.`,
+        { cause, path },
+      );
+    }
+    const parsed = PromptMetaSchema.safeParse(value);
+    if (!parsed.success) {
+      throw new FiguresError(
+        "PL_PROMPTS_INDEX_MISSING",
+        `${path}:${i + 1} is not a prompt record (${parsed.error.issues[0]?.message ?? "schema mismatch"}).`,
+        { cause: parsed.error, path },
+      );
+    }
+    out.push(parsed.data);
+  });
+  return out;
+}
+
+/** Reads and checks what the run needs: model folder, model_cfg.json, prompts.jsonl. */
+function readModel(savePath: string, model: string): { cfg: ModelCfg; prompts: PromptMeta[] } {
+  const dir = modelDir(savePath, model);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new FiguresError(
+      "PL_MODEL_DIR_MISSING",
+      `model folder ${dir} does not exist. Save activations first: \`pattern-lens activations --model ${model} --save-path ${savePath} --prompts FILE\`.`,
+      { path: dir },
+    );
+  }
+  const cfgPath = modelCfgPath(savePath, model);
+  if (!existsSync(cfgPath)) {
+    throw new FiguresError(
+      "PL_MODEL_CFG_MISSING",
+      `${cfgPath} is missing. It is written by \`pattern-lens activations --model ${model} --save-path ${savePath} --prompts FILE\`.`,
+      { path: cfgPath },
+    );
+  }
+  let cfg: ModelCfg;
+  try {
+    cfg = ModelCfgSchema.parse(JSON.parse(readFileSync(cfgPath, "utf8")));
+  } catch (cause) {
+    throw new FiguresError(
+      "PL_MODEL_CFG_MISSING",
+      `${cfgPath} is not a valid model config (${(cause as Error).message.split("\n")[0]}). Re-create it with \`${MAKE_ACTIVATIONS}\`.`,
+      { cause, path: cfgPath },
+    );
+  }
+  const idx = promptsIndexPath(savePath, model);
+  if (!existsSync(idx)) {
+    throw new FiguresError(
+      "PL_PROMPTS_INDEX_MISSING",
+      `${idx} is missing. It is written by \`pattern-lens activations --model ${model} --save-path ${savePath} --prompts FILE\`.`,
+      { path: idx },
+    );
+  }
+  return { cfg, prompts: readJsonLines(idx) };
+}
+
+function positiveInt(name: string, v: number | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  if (!Number.isInteger(v) || v < 0) {
+    throw new FiguresError("PL_FIGURES_OPTIONS", `${name} must be a non-negative integer, got ${v}.`);
+  }
+  return v;
+}
+
+/**
+ * Renders the selected figure functions for every head of every prompt of a model, in prompts.jsonl
+ * order, writing `<save>/<model>/prompts/<hash>/L{l}/H{h}/{name}.{fmt}` and `<save>/figures.jsonl`.
+ *
+ * Existing outputs are skipped unless `force`. A figure function that throws, returns the wrong shape
+ * or NaN leaves `{name}.error.txt` (retried next run). A prompt whose activations.npz is missing or
+ * corrupt is reported through `onPromptSkipped` and the summary, and the run continues. With
+ * `jobs > 1` prompts are spread over worker threads, each decoding a prompt's npz once; the files
+ * written are identical to a `jobs: 1` run.
+ *
+ * @example
+ * ```ts
+ * const s = await runFigures({ savePath: "data", model: "pythia-14m", figureFuncs: "raw", jobs: 2 });
+ * console.log(s.written, s.skipped, s.failed);
+ * ```
+ * @throws {FiguresError} `PL_MODEL_DIR_MISSING`, `PL_MODEL_CFG_MISSING`, `PL_PROMPTS_INDEX_MISSING`
+ * (naming the path and the command that creates it), `PL_FIGURE_UNKNOWN`, `PL_FIGURE_MODULE`.
+ */
+export async function runFigures(options: RunFiguresOptions): Promise<RunFiguresSummary> {
+  const t0 = performance.now();
+  const savePath = resolve(options.savePath);
+  const nSamples = positiveInt("nSamples", options.nSamples);
+  const jobsWanted = positiveInt("jobs", options.jobs) ?? availableParallelism();
+  const { cfg, prompts: allPrompts } = readModel(savePath, options.model);
+  const modules = await loadFigureModules(options.modules ?? []);
+  const all = registeredFigures();
+  const names = selectFigureNames(
+    all.map((f) => f.name),
+    options.figureFuncs,
+  );
+  const figures = names.map((n) => all.find((f) => f.name === n)!);
+  writeFiguresIndex(savePath, all);
+
+  const prompts = nSamples === undefined ? allPrompts : allPrompts.slice(0, nSamples);
+  const nLayers = cfg.n_layers;
+  const nHeads = cfg.n_heads;
+  const tasks: PromptTask[] = prompts.map((p, index) => ({
+    index,
+    hash: p.hash,
+    tokens: [...p.tokens],
+    promptDir: promptDir(savePath, options.model, p.hash),
+    nLayers,
+    nHeads,
+  }));
+  const settings: TaskSettings = {
+    modelName: options.model,
+    force: options.force ?? false,
+    figureNames: names,
+  };
+  const perPrompt = nLayers * nHeads * figures.length;
+  const total = tasks.length * perPrompt;
+  // Figures registered in code (not from a module file or this package) exist only in this thread.
+  const workerSafe = figures.every((f) => f.source.kind !== "inline");
+  const jobs = Math.max(1, Math.min(jobsWanted || 1, tasks.length, workerSafe ? Number.MAX_SAFE_INTEGER : 1));
+  options.onStart?.({ total, prompts: tasks.length, figures: names, jobs });
+
+  const counts: FigureCounts = { written: 0, skipped: 0, failed: 0 };
+  let skippedPromptFigures = 0;
+  const report = () =>
+    options.onProgress?.({
+      ...counts,
+      done: counts.written + counts.skipped + counts.failed + skippedPromptFigures,
+      total,
+    });
+  const onDelta = (d: FigureCounts) => {
+    counts.written += d.written;
+    counts.skipped += d.skipped;
+    counts.failed += d.failed;
+    report();
+  };
+  const outcomes: PromptOutcome[] = [];
+  const onOutcome = (o: PromptOutcome) => {
+    outcomes.push(o);
+    if (o.promptError) {
+      skippedPromptFigures += perPrompt;
+      options.onPromptSkipped?.({ hash: o.hash, ...o.promptError });
+      report();
+    }
+  };
+
+  if (jobs === 1) {
+    for (const task of tasks) onOutcome(await processPrompt(task, figures, settings, onDelta));
+  } else {
+    await runPool({ jobs, modules, settings, tasks, onDelta, onOutcome });
+  }
+
+  outcomes.sort((a, b) => a.index - b.index);
+  return {
+    ...counts,
+    promptsSkipped: outcomes.flatMap((o) => (o.promptError ? [{ hash: o.hash, ...o.promptError }] : [])),
+    failures: outcomes.flatMap((o) => o.failures),
+    figures: names,
+    prompts: tasks.length,
+    jobs,
+    elapsedMs: performance.now() - t0,
+  };
+}
