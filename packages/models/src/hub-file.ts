@@ -1,0 +1,239 @@
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { mkdir, open, rename, rm, stat, symlink, unlink } from "node:fs/promises";
+import { dirname, join, relative } from "node:path";
+import { hubFetch, networkError, type RequestContext } from "./_http.ts";
+import { HubError, ModelsError } from "./errors.ts";
+import { repoCachePaths } from "./hf-cache.ts";
+import type { HubSettings } from "./hub-settings.ts";
+
+/** What the hub says about one file at one revision (from a `HEAD` on its resolve URL). */
+export interface HubFileMetadata {
+  /** The commit the revision resolved to (`X-Repo-Commit`). */
+  commit: string;
+  /** Normalised etag: the LFS sha256 for LFS files (`X-Linked-Etag`), else the git blob sha1 (`ETag`). */
+  etag: string;
+  /** Size in bytes (`X-Linked-Size` for LFS files, else `Content-Length`). */
+  size: number;
+  /** Where the bytes are: the redirect target for LFS files (a CDN), else the resolve URL. */
+  location: string;
+}
+
+/** The resolve URL of a file: `{endpoint}/{repo}/resolve/{revision}/{path}`. */
+export function hubResolveUrl(endpoint: string, repoId: string, revision: string, path: string): string {
+  const p = path.split("/").map(encodeURIComponent).join("/");
+  return `${endpoint}/${repoId}/resolve/${encodeURIComponent(revision)}/${p}`;
+}
+
+/** Strips the weak-validator prefix and quotes of an ETag header, as `huggingface_hub` does. */
+export function normalizeEtag(etag: string): string {
+  return etag.replace(/^W\//, "").replace(/^"+|"+$/g, "");
+}
+
+/**
+ * `HEAD` on the resolve URL, following only same-host redirects (a renamed repo) and reading the
+ * headers of the CDN redirect itself, like `huggingface_hub`'s `get_hf_file_metadata`.
+ *
+ * @throws {HubError} `PL_HUB_AUTH`, `PL_HUB_*_NOT_FOUND`, `PL_HUB_SERVER`, `PL_HUB_NETWORK`.
+ */
+export async function hubFileMetadata(
+  settings: HubSettings,
+  repoId: string,
+  revision: string,
+  path: string,
+  signal?: AbortSignal,
+): Promise<HubFileMetadata> {
+  const ctx: RequestContext = { what: `${repoId}/${path}@${revision}`, notFound: "PL_HUB_FILE_NOT_FOUND" };
+  let url = hubResolveUrl(settings.endpoint, repoId, revision, path);
+  const origin = new URL(url).origin;
+  for (let hop = 0; ; hop++) {
+    const res = await hubFetch(settings, url, ctx, {
+      method: "HEAD",
+      redirect: "manual",
+      headers: { "accept-encoding": "identity" },
+      signal,
+    });
+    const h = res.headers;
+    const loc = h.get("location");
+    const isRedirect = res.status >= 300 && res.status < 400 && loc !== null;
+    const target = isRedirect ? new URL(loc, url).toString() : url;
+    if (isRedirect && new URL(target).origin === origin && hop < 5 && h.get("x-repo-commit") === null) {
+      url = target; // a renamed repo: same host, follow it
+      continue;
+    }
+    const commit = h.get("x-repo-commit");
+    const rawEtag = h.get("x-linked-etag") ?? h.get("etag");
+    const rawSize = h.get("x-linked-size") ?? h.get("content-length");
+    if (commit === null || rawEtag === null || rawSize === null) {
+      throw new HubError(
+        "PL_HUB_SERVER",
+        `the answer for ${ctx.what} lacks X-Repo-Commit, ETag or size headers; is HF_ENDPOINT (${settings.endpoint}) a Hugging Face hub?`,
+        { status: res.status, url },
+      );
+    }
+    return { commit, etag: normalizeEtag(rawEtag), size: Number(rawSize), location: target };
+  }
+}
+
+/** sha256 of a file, streamed, as lowercase hex. */
+export async function sha256File(path: string): Promise<string> {
+  const hash = createHash("sha256");
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest("hex");
+}
+
+async function sizeOf(path: string): Promise<number | undefined> {
+  try {
+    return (await stat(path)).size;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Options of {@link downloadToBlob}. */
+export interface BlobDownloadOptions {
+  /** Called with the bytes of this file on disk so far (including resumed bytes). */
+  onBytes?: (bytes: number) => void;
+  /** How many times a broken transfer is resumed within this call (default 3). */
+  retries?: number;
+  /** Pause before retry n is n times this many milliseconds (default 500). */
+  retryDelayMs?: number;
+  signal?: AbortSignal | undefined;
+}
+
+/**
+ * Downloads `meta.location` into `blobPath` through `blobPath.incomplete`, resuming an existing
+ * `.incomplete` file with a `Range` request, then checks the size and (for LFS files, whose etag
+ * is a sha256) the sha256 before renaming it into place.
+ *
+ * @throws {HubError} `PL_HUB_NETWORK` when the transfer keeps breaking (the partial file stays, so
+ *   the next call resumes), `PL_HUB_INTEGRITY` on a size or sha256 mismatch (the file is removed).
+ */
+export async function downloadToBlob(
+  settings: HubSettings,
+  meta: HubFileMetadata,
+  blobPath: string,
+  what: string,
+  options: BlobDownloadOptions = {},
+): Promise<void> {
+  const incomplete = `${blobPath}.incomplete`;
+  const ctx: RequestContext = { what, notFound: "PL_HUB_FILE_NOT_FOUND" };
+  const retries = options.retries ?? 3;
+  await mkdir(dirname(blobPath), { recursive: true });
+  let lastError: HubError | undefined;
+  if (meta.size === 0) await (await open(incomplete, "w")).close();
+  for (let attempt = 0; attempt <= retries; attempt++) {
+    let have = (await sizeOf(incomplete)) ?? 0;
+    if (have > meta.size) {
+      await rm(incomplete, { force: true });
+      have = 0;
+    }
+    if (have === meta.size) break;
+    const headers: Record<string, string> = { "accept-encoding": "identity" };
+    if (have > 0) headers.range = `bytes=${have}-`;
+    if (attempt > 0 && (options.retryDelayMs ?? 500) > 0) {
+      await new Promise((r) => setTimeout(r, (options.retryDelayMs ?? 500) * attempt));
+    }
+    let res: Response;
+    try {
+      res = await hubFetch(settings, meta.location, ctx, { headers, signal: options.signal });
+    } catch (err) {
+      if (err instanceof HubError && err.code === "PL_HUB_NETWORK") {
+        lastError = err;
+        continue;
+      }
+      throw err;
+    }
+    if (have > 0 && res.status !== 206) have = 0; // the server ignored the range: start over
+    const fh = await open(incomplete, have > 0 ? "a" : "w");
+    let written = have;
+    options.onBytes?.(written);
+    try {
+      if (res.body === null) throw new Error("empty response body");
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+        await fh.write(chunk);
+        written += chunk.byteLength;
+        options.onBytes?.(written);
+      }
+    } catch (err) {
+      if (options.signal?.aborted) throw err;
+      lastError = networkError(
+        meta.location,
+        ctx,
+        err,
+        `: the download broke after ${written} of ${meta.size} bytes; run again to resume`,
+      );
+    } finally {
+      await fh.close();
+    }
+  }
+  const got = (await sizeOf(incomplete)) ?? 0;
+  if (got !== meta.size) {
+    if (got < meta.size && lastError !== undefined) throw lastError;
+    await rm(incomplete, { force: true });
+    throw new HubError(
+      "PL_HUB_INTEGRITY",
+      `${what}: got ${got} bytes, the hub announced ${meta.size}; the partial file was removed, run again.`,
+      { url: meta.location },
+    );
+  }
+  if (/^[0-9a-f]{64}$/.test(meta.etag)) {
+    const sha = await sha256File(incomplete);
+    if (sha !== meta.etag) {
+      await rm(incomplete, { force: true });
+      throw new HubError(
+        "PL_HUB_INTEGRITY",
+        `${what}: sha256 ${sha} differs from the hub's LFS sha256 ${meta.etag}; the file was removed, run again.`,
+        { url: meta.location },
+      );
+    }
+  }
+  await rename(incomplete, blobPath);
+}
+
+/** Creates (or replaces) `pointer` as a relative symlink to `blob`, as `huggingface_hub` does. */
+export async function linkSnapshotFile(pointer: string, blob: string): Promise<void> {
+  await mkdir(dirname(pointer), { recursive: true });
+  await unlink(pointer).catch(() => {});
+  await symlink(relative(dirname(pointer), blob), pointer);
+}
+
+/** Options of {@link hubDownloadFile}. */
+export interface HubDownloadFileOptions extends BlobDownloadOptions {
+  /** Metadata already fetched with {@link hubFileMetadata}; fetched when absent. */
+  metadata?: HubFileMetadata;
+}
+
+/**
+ * Makes `snapshots/<commit>/<path>` exist in the cache for one file of a repo at a commit, in the
+ * layout `huggingface_hub` writes: the bytes in `blobs/<etag>`, the snapshot entry a relative
+ * symlink to it. Does nothing when the snapshot entry is already there.
+ *
+ * @returns the snapshot path of the file.
+ */
+export async function hubDownloadFile(
+  settings: HubSettings,
+  repoId: string,
+  commit: string,
+  path: string,
+  options: HubDownloadFileOptions = {},
+): Promise<string> {
+  const { blobsDir, snapshotsDir } = repoCachePaths(settings.cacheDir, repoId);
+  const pointer = join(snapshotsDir, commit, ...path.split("/"));
+  if ((await sizeOf(pointer)) !== undefined) return pointer;
+  if (settings.offline) {
+    throw new ModelsError(
+      "PL_HUB_OFFLINE_MISSING",
+      `HF_HUB_OFFLINE=1 and ${repoId}/${path} (commit ${commit}) is not in the cache ${settings.cacheDir}; run once without HF_HUB_OFFLINE to download it.`,
+    );
+  }
+  const meta = options.metadata ?? (await hubFileMetadata(settings, repoId, commit, path, options.signal));
+  const blob = join(blobsDir, meta.etag);
+  if ((await sizeOf(blob)) !== meta.size) {
+    await downloadToBlob(settings, meta, blob, `${repoId}/${path}@${commit.slice(0, 8)}`, options);
+  } else {
+    options.onBytes?.(meta.size);
+  }
+  await linkSnapshotFile(pointer, blob);
+  return pointer;
+}
