@@ -1,0 +1,190 @@
+import { ActivationsError } from "./errors.ts";
+import { buildFeeds } from "./feeds.ts";
+import { type InstrumentedModel, prepareInstrumentedModel } from "./instrumented-cache.ts";
+import { type ModelSource, resolveModel } from "./model-source.ts";
+import { createOrtSession, type Device, type HostTensor, type OrtSession } from "./ort.ts";
+import { loadHfTokenizer, type PromptTokenizer, type TokenizedPrompt, tokenizePrompt } from "./tokenizer.ts";
+import { validatePattern } from "./validate.ts";
+
+/** Options of {@link openPatternModel}. */
+export interface OpenModelOptions {
+  /** An `.onnx` file or a Hugging Face style model folder. */
+  model: string;
+  /** A tokenizer to use instead of the folder's `tokenizer.json` (e.g. llama2.c). */
+  tokenizer?: PromptTokenizer;
+  device?: Device;
+  /** Where instrumented copies are cached (see `defaultCacheDir`). */
+  cacheDir?: string;
+  /** Also return each attention node's input (tests of fused attention / GQA). */
+  exposeInputs?: boolean;
+  /** Intra-op threads for ONNX Runtime. */
+  intraOpNumThreads?: number;
+  /** Causal masking check; default: the capture method's finding, else true (decoders). */
+  causal?: boolean;
+}
+
+/** A model opened for capture: session, tokenizer and what instrumentation found. */
+export interface PatternModel {
+  source: ModelSource;
+  instrumented: InstrumentedModel;
+  session: OrtSession;
+  tokenizer: PromptTokenizer;
+  /** Number of layers with captured attention. */
+  nLayers: number;
+  /** The model's context length, when `config.json` says. */
+  nCtx: number | undefined;
+  /** Whether patterns are checked for zeros above the diagonal. */
+  causal: boolean;
+  /** Frees the session. */
+  close(): Promise<void>;
+}
+
+/** One prompt's attention for one layer: `[nHeads, n, n]` float32, row-major (queries x keys). */
+export interface LayerPattern {
+  nHeads: number;
+  n: number;
+  data: Float32Array;
+}
+
+/** The patterns of one prompt, in memory. */
+export interface PromptPatterns extends TokenizedPrompt {
+  /** One entry per layer. */
+  layers: LayerPattern[];
+  /** The node inputs exposed with `exposeInputs`, per layer. */
+  exposed?: HostTensor[];
+}
+
+const num = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
+
+/** The context length from `config.json` (`n_positions`, `max_position_embeddings`, `n_ctx`, `seq_len`). */
+export function contextLength(config: Record<string, unknown>): number | undefined {
+  return (
+    num(config.n_positions) ?? num(config.max_position_embeddings) ?? num(config.n_ctx) ?? num(config.seq_len)
+  );
+}
+
+/**
+ * Opens a local ONNX model for capture: finds the file, instruments it (cached), starts an ONNX
+ * Runtime session and loads the tokenizer.
+ * @throws {ActivationsError} `PL_MODEL_NOT_FOUND`, `PL_MODEL_INVALID`, `PL_MODEL_NO_ATTENTION`,
+ *   `PL_TOKENIZER_NOT_FOUND`, `PL_DEVICE_UNAVAILABLE`.
+ */
+export async function openPatternModel(opts: OpenModelOptions): Promise<PatternModel> {
+  const source = resolveModel(opts.model);
+  const bos = num(source.config.bos_token_id);
+  const tokenizer =
+    opts.tokenizer ??
+    loadHfTokenizer(source.dir, {
+      ...(bos !== undefined ? { bosTokenId: bos } : {}),
+      ...(typeof source.config._name_or_path === "string" ? { name: source.config._name_or_path } : {}),
+    });
+  const prepOpts: { cacheDir?: string; exposeInputs?: boolean } = {};
+  if (opts.cacheDir !== undefined) prepOpts.cacheDir = opts.cacheDir;
+  if (opts.exposeInputs) prepOpts.exposeInputs = true;
+  const instrumented = await prepareInstrumentedModel(source.onnxPath, prepOpts);
+  const sessionOpts: { device?: Device; intraOpNumThreads?: number } = {};
+  if (opts.device !== undefined) sessionOpts.device = opts.device;
+  if (opts.intraOpNumThreads !== undefined) sessionOpts.intraOpNumThreads = opts.intraOpNumThreads;
+  const session = await createOrtSession(instrumented.path, sessionOpts);
+  return {
+    source,
+    instrumented,
+    session,
+    tokenizer,
+    nLayers: instrumented.plan.outputs.length,
+    nCtx: contextLength(source.config),
+    causal: opts.causal ?? instrumented.plan.causal ?? source.config.is_encoder_decoder !== true,
+    close: () => session.dispose(),
+  };
+}
+
+function toFloat32(t: HostTensor, what: string): Float32Array {
+  if (t.type !== "float32")
+    throw new ActivationsError(
+      "PL_MODEL_INVALID",
+      `${what} is ${t.type}, expected float32 after instrumentation.`,
+    );
+  return t.data as Float32Array;
+}
+
+/**
+ * Runs one right-padded batch and returns, per row, every layer's validated pattern cut to the
+ * row's own tokens. Rows are token id lists (BOS included when wanted).
+ * @throws {ActivationsError} `PL_PATTERN_INVALID` naming layer and head; `PL_MODEL_INPUT_UNSUPPORTED`.
+ */
+export async function runPatternBatch(
+  pm: PatternModel,
+  rows: readonly (readonly number[])[],
+): Promise<{ layers: LayerPattern[]; exposed?: HostTensor[] }[]> {
+  const padId = 0;
+  const feeds = buildFeeds(pm.session.inputs, { rows, padId });
+  const plan = pm.instrumented.plan;
+  const names = [...plan.outputs, ...(plan.exposed ?? [])];
+  const out = await pm.session.run(feeds, names);
+  const b = rows.length;
+  const results: { layers: LayerPattern[]; exposed?: HostTensor[] }[] = rows.map(() => ({ layers: [] }));
+  plan.outputs.forEach((name, layer) => {
+    const t = out[name];
+    if (!t) throw new ActivationsError("PL_MODEL_INVALID", `the instrumented model did not return ${name}.`);
+    const data = toFloat32(t, `layer ${layer} attention`);
+    let [d0, h, s, k] = t.dims as [number, number, number, number];
+    if (t.dims.length === 3) {
+      [d0, s, k] = t.dims as [number, number, number];
+      h = d0 / b;
+      d0 = b;
+    }
+    if (t.dims.length < 3 || t.dims.length > 4 || d0 !== b || !Number.isInteger(h)) {
+      throw new ActivationsError(
+        "PL_PATTERN_INVALID",
+        `layer ${layer}: attention output has shape [${t.dims.join(", ")}], expected [${b}, heads, seq, seq].`,
+      );
+    }
+    rows.forEach((row, r) => {
+      const n = row.length;
+      let pat: Float32Array;
+      if (b === 1 && n === s && n === k) pat = data;
+      else {
+        pat = new Float32Array(h * n * n);
+        for (let hh = 0; hh < h; hh++) {
+          for (let q = 0; q < n; q++) {
+            const src = ((r * h + hh) * s + q) * k;
+            pat.set(data.subarray(src, src + n), (hh * n + q) * n);
+          }
+        }
+      }
+      validatePattern(pat, h, n, layer, { causal: pm.causal }, b > 1 ? ` (batch row ${r})` : "");
+      (results[r] as { layers: LayerPattern[] }).layers.push({ nHeads: h, n, data: pat });
+    });
+  });
+  if (plan.exposed) {
+    for (const res of results) res.exposed = [];
+    // exposed tensors are returned whole (tests run them with a single prompt)
+    for (const name of plan.exposed) for (const res of results) res.exposed?.push(out[name] as HostTensor);
+  }
+  return results;
+}
+
+/**
+ * The attention patterns of one text, in memory: tokenized the TransformerLens way (BOS first by
+ * default), cut to the model's context, run, validated.
+ * @example
+ * const pm = await openPatternModel({ model: "models/gpt2" });
+ * const { tokens, layers } = await getPatterns(pm, "Hello world");
+ * layers[0].data; // Float32Array [heads * n * n]
+ */
+export async function getPatterns(
+  pm: PatternModel,
+  text: string,
+  opts: { prependBos?: boolean } = {},
+): Promise<PromptPatterns> {
+  const tok = tokenizePrompt(pm.tokenizer, text, {
+    prependBos: opts.prependBos ?? true,
+    ...(pm.nCtx !== undefined ? { maxTokens: pm.nCtx } : {}),
+  });
+  if (tok.tokenIds.length === 0) throw new ActivationsError("PL_PROMPTS_INVALID", "the text has no tokens.");
+  const [res] = await runPatternBatch(pm, [tok.tokenIds]);
+  const r = res as { layers: LayerPattern[]; exposed?: HostTensor[] };
+  const out: PromptPatterns = { ...tok, layers: r.layers };
+  if (r.exposed) out.exposed = r.exposed;
+  return out;
+}

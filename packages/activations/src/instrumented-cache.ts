@@ -1,0 +1,100 @@
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { decodeModel, encodeModel, type GraphProto, type ModelProto } from "@pattern-lens/onnx";
+import { subgraphs } from "./_graph.ts";
+import { ActivationsError } from "./errors.ts";
+import { type CapturePlan, INSTRUMENT_VERSION, instrumentModel } from "./instrument.ts";
+import { sha256File } from "./model-source.ts";
+
+/** An instrumented model ready for ONNX Runtime. */
+export interface InstrumentedModel {
+  /** The instrumented `.onnx` (external data files are linked beside it). */
+  path: string;
+  plan: CapturePlan;
+  /** sha256 of the original `.onnx` file. */
+  sha256: string;
+  /** The default-domain opset of the model. */
+  opset: number;
+}
+
+/** The default cache folder: `$PATTERN_LENS_CACHE`, else `$XDG_CACHE_HOME/pattern-lens`, else `~/.cache/pattern-lens`. */
+export function defaultCacheDir(): string {
+  const env = process.env.PATTERN_LENS_CACHE;
+  if (env) return env;
+  return join(process.env.XDG_CACHE_HOME || join(homedir(), ".cache"), "pattern-lens");
+}
+
+function externalLocations(g: GraphProto, acc = new Set<string>()): Set<string> {
+  for (const t of g.initializer) {
+    const loc = t.externalData.find((e) => e.key === "location")?.value;
+    if (loc !== undefined) acc.add(loc);
+  }
+  for (const n of g.node) for (const s of subgraphs(n)) externalLocations(s, acc);
+  return acc;
+}
+
+/**
+ * Instruments `onnxPath` (see {@link instrumentModel}) once and caches the copy under
+ * `<cacheDir>/instrumented/<sha256>-v<version>/`, keyed by the model's sha256 and the
+ * instrumentation version. External data files are symlinked beside the copy, so nothing big is
+ * duplicated. A second call with the same file only hashes it.
+ * @throws {ActivationsError} `PL_MODEL_INVALID` for a file that is not an ONNX model;
+ *   `PL_MODEL_NO_ATTENTION` when no attention is found; `PL_IO` when the cache is not writable.
+ */
+export async function prepareInstrumentedModel(
+  onnxPath: string,
+  opts: { cacheDir?: string; exposeInputs?: boolean } = {},
+): Promise<InstrumentedModel> {
+  const sha256 = await sha256File(onnxPath);
+  const key = `${sha256.slice(0, 32)}-v${INSTRUMENT_VERSION}${opts.exposeInputs ? "-exposed" : ""}`;
+  const root = join(opts.cacheDir ?? defaultCacheDir(), "instrumented");
+  const dir = join(root, key);
+  const planPath = join(dir, "plan.json");
+  if (existsSync(planPath) && existsSync(join(dir, "model.onnx"))) {
+    const saved = JSON.parse(readFileSync(planPath, "utf8")) as { plan: CapturePlan; opset: number };
+    return { path: join(dir, "model.onnx"), plan: saved.plan, sha256, opset: saved.opset };
+  }
+  let model: ModelProto;
+  try {
+    model = decodeModel(new Uint8Array(readFileSync(onnxPath)));
+  } catch (err) {
+    throw new ActivationsError(
+      "PL_MODEL_INVALID",
+      `${onnxPath} is not a valid ONNX model: ${(err as Error).message}. Download or export it again.`,
+      { cause: err },
+    );
+  }
+  if (!model.graph)
+    throw new ActivationsError("PL_MODEL_INVALID", `${onnxPath} is not a valid ONNX model: it has no graph.`);
+  const opset = Number(model.opsetImport.find((o) => (o.domain ?? "") === "")?.version ?? 0);
+  const plan = instrumentModel(model, opts.exposeInputs ? { exposeInputs: true } : {});
+  const tmp = `${dir}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
+  try {
+    mkdirSync(tmp, { recursive: true });
+    writeFileSync(join(tmp, "model.onnx"), encodeModel(model));
+    for (const loc of externalLocations(model.graph)) {
+      const target = resolve(dirname(onnxPath), loc);
+      mkdirSync(dirname(join(tmp, loc)), { recursive: true });
+      symlinkSync(target, join(tmp, loc));
+    }
+    writeFileSync(
+      join(tmp, "plan.json"),
+      JSON.stringify({ plan, opset, source: resolve(onnxPath), sha256 }, null, 2),
+    );
+    try {
+      renameSync(tmp, dir);
+    } catch {
+      // another process finished first: use its copy
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  } catch (err) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw new ActivationsError(
+      "PL_IO",
+      `cannot write the instrumented model to ${root}: ${(err as Error).message}. Set PATTERN_LENS_CACHE to a writable folder.`,
+      { cause: err },
+    );
+  }
+  return { path: join(dir, "model.onnx"), plan, sha256, opset };
+}
