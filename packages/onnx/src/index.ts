@@ -4,6 +4,14 @@
  * graph builder. File IO lives in `@pattern-lens/onnx/node`.
  */
 export {
+  type AttrInput,
+  type ElemTypeName,
+  GraphBuilder,
+  type GraphBuilderOptions,
+  type NodeOptions,
+  type Value,
+} from "./builder.ts";
+export {
   decodeGraph,
   decodeModel,
   decodeNode,

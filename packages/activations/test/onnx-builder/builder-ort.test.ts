@@ -25,12 +25,19 @@ async function run(
 
 const f32 = (dims: number[], data: number[]) => new ort.Tensor("float32", Float32Array.from(data), dims);
 const i64 = (dims: number[], data: number[]) =>
-  new ort.Tensor("int64", BigInt64Array.from(data, (v) => BigInt(v)), dims);
+  new ort.Tensor(
+    "int64",
+    BigInt64Array.from(data, (v) => BigInt(v)),
+    dims,
+  );
 
 function close(actual: number[], expected: number[], tol = 1e-5) {
   expect(actual.length).toBe(expected.length);
   for (let i = 0; i < expected.length; i++) {
-    expect(Math.abs(actual[i]! - expected[i]!), `index ${i}: ${actual[i]} vs ${expected[i]}`).toBeLessThanOrEqual(tol);
+    expect(
+      Math.abs(actual[i]! - expected[i]!),
+      `index ${i}: ${actual[i]} vs ${expected[i]}`,
+    ).toBeLessThanOrEqual(tol);
   }
 }
 
@@ -70,20 +77,47 @@ describe("GraphBuilder element-wise ops in ONNX Runtime", () => {
     b.output(b.where(isOne, b.constFloat(10), x), "where");
     b.output(b.cast(x, "int64"), "cast");
     const r = await run(b, { x: f32([6], X) });
-    close(r.add!.data, X.map((v) => v + 2));
-    close(r.sub!.data, X.map((v) => v - 2));
-    close(r.mul!.data, X.map((v) => v * 2));
-    close(r.div!.data, X.map((v) => v / 2));
-    close(r.pow!.data, X.map((v) => Math.abs(v)));
-    close(r.sqrt!.data, X.map((v) => Math.abs(v)));
-    close(r.neg!.data, X.map((v) => -v));
+    close(
+      r.add!.data,
+      X.map((v) => v + 2),
+    );
+    close(
+      r.sub!.data,
+      X.map((v) => v - 2),
+    );
+    close(
+      r.mul!.data,
+      X.map((v) => v * 2),
+    );
+    close(
+      r.div!.data,
+      X.map((v) => v / 2),
+    );
+    close(
+      r.pow!.data,
+      X.map((v) => Math.abs(v)),
+    );
+    close(
+      r.sqrt!.data,
+      X.map((v) => Math.abs(v)),
+    );
+    close(
+      r.neg!.data,
+      X.map((v) => -v),
+    );
     close(r.sin!.data, X.map(Math.sin));
     close(r.cos!.data, X.map(Math.cos));
     close(r.tanh!.data, X.map(Math.tanh));
-    close(r.sigmoid!.data, X.map((v) => 1 / (1 + Math.exp(-v))));
+    close(
+      r.sigmoid!.data,
+      X.map((v) => 1 / (1 + Math.exp(-v))),
+    );
     close(r.gelu!.data, X.map(geluExact), 1e-5);
     close(r.gelu_tanh!.data, X.map(geluTanh), 1e-5);
-    close(r.where!.data, X.map((v) => (v === 1 ? 10 : v)));
+    close(
+      r.where!.data,
+      X.map((v) => (v === 1 ? 10 : v)),
+    );
     expect(r.cast!.data).toEqual([-2, 0, 0, 1, 1, 3]);
   });
 });
@@ -182,8 +216,16 @@ describe("GraphBuilder norms, reductions and attention in ONNX Runtime", () => {
     const d = 4;
     const b = new GraphBuilder({ opset: 17 });
     const x = b.input("x", "float32", ["batch", "seq", d]);
-    const wq = b.float32("wq", [d, d], [0.1, -0.2, 0.3, 0.05, 0.2, 0.1, -0.1, 0.3, -0.3, 0.2, 0.1, 0.1, 0.05, 0.1, 0.2, -0.2]);
-    const wk = b.float32("wk", [d, d], [0.3, 0.1, -0.2, 0.1, -0.1, 0.2, 0.2, 0.05, 0.1, -0.3, 0.1, 0.2, 0.2, 0.1, -0.1, 0.1]);
+    const wq = b.float32(
+      "wq",
+      [d, d],
+      [0.1, -0.2, 0.3, 0.05, 0.2, 0.1, -0.1, 0.3, -0.3, 0.2, 0.1, 0.1, 0.05, 0.1, 0.2, -0.2],
+    );
+    const wk = b.float32(
+      "wk",
+      [d, d],
+      [0.3, 0.1, -0.2, 0.1, -0.1, 0.2, 0.2, 0.05, 0.1, -0.3, 0.1, 0.2, 0.2, 0.1, -0.1, 0.1],
+    );
     const maxLen = 8;
     const mask = new Float32Array(maxLen * maxLen);
     for (let i = 0; i < maxLen; i++) for (let j = 0; j < maxLen; j++) mask[i * maxLen + j] = j <= i ? 1 : 0;
@@ -211,8 +253,14 @@ describe("GraphBuilder norms, reductions and attention in ONNX Runtime", () => {
           for (let t = 0; t < d; t++) s += a[i * d + t]! * w[t * d + j]!;
           return s;
         });
-      const q = mat(xs, [0.1, -0.2, 0.3, 0.05, 0.2, 0.1, -0.1, 0.3, -0.3, 0.2, 0.1, 0.1, 0.05, 0.1, 0.2, -0.2]);
-      const k = mat(xs, [0.3, 0.1, -0.2, 0.1, -0.1, 0.2, 0.2, 0.05, 0.1, -0.3, 0.1, 0.2, 0.2, 0.1, -0.1, 0.1]);
+      const q = mat(
+        xs,
+        [0.1, -0.2, 0.3, 0.05, 0.2, 0.1, -0.1, 0.3, -0.3, 0.2, 0.1, 0.1, 0.05, 0.1, 0.2, -0.2],
+      );
+      const k = mat(
+        xs,
+        [0.3, 0.1, -0.2, 0.1, -0.1, 0.2, 0.2, 0.05, 0.1, -0.3, 0.1, 0.2, 0.2, 0.1, -0.1, 0.1],
+      );
       const expected: number[] = [];
       for (let i = 0; i < n; i++) {
         const s = Array.from({ length: n }, (_, j) => {
