@@ -183,10 +183,23 @@ export async function processPrompt(
 
   const npzPath = `${task.promptDir}/activations.npz`;
   let entries: Map<string, NpyArray>;
+  let bytes: Uint8Array;
   try {
-    entries = decodeNpz(readFileSync(npzPath));
+    bytes = readFileSync(npzPath);
   } catch (err) {
-    outcome.promptError = { path: npzPath, message: describe(err) };
+    const missing = (err as { code?: unknown }).code === "ENOENT";
+    outcome.promptError = {
+      path: npzPath,
+      message: missing
+        ? `${npzPath} is missing; save it again with \`pattern-lens activations\``
+        : `${npzPath} could not be read: ${describe(err)}`,
+    };
+    return outcome;
+  }
+  try {
+    entries = decodeNpz(bytes);
+  } catch (err) {
+    outcome.promptError = { path: npzPath, message: `${npzPath} is corrupt: ${describe(err)}` };
     return outcome;
   }
   // Validate every layer before writing anything, so a corrupt archive skips the whole prompt.

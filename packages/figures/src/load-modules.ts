@@ -58,8 +58,9 @@ export async function loadFigureModules(
     state.loading = { kind: "module", path: file };
     try {
       const mod = (await (await jiti()).import(file)) as { default?: unknown };
-      const def = mod.default;
-      if (def !== undefined) {
+      // jiti's interop proxy answers `default` with the module itself when there is none: ask the target.
+      const def = Object.hasOwn(mod, "default") ? mod.default : undefined;
+      if (def !== undefined && def !== null) {
         for (const item of Array.isArray(def) ? def : [def]) registerFigureExport(item, file);
       }
     } catch (err) {

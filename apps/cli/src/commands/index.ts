@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import type { CliIo } from "../program.ts";
+import { registerFigures } from "./figures.ts";
 import { registerIndexHtml } from "./index-html.ts";
 import { registerServe } from "./serve.ts";
 
@@ -7,4 +8,4 @@ import { registerServe } from "./serve.ts";
 export type RegisterCommand = (program: Command, io: CliIo) => void;
 
 /** Every subcommand, in the order `--help` lists them. */
-export const COMMANDS: RegisterCommand[] = [registerServe, registerIndexHtml];
+export const COMMANDS: RegisterCommand[] = [registerFigures, registerServe, registerIndexHtml];

@@ -17,7 +17,7 @@ export function tempDir(prefix = "pl-figures-"): string {
  * Copies the demo's inputs (models.jsonl, model_cfg.json, prompts.jsonl, prompt.json, activations.npz)
  * into a writable temp data folder, without its figures. Returns the new save path.
  */
-export function copyDemoInputs(opts: { prompts?: number } = {}): string {
+export function copyDemoInputs(): string {
   const src = demoDir();
   const dst = tempDir();
   copyFileSync(join(src, "models.jsonl"), join(dst, "models.jsonl"));
@@ -25,7 +25,7 @@ export function copyDemoInputs(opts: { prompts?: number } = {}): string {
   mkdirSync(join(dst, m, "prompts"), { recursive: true });
   copyFileSync(join(src, m, "model_cfg.json"), join(dst, m, "model_cfg.json"));
   copyFileSync(join(src, m, "prompts.jsonl"), join(dst, m, "prompts.jsonl"));
-  const hashes = readdirSync(join(src, m, "prompts")).slice(0, opts.prompts ?? Number.MAX_SAFE_INTEGER);
+  const hashes = readdirSync(join(src, m, "prompts"));
   for (const h of hashes) {
     mkdirSync(join(dst, m, "prompts", h));
     for (const f of ["prompt.json", "activations.npz"]) {
