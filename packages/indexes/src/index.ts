@@ -1,2 +1,51 @@
-/** The pattern-lens on-disk contract: zod schemas, paths, prompt hashes, npy/npz and JSONL codecs. */
-export const PACKAGE_NAME = "@pattern-lens/indexes";
+/**
+ * @pattern-lens/indexes: the pattern-lens on-disk contract. Browser-safe: zod schemas, layout
+ * paths, prompt hashes, names, and the npy/npz codec. File IO lives in `@pattern-lens/indexes/node`.
+ *
+ * @packageDocumentation
+ */
+
+export { IndexesError, type IndexesErrorCode, IndexesInternalError } from "./errors.ts";
+export { float16BitsToFloat32, float32ToFloat16Bits } from "./float16.ts";
+export {
+  activationsPath,
+  FIGURE_FORMATS,
+  type FigureFormat,
+  figurePath,
+  figuresIndexPath,
+  headDir,
+  indexHtmlPath,
+  modelCfgPath,
+  modelDir,
+  modelsIndexPath,
+  patternKey,
+  promptDir,
+  promptJsonPath,
+  promptsDir,
+  promptsIndexPath,
+} from "./layout.ts";
+export { decodeNpy, encodeNpy } from "./npy.ts";
+export { NPY_DTYPES, type NpyArray, type NpyData, type NpyDtype, shapeSize } from "./npy-dtype.ts";
+export { decodeNpyHeader, encodeNpyHeader, type NpyHeader } from "./npy-header.ts";
+export {
+  type CompressLevel,
+  decodeNpz,
+  encodeNpz,
+  type NpzReadOptions,
+  type NpzWriteOptions,
+} from "./npz.ts";
+export { promptHash } from "./prompt-hash.ts";
+export { sanitizeName } from "./sanitize-name.ts";
+export {
+  type FigureMeta,
+  FigureMetaSchema,
+  type ModelCfg,
+  ModelCfgSchema,
+  type ModelsIndexLine,
+  ModelsIndexLineSchema,
+  type PromptMeta,
+  PromptMetaSchema,
+  type Provenance,
+  ProvenanceSchema,
+} from "./schemas.ts";
+export { toFloat32 } from "./to-float32.ts";

@@ -1,0 +1,68 @@
+/**
+ * Stable codes of {@link IndexesError}. Match on the code, never on the message.
+ *
+ * - `PL_JSON_PARSE`: a JSON file is not valid JSON.
+ * - `PL_JSONL_PARSE`: a line of a JSONL file is not valid JSON (the message names file and line).
+ * - `PL_SCHEMA`: valid JSON that does not match its zod schema (file, line, issue path).
+ * - `PL_NPZ_CORRUPT`: an `.npz` archive (or an `.npy` inside it) is truncated or malformed.
+ * - `PL_NPZ_UNSUPPORTED`: a valid zip feature we do not read (encryption, other compression).
+ * - `PL_NPY_CORRUPT`: a standalone `.npy` buffer is malformed (magic, header, data length).
+ * - `PL_NPY_UNSUPPORTED`: a valid `.npy` we do not read: Fortran order, big-endian, other dtypes.
+ * - `PL_NOT_UTF8`: a text file is not valid UTF-8.
+ * - `PL_NOT_FOUND`: a file or folder that should exist does not.
+ * - `PL_IO`: any other file system failure (the `cause` keeps the system error).
+ * - `PL_INVALID_ARGUMENT`: the caller passed something inconsistent (e.g. shape vs data length).
+ */
+export type IndexesErrorCode =
+  | "PL_JSON_PARSE"
+  | "PL_JSONL_PARSE"
+  | "PL_SCHEMA"
+  | "PL_NPZ_CORRUPT"
+  | "PL_NPZ_UNSUPPORTED"
+  | "PL_NPY_CORRUPT"
+  | "PL_NPY_UNSUPPORTED"
+  | "PL_NOT_UTF8"
+  | "PL_NOT_FOUND"
+  | "PL_IO"
+  | "PL_INVALID_ARGUMENT";
+
+/**
+ * A problem with data on disk or with what the caller passed: the message says what to do.
+ * The CLI prints it as one line (any error whose `code` starts with `PL_`).
+ *
+ * @example
+ * ```ts
+ * try { await readJsonl(path, PromptMetaSchema); }
+ * catch (e) { if (e instanceof IndexesError && e.code === "PL_JSONL_PARSE") ... }
+ * ```
+ */
+export class IndexesError extends Error {
+  /** Stable machine-readable code. */
+  readonly code: IndexesErrorCode;
+
+  /**
+   * @param code - stable code
+   * @param message - what went wrong and what to do about it
+   * @param options - `cause`: the underlying error, kept for debugging
+   */
+  constructor(code: IndexesErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "IndexesError";
+    this.code = code;
+  }
+}
+
+/**
+ * A bug inside @pattern-lens/indexes (an invariant that should never break), not a user mistake.
+ * Please report it with the stack trace.
+ */
+export class IndexesInternalError extends Error {
+  /** Always `PL_INTERNAL`. */
+  readonly code = "PL_INTERNAL" as const;
+
+  /** @param message - the broken invariant */
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(`internal error in @pattern-lens/indexes: ${message}. This is a bug; please report it.`, options);
+    this.name = "IndexesInternalError";
+  }
+}

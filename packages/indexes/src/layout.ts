@@ -1,0 +1,103 @@
+// Where every file of a pattern-lens data folder lives. Pure "/" joins: valid POSIX paths and URLs.
+//
+//   <save>/index.html, models.jsonl, figures.jsonl
+//   <save>/<model>/model_cfg.json, prompts.jsonl
+//   <save>/<model>/prompts/<hash>/prompt.json, activations.npz, L<l>/H<h>/<figure>.<fmt>
+
+/** The figure file formats pattern-lens writes. */
+export const FIGURE_FORMATS = ["png", "svg", "svgz"] as const;
+
+/** One of {@link FIGURE_FORMATS}. */
+export type FigureFormat = (typeof FIGURE_FORMATS)[number];
+
+function join(save: string, ...parts: string[]): string {
+  if (save === "") return parts.join("/");
+  return [save.replace(/\/+$/, ""), ...parts].join("/");
+}
+
+/** `<save>/models.jsonl`: one line per model. */
+export function modelsIndexPath(save: string): string {
+  return join(save, "models.jsonl");
+}
+
+/** `<save>/figures.jsonl`: one line per registered figure function. */
+export function figuresIndexPath(save: string): string {
+  return join(save, "figures.jsonl");
+}
+
+/** `<save>/index.html`: the viewer page. */
+export function indexHtmlPath(save: string): string {
+  return join(save, "index.html");
+}
+
+/**
+ * `<save>/<model>`. `model` is the folder name, i.e. the model's `sanitized_name`
+ * (see {@link sanitizeName}), not the raw model name.
+ */
+export function modelDir(save: string, model: string): string {
+  return join(save, model);
+}
+
+/** `<save>/<model>/model_cfg.json`. */
+export function modelCfgPath(save: string, model: string): string {
+  return join(save, model, "model_cfg.json");
+}
+
+/** `<save>/<model>/prompts.jsonl`: one line per prompt of that model. */
+export function promptsIndexPath(save: string, model: string): string {
+  return join(save, model, "prompts.jsonl");
+}
+
+/** `<save>/<model>/prompts`: the folder holding one folder per prompt hash. */
+export function promptsDir(save: string, model: string): string {
+  return join(save, model, "prompts");
+}
+
+/** `<save>/<model>/prompts/<hash>` (hash from {@link promptHash}). */
+export function promptDir(save: string, model: string, hash: string): string {
+  return join(save, model, "prompts", hash);
+}
+
+/** `<save>/<model>/prompts/<hash>/prompt.json`. */
+export function promptJsonPath(save: string, model: string, hash: string): string {
+  return join(save, model, "prompts", hash, "prompt.json");
+}
+
+/** `<save>/<model>/prompts/<hash>/activations.npz` (keys from {@link patternKey}). */
+export function activationsPath(save: string, model: string, hash: string): string {
+  return join(save, model, "prompts", hash, "activations.npz");
+}
+
+/** `<save>/<model>/prompts/<hash>/L<layer>/H<head>`. */
+export function headDir(save: string, model: string, hash: string, layer: number, head: number): string {
+  return join(save, model, "prompts", hash, `L${layer}`, `H${head}`);
+}
+
+/**
+ * `<save>/<model>/prompts/<hash>/L<layer>/H<head>/<name>.<fmt>`.
+ *
+ * @example
+ * ```ts
+ * figurePath("data", "pythia-14m", "sCw9tqGtgecntuFkGO7kVw", 0, 3, "raw", "png");
+ * // "data/pythia-14m/prompts/sCw9tqGtgecntuFkGO7kVw/L0/H3/raw.png"
+ * ```
+ */
+export function figurePath(
+  save: string,
+  model: string,
+  hash: string,
+  layer: number,
+  head: number,
+  name: string,
+  fmt: FigureFormat | string,
+): string {
+  return `${headDir(save, model, hash, layer, head)}/${name}.${fmt}`;
+}
+
+/**
+ * The key of a layer's attention pattern inside `activations.npz` (TransformerLens hook name):
+ * `blocks.<layer>.attn.hook_pattern`. The array is `[1, n_heads, n_ctx, n_ctx]`.
+ */
+export function patternKey(layer: number): string {
+  return `blocks.${layer}.attn.hook_pattern`;
+}
