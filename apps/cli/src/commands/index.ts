@@ -2,10 +2,11 @@ import type { Command } from "commander";
 import type { CliIo } from "../program.ts";
 import { registerFigures } from "./figures.ts";
 import { registerIndexHtml } from "./index-html.ts";
+import { registerModels } from "./models.ts";
 import { registerServe } from "./serve.ts";
 
 /** A subcommand: adds itself to the program. One file per command in this folder. */
 export type RegisterCommand = (program: Command, io: CliIo) => void;
 
 /** Every subcommand, in the order `--help` lists them. */
-export const COMMANDS: RegisterCommand[] = [registerFigures, registerServe, registerIndexHtml];
+export const COMMANDS: RegisterCommand[] = [registerFigures, registerServe, registerIndexHtml, registerModels];

@@ -1,0 +1,150 @@
+import {
+  type DownloadProgress,
+  hubSettingsFromEnv,
+  MODEL_ALIASES,
+  type ResolvedModel,
+  resolveModel,
+  scanHfCache,
+} from "@pattern-lens/models";
+import { SingleBar } from "cli-progress";
+import type { CliIo } from "../program.ts";
+import type { RegisterCommand } from "./index.ts";
+
+/** Formats a byte count as `512 B`, `1.5 kB`, `12.3 MB`, `1.02 GB` (powers of 1000, as the hub shows sizes). */
+export function formatBytes(n: number): string {
+  if (n < 1000) return `${n} B`;
+  const units = ["kB", "MB", "GB", "TB"];
+  let v = n;
+  let i = -1;
+  while (v >= 1000 && i < units.length - 1) {
+    v /= 1000;
+    i++;
+  }
+  return `${v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2)} ${units[i]}`;
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? "").length)));
+  return rows
+    .map((r) =>
+      r
+        .map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]!)))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
+}
+
+/**
+ * A byte progress bar for model downloads on stderr (only on a terminal). Pass its `onProgress`
+ * to `resolveModel`; call `stop()` when done.
+ */
+export function downloadProgressBar(): { onProgress: (p: DownloadProgress) => void; stop: () => void } {
+  let bar: SingleBar | undefined;
+  const tty = Boolean(process.stderr.isTTY);
+  return {
+    onProgress: (p) => {
+      if (!tty) return;
+      if (bar === undefined) {
+        bar = new SingleBar({
+          format: "download |{bar}| {done} / {all} | {file}",
+          stream: process.stderr,
+          hideCursor: true,
+          clearOnComplete: true,
+        });
+        bar.start(p.total, p.bytes, { done: "0 B", all: formatBytes(p.total), file: p.file });
+      }
+      bar.setTotal(p.total);
+      bar.update(p.bytes, { done: formatBytes(p.bytes), all: formatBytes(p.total), file: p.file });
+    },
+    stop: () => {
+      bar?.stop();
+      bar = undefined;
+    },
+  };
+}
+
+/** One line describing a resolved model: what kind, which file, from where. */
+export function describeResolvedModel(m: ResolvedModel): string {
+  if (m.kind === "llama2c") return `llama2.c checkpoint ${m.checkpoint} (tokenizer ${m.tokenizer})`;
+  const from =
+    m.source.type === "hub"
+      ? ` from ${m.source.repoId}@${m.source.revision} (commit ${m.source.commit.slice(0, 10)})`
+      : "";
+  return `${m.onnxFile}${from}`;
+}
+
+interface ModelsFlags {
+  json?: boolean;
+  cacheDir?: string;
+  download?: string;
+  onnxFile?: string;
+}
+
+async function listModels(io: CliIo, flags: ModelsFlags): Promise<void> {
+  const settings = hubSettingsFromEnv(
+    process.env,
+    flags.cacheDir !== undefined ? { cacheDir: flags.cacheDir } : {},
+  );
+  const cache = await scanHfCache(settings.cacheDir);
+  if (flags.json) {
+    io.out(`${JSON.stringify({ aliases: MODEL_ALIASES, cacheDir: settings.cacheDir, cache }, null, 2)}\n`);
+    return;
+  }
+  const cachedIds = new Set(cache.map((r) => r.repoId));
+  io.out("Aliases for --model (downloaded from the Hugging Face hub; pin a revision with NAME@REV):\n\n");
+  io.out(
+    `${table([
+      ["alias", "repo", "cached", "source"],
+      ...MODEL_ALIASES.map((a) => [a.alias, a.repoId, cachedIds.has(a.repoId) ? "yes" : "", a.source]),
+    ])}\n\n`,
+  );
+  io.out(`Hugging Face cache ${settings.cacheDir}:\n\n`);
+  if (cache.length === 0) {
+    io.out("  (empty)\n");
+    return;
+  }
+  const rows = [["repo", "revisions", "size"]];
+  for (const r of cache) {
+    const revs = r.revisions
+      .map(
+        (v) => `${v.refs.length > 0 ? `${v.refs.join(",")}=` : ""}${v.commit.slice(0, 7)} (${v.files} files)`,
+      )
+      .join("; ");
+    rows.push([r.repoId, revs || "(no snapshot)", formatBytes(r.sizeOnDisk)]);
+  }
+  io.out(`${table(rows)}\n`);
+}
+
+/**
+ * `pattern-lens models`: lists the model aliases (alias, repo, source) and what the local Hugging
+ * Face cache holds (repo, revisions, size). `--download MODEL` fetches a model into the cache
+ * (the files a run needs) and prints where it is.
+ */
+export const registerModels: RegisterCommand = (program, io) => {
+  program
+    .command("models")
+    .description("list model aliases and the Hugging Face cache; --download fetches a model into the cache")
+    .option("--json", "print aliases and cache contents as JSON")
+    .option(
+      "--cache-dir <dir>",
+      "the hub cache (default: HF_HUB_CACHE, HF_HOME/hub, ~/.cache/huggingface/hub)",
+    )
+    .option("--download <model>", "download an alias or org/name[@revision] into the cache")
+    .option("--onnx-file <file>", "with --download: the ONNX variant (e.g. onnx/model_fp16.onnx, quantized)")
+    .action(async (flags: ModelsFlags) => {
+      if (flags.download === undefined) return listModels(io, flags);
+      const bar = downloadProgressBar();
+      try {
+        const m = await resolveModel(flags.download, {
+          onnxFile: flags.onnxFile,
+          onProgress: bar.onProgress,
+          ...(flags.cacheDir !== undefined ? { hub: { cacheDir: flags.cacheDir } } : {}),
+        });
+        bar.stop();
+        io.out(`${describeResolvedModel(m)}\n`);
+      } finally {
+        bar.stop();
+      }
+    });
+};
