@@ -82,7 +82,8 @@ export async function openPatternModel(opts: OpenModelOptions): Promise<PatternM
   if (opts.cacheDir !== undefined) prepOpts.cacheDir = opts.cacheDir;
   if (opts.exposeInputs) prepOpts.exposeInputs = true;
   const instrumented = await prepareInstrumentedModel(source.onnxPath, prepOpts);
-  const sessionOpts: { device?: Device; intraOpNumThreads?: number } = {};
+  const sessionOpts: { device?: Device; intraOpNumThreads?: number; externalDataDir?: string } = {};
+  if (instrumented.externalDataDir !== undefined) sessionOpts.externalDataDir = instrumented.externalDataDir;
   if (opts.device !== undefined) sessionOpts.device = opts.device;
   if (opts.intraOpNumThreads !== undefined) sessionOpts.intraOpNumThreads = opts.intraOpNumThreads;
   const session = await createOrtSession(instrumented.path, sessionOpts);

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { decodeModel, encodeModel, type GraphProto, type ModelProto } from "@pattern-lens/onnx";
@@ -9,13 +9,15 @@ import { sha256File } from "./model-source.ts";
 
 /** An instrumented model ready for ONNX Runtime. */
 export interface InstrumentedModel {
-  /** The instrumented `.onnx` (external data files are linked beside it). */
+  /** The instrumented `.onnx` (its external data stays in `externalDataDir`). */
   path: string;
   plan: CapturePlan;
   /** sha256 of the original `.onnx` file. */
   sha256: string;
   /** The default-domain opset of the model. */
   opset: number;
+  /** The original model's folder when the graph reads external data files (load with it). */
+  externalDataDir?: string;
 }
 
 /** The default cache folder: `$PATTERN_LENS_CACHE`, else `$XDG_CACHE_HOME/pattern-lens`, else `~/.cache/pattern-lens`. */
@@ -37,8 +39,8 @@ function externalLocations(g: GraphProto, acc = new Set<string>()): Set<string> 
 /**
  * Instruments `onnxPath` (see {@link instrumentModel}) once and caches the copy under
  * `<cacheDir>/instrumented/<sha256>-v<version>/`, keyed by the model's sha256 and the
- * instrumentation version. External data files are symlinked beside the copy, so nothing big is
- * duplicated. A second call with the same file only hashes it.
+ * instrumentation version. External data stays where it is: the copy records the original folder
+ * (`externalDataDir`) and ONNX Runtime reads the data files from there, so nothing big is duplicated. A second call with the same file only hashes it.
  * @throws {ActivationsError} `PL_MODEL_INVALID` for a file that is not an ONNX model;
  *   `PL_MODEL_NO_ATTENTION` when no attention is found; `PL_IO` when the cache is not writable.
  */
@@ -52,8 +54,19 @@ export async function prepareInstrumentedModel(
   const dir = join(root, key);
   const planPath = join(dir, "plan.json");
   if (existsSync(planPath) && existsSync(join(dir, "model.onnx"))) {
-    const saved = JSON.parse(readFileSync(planPath, "utf8")) as { plan: CapturePlan; opset: number };
-    return { path: join(dir, "model.onnx"), plan: saved.plan, sha256, opset: saved.opset };
+    const saved = JSON.parse(readFileSync(planPath, "utf8")) as {
+      plan: CapturePlan;
+      opset: number;
+      external: boolean;
+    };
+    const hit: InstrumentedModel = {
+      path: join(dir, "model.onnx"),
+      plan: saved.plan,
+      sha256,
+      opset: saved.opset,
+    };
+    if (saved.external) hit.externalDataDir = resolve(dirname(onnxPath));
+    return hit;
   }
   let model: ModelProto;
   try {
@@ -69,18 +82,14 @@ export async function prepareInstrumentedModel(
     throw new ActivationsError("PL_MODEL_INVALID", `${onnxPath} is not a valid ONNX model: it has no graph.`);
   const opset = Number(model.opsetImport.find((o) => (o.domain ?? "") === "")?.version ?? 0);
   const plan = instrumentModel(model, opts.exposeInputs ? { exposeInputs: true } : {});
+  const external = externalLocations(model.graph).size > 0;
   const tmp = `${dir}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
   try {
     mkdirSync(tmp, { recursive: true });
     writeFileSync(join(tmp, "model.onnx"), encodeModel(model));
-    for (const loc of externalLocations(model.graph)) {
-      const target = resolve(dirname(onnxPath), loc);
-      mkdirSync(dirname(join(tmp, loc)), { recursive: true });
-      symlinkSync(target, join(tmp, loc));
-    }
     writeFileSync(
       join(tmp, "plan.json"),
-      JSON.stringify({ plan, opset, source: resolve(onnxPath), sha256 }, null, 2),
+      JSON.stringify({ plan, opset, external, source: resolve(onnxPath), sha256 }, null, 2),
     );
     try {
       renameSync(tmp, dir);
@@ -96,5 +105,7 @@ export async function prepareInstrumentedModel(
       { cause: err },
     );
   }
-  return { path: join(dir, "model.onnx"), plan, sha256, opset };
+  const out: InstrumentedModel = { path: join(dir, "model.onnx"), plan, sha256, opset };
+  if (external) out.externalDataDir = resolve(dirname(onnxPath));
+  return out;
 }

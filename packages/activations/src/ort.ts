@@ -2,7 +2,7 @@
  * The only module that imports onnxruntime-node. Everything else works with {@link HostTensor}
  * (plain typed arrays) and {@link OrtSession}, so the rest of the package never touches ORT types.
  */
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import * as ort from "onnxruntime-node";
@@ -45,6 +45,13 @@ export interface OrtSessionOptions {
   device?: Device;
   /** Intra-op threads; default: ONNX Runtime's choice (all cores). */
   intraOpNumThreads?: number;
+  /**
+   * The folder the model's external data files live in, when it is not the model file's own
+   * folder (an instrumented copy in a cache). The model is then loaded from memory with ONNX
+   * Runtime's `session.model_external_initializers_file_folder_path`, so the data files are read
+   * where they are, never copied.
+   */
+  externalDataDir?: string;
 }
 
 const CUDA_HELP =
@@ -85,9 +92,15 @@ export async function createOrtSession(modelPath: string, opts: OrtSessionOption
     logSeverityLevel: 3,
   };
   if (opts.intraOpNumThreads !== undefined) options.intraOpNumThreads = opts.intraOpNumThreads;
+  if (opts.externalDataDir !== undefined) {
+    options.extra = { session: { model_external_initializers_file_folder_path: opts.externalDataDir } };
+  }
   let session: ort.InferenceSession;
   try {
-    session = await ort.InferenceSession.create(modelPath, options);
+    session =
+      opts.externalDataDir !== undefined
+        ? await ort.InferenceSession.create(new Uint8Array(readFileSync(modelPath)), options)
+        : await ort.InferenceSession.create(modelPath, options);
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
     if (device === "cuda" && /cuda|CUDA|provider/.test(msg)) {

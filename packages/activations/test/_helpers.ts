@@ -40,3 +40,66 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 export { toFloat32 };
+
+/**
+ * JS reference attention: softmax(Q Kᵀ · scale + causal mask) per head, in float64.
+ * `q`, `k`: `[n, nHeads * dh]` row-major (head h uses columns h*dh..h*dh+dh-1); K heads may be
+ * fewer (grouped-query: query head h reads KV head floor(h / (nHeads / nKv))).
+ * Returns `[nHeads, n, n]`.
+ */
+export function referenceAttention(
+  q: ArrayLike<number>,
+  k: ArrayLike<number>,
+  n: number,
+  nHeads: number,
+  dh: number,
+  scale: number,
+  nKv = nHeads,
+): Float64Array {
+  const out = new Float64Array(nHeads * n * n);
+  const group = nHeads / nKv;
+  for (let h = 0; h < nHeads; h++) {
+    const kh = Math.floor(h / group);
+    for (let i = 0; i < n; i++) {
+      const row = new Float64Array(i + 1);
+      let max = -Infinity;
+      for (let j = 0; j <= i; j++) {
+        let s = 0;
+        for (let d = 0; d < dh; d++)
+          s += (q[i * nHeads * dh + h * dh + d] as number) * (k[j * nKv * dh + kh * dh + d] as number);
+        row[j] = s * scale;
+        max = Math.max(max, row[j] as number);
+      }
+      let sum = 0;
+      for (let j = 0; j <= i; j++) {
+        row[j] = Math.exp((row[j] as number) - max);
+        sum += row[j] as number;
+      }
+      for (let j = 0; j <= i; j++) out[(h * n + i) * n + j] = (row[j] as number) / sum;
+    }
+  }
+  return out;
+}
+
+/** `x [n, din] · w [din, dout] (+ b)`, with `w` columns `c0..c1` only. */
+export function matmulCols(
+  x: ArrayLike<number>,
+  n: number,
+  din: number,
+  w: ArrayLike<number>,
+  dout: number,
+  c0: number,
+  c1: number,
+  b?: ArrayLike<number>,
+): Float64Array {
+  const m = c1 - c0;
+  const out = new Float64Array(n * m);
+  for (let i = 0; i < n; i++) {
+    for (let c = 0; c < m; c++) {
+      let s = b ? (b[c0 + c] as number) : 0;
+      for (let d = 0; d < din; d++) s += (x[i * din + d] as number) * (w[d * dout + c0 + c] as number);
+      out[i * m + c] = s;
+    }
+  }
+  return out;
+}
