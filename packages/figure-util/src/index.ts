@@ -18,6 +18,28 @@ export {
 } from "./colormap.ts";
 export { FigureError, type FigureErrorCode, FigureInternalError } from "./errors.ts";
 export {
+  defineMatrixFigure,
+  defineMultiFigure,
+  definePlotFigure,
+  FIGURE_FORMATS,
+  type FigureContext,
+  type FigureDefinition,
+  type FigureFormat,
+  type FigureKind,
+  type FigureMetadata,
+  type FigureOutput,
+  type MatrixFigureConfig,
+  type MatrixFigureFn,
+  type MatrixStyle,
+  type MaybePromise,
+  type MultiFigureConfig,
+  type MultiFigureFn,
+  type MultiFigurePart,
+  type PlotFigureConfig,
+  type PlotFigureFn,
+  renderMatrix,
+} from "./figure.ts";
+export {
   type DenseMatrix,
   headPattern,
   type MatrixData,
@@ -27,6 +49,7 @@ export {
   toDenseMatrix,
 } from "./matrix.ts";
 export { type MatrixToRgbOptions, matrixToRgb, type RgbImage } from "./matrix-to-rgb.ts";
+export { Plot, type PlotOptions, renderPlotSvg } from "./plot.ts";
 export { type DecodedPng, decodePng, encodePng, type PngOptions } from "./png.ts";
 export { pngToSvg, svgToSvgz, svgzToSvg } from "./svg.ts";
 

@@ -49,6 +49,34 @@ export interface RgbImage {
 const identity = (x: number): number => x;
 
 /**
+ * Checks options that do not depend on the data (colormap name, option combinations), so figure
+ * definitions can fail at definition time. Not part of the public API.
+ *
+ * @throws {FigureError} `PL_FIGURE_UNKNOWN_CMAP`, `PL_FIGURE_OPTIONS`.
+ */
+export function checkMatrixToRgbOptions(options: MatrixToRgbOptions): void {
+  const { normalize = false, cmap = "viridis", diverging = false, normalizeMin } = options;
+  getColormap(cmap);
+  if (normalizeMin !== undefined) {
+    if (typeof normalizeMin !== "number" || Number.isNaN(normalizeMin)) {
+      throw new FigureError(
+        "PL_FIGURE_OPTIONS",
+        `normalizeMin must be a number, got ${String(normalizeMin)}.`,
+      );
+    }
+    if (!normalize) {
+      throw new FigureError("PL_FIGURE_OPTIONS", "normalizeMin only applies with normalize: true; set both.");
+    }
+    if (diverging) {
+      throw new FigureError(
+        "PL_FIGURE_OPTIONS",
+        "normalizeMin cannot be combined with diverging (a diverging map is centred on 0); drop one.",
+      );
+    }
+  }
+}
+
+/**
  * Turns a matrix into an image through a matplotlib colormap, one pixel per cell, using
  * matplotlib's lookup rule (see {@link colormapIndex}).
  *
@@ -70,23 +98,7 @@ export function matrixToRgb(matrix: MatrixInput, options: MatrixToRgbOptions = {
     alpha = false,
   } = options;
   const cmap = getColormap(cmapName);
-  if (normalizeMin !== undefined) {
-    if (typeof normalizeMin !== "number" || Number.isNaN(normalizeMin)) {
-      throw new FigureError(
-        "PL_FIGURE_OPTIONS",
-        `normalizeMin must be a number, got ${String(normalizeMin)}.`,
-      );
-    }
-    if (!normalize) {
-      throw new FigureError("PL_FIGURE_OPTIONS", "normalizeMin only applies with normalize: true; set both.");
-    }
-    if (diverging) {
-      throw new FigureError(
-        "PL_FIGURE_OPTIONS",
-        "normalizeMin cannot be combined with diverging (a diverging map is centred on 0); drop one.",
-      );
-    }
-  }
+  checkMatrixToRgbOptions(options);
   const m = toDenseMatrix(matrix);
   const d = m.data;
   const n = d.length;
