@@ -109,6 +109,20 @@ function opsetVersion(model: ModelProto): number {
   );
 }
 
+/** The float element type of a value (from value_info / inputs), else the model's main float type. */
+function floatTypeOf(g: GraphProto, value: string): number {
+  const vi = [...g.valueInfo, ...g.input, ...g.output].find((v) => v.name === value);
+  const t = vi?.type?.tensorType?.elemType;
+  if (t === DataType.FLOAT || t === DataType.FLOAT16 || t === DataType.BFLOAT16) return t;
+  let f16 = 0;
+  let f32 = 0;
+  for (const init of g.initializer) {
+    if (init.dataType === DataType.FLOAT16) f16++;
+    else if (init.dataType === DataType.FLOAT) f32++;
+  }
+  return f16 > f32 ? DataType.FLOAT16 : DataType.FLOAT;
+}
+
 /** Adds `Cast(to=FLOAT)` of `value` as graph output `pattern_lens.attn.{layer}`; returns its name. */
 function exposeFloat(g: GraphProto, value: string, layer: number): string {
   const out = `${P}.attn.${layer}`;
@@ -285,6 +299,12 @@ export function instrumentModel(model: ModelProto, opts: InstrumentOptions = {})
       while (n.output.length < 3) n.output.push("");
       const scores = `${P}/mha_scores_${i}`;
       n.output[3] = scores;
+      // the scores output has its own type constraint, which ONNX Runtime cannot infer: declare it
+      g.valueInfo.push({
+        name: scores,
+        type: { tensorType: { elemType: floatTypeOf(g, n.input[0] ?? "") } },
+        metadataProps: [],
+      });
       nHeads = intAttr(n, "num_heads");
       if (intAttr(n, "unidirectional") === 1) causal = true;
       layerOutputs.push(exposeFloat(g, softmaxLast(g, scores, i, opset), i));
