@@ -19,6 +19,22 @@ export type { DownloadProgress, FetchHubModelOptions, HubModelSnapshot, HubPathI
 export { cachedHubModel, fetchHubModel, HUB_SIDE_FILES, hubPathsInfo, hubRevisionInfo } from "./hub-model.ts";
 export type { HubEnv, HubSettings } from "./hub-settings.ts";
 export { DEFAULT_HF_ENDPOINT, envFlag, hfCacheDir, hubSettingsFromEnv } from "./hub-settings.ts";
+export type { Llama2cCheckpoint, Llama2cConfig, Llama2cWeights } from "./llama2c/checkpoint.ts";
+export { parseLlama2cCheckpoint } from "./llama2c/checkpoint.ts";
+export type { ConvertedLlama2c, ConvertLlama2cOptions } from "./llama2c/convert.ts";
+export {
+  convertLlama2c,
+  defaultLlama2cCacheDir,
+  LLAMA2C_CONVERTER_VERSION,
+  llama2cConfigJson,
+  loadLlama2cTokenizer,
+} from "./llama2c/convert.ts";
+export type { Llama2cErrorCode } from "./llama2c/errors.ts";
+export { Llama2cError } from "./llama2c/errors.ts";
+export type { Llama2cToOnnxOptions } from "./llama2c/to-onnx.ts";
+export { llama2cSoftmaxName, llama2cToOnnx } from "./llama2c/to-onnx.ts";
+export { Llama2cTokenizer, SPIECE_UNDERLINE } from "./llama2c/tokenizer.ts";
+export { llama2cTokenizerConfig, llama2cTokenizerJson } from "./llama2c/tokenizer-json.ts";
 export type { HubSpec } from "./model-spec.ts";
 export { parseHubSpec, REPO_ID_PATTERN } from "./model-spec.ts";
 export { chooseOnnxFile, DEFAULT_ONNX_FILES, onnxFileCandidates } from "./onnx-choice.ts";
