@@ -7,6 +7,8 @@
 
 export { IndexesError, type IndexesErrorCode, IndexesInternalError } from "./errors.ts";
 export { float16BitsToFloat32, float32ToFloat16Bits } from "./float16.ts";
+export { describeIssues, parseJson, stringifyJson, validate } from "./json.ts";
+export { parseJsonl, stringifyJsonl } from "./jsonl.ts";
 export {
   activationsPath,
   FIGURE_FORMATS,
@@ -49,3 +51,4 @@ export {
   ProvenanceSchema,
 } from "./schemas.ts";
 export { toFloat32 } from "./to-float32.ts";
+export { decodeUtf8 } from "./utf8.ts";

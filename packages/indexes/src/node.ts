@@ -1,2 +1,11 @@
-/** Node-only file IO for @pattern-lens/indexes. */
-export const NODE_ENTRY = true;
+/**
+ * @pattern-lens/indexes/node: file IO for the pattern-lens on-disk contract (Node only).
+ * Atomic writes, JSON/JSONL files checked against the schemas, `.npz` files, index builders.
+ *
+ * @packageDocumentation
+ */
+
+export { withAtomicFile, writeFileAtomic } from "./atomic-write.ts";
+export { buildModelsIndex, buildPromptsIndex } from "./build-indexes.ts";
+export { readBytesFile, readJsonFile, readJsonl, writeJsonFile, writeJsonl } from "./json-file.ts";
+export { readNpzFile, writeNpzFile } from "./npz-file.ts";

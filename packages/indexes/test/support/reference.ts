@@ -75,3 +75,18 @@ export function zipFields(bytes: Uint8Array) {
   }
   return { entries: out, cdEnd: p, eocd };
 }
+
+/** Whether two arrays have the same dtype, shape and bytes (fast, unlike deep equality). */
+export function sameArray(
+  a: { dtype: string; shape: number[]; data: ArrayBufferView } | undefined,
+  b: { dtype: string; shape: number[]; data: ArrayBufferView } | undefined,
+): boolean {
+  if (!a || !b) return false;
+  const bytes = (x: ArrayBufferView) => Buffer.from(x.buffer, x.byteOffset, x.byteLength);
+  return (
+    a.dtype === b.dtype &&
+    JSON.stringify(a.shape) === JSON.stringify(b.shape) &&
+    a.data.constructor === b.data.constructor &&
+    bytes(a.data).equals(bytes(b.data))
+  );
+}

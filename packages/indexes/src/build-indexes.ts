@@ -1,0 +1,88 @@
+import { readdir, stat } from "node:fs/promises";
+import { ioError } from "./_io-error.ts";
+import { IndexesError } from "./errors.ts";
+import { readJsonFile, writeJsonl } from "./json-file.ts";
+import {
+  modelCfgPath,
+  modelDir,
+  modelsIndexPath,
+  promptJsonPath,
+  promptsDir,
+  promptsIndexPath,
+} from "./layout.ts";
+import { ModelCfgSchema, type ModelsIndexLine, type PromptMeta, PromptMetaSchema } from "./schemas.ts";
+
+/** Sub-folder names of `dir`, sorted by code unit (deterministic, locale-free); [] if missing. */
+async function subdirs(dir: string, required: boolean): Promise<string[]> {
+  try {
+    const entries = await readdir(dir, { withFileTypes: true });
+    return entries
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name)
+      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  } catch (e) {
+    if (!required && (e as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw ioError("list", dir, e);
+  }
+}
+
+async function isFile(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return false;
+    throw ioError("stat", path, e);
+  }
+}
+
+/**
+ * Rebuild `<save>/models.jsonl` from every `<save>/<folder>/model_cfg.json`: one line per model
+ * folder, sorted by folder name, each the model_cfg (keys and order kept) plus
+ * `sanitized_name` = the folder name. Folders without `model_cfg.json` are skipped. Written
+ * atomically; call it once per run (never from parallel writers).
+ *
+ * @returns the lines written
+ * @throws {@link IndexesError} `PL_NOT_FOUND` (no `save` folder), `PL_SCHEMA`, `PL_JSON_PARSE`,
+ *   `PL_NOT_UTF8`, `PL_IO`.
+ */
+export async function buildModelsIndex(save: string): Promise<ModelsIndexLine[]> {
+  const lines: ModelsIndexLine[] = [];
+  for (const folder of await subdirs(save, true)) {
+    const path = modelCfgPath(save, folder);
+    if (!(await isFile(path))) continue;
+    const cfg = await readJsonFile(path, ModelCfgSchema);
+    lines.push({ ...cfg, sanitized_name: folder });
+  }
+  await writeJsonl(modelsIndexPath(save), lines);
+  return lines;
+}
+
+/**
+ * Rebuild `<save>/<model>/prompts.jsonl` from every `prompts/<hash>/prompt.json`, sorted by
+ * hash (folder name); each line is the prompt.json object as read (keys and order kept).
+ * Folders without `prompt.json` are skipped; no `prompts/` folder gives an empty index.
+ * Written atomically; call it once per run (never from parallel writers).
+ *
+ * @param model - the model's folder name (its `sanitized_name`)
+ * @returns the records written
+ * @throws {@link IndexesError} `PL_NOT_FOUND` (no model folder), `PL_SCHEMA` (also when a
+ *   prompt.json's `hash` is not its folder name), `PL_JSON_PARSE`, `PL_NOT_UTF8`, `PL_IO`.
+ */
+export async function buildPromptsIndex(save: string, model: string): Promise<PromptMeta[]> {
+  await subdirs(modelDir(save, model), true);
+  const records: PromptMeta[] = [];
+  for (const hash of await subdirs(promptsDir(save, model), false)) {
+    const path = promptJsonPath(save, model, hash);
+    if (!(await isFile(path))) continue;
+    const meta = await readJsonFile(path, PromptMetaSchema);
+    if (meta.hash !== hash) {
+      throw new IndexesError(
+        "PL_SCHEMA",
+        `${path}: at "hash": "${meta.hash}" is not its folder name "${hash}". Move the folder to its hash or delete it.`,
+      );
+    }
+    records.push(meta);
+  }
+  await writeJsonl(promptsIndexPath(save, model), records);
+  return records;
+}

@@ -1,0 +1,152 @@
+import type { FileHandle } from "node:fs/promises";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { crc32, createDeflateRaw, inflateRawSync } from "node:zlib";
+import {
+  centralEntry,
+  endOfCentralDirectory,
+  LOCAL_CRC_OFFSET,
+  localHeader,
+  localZip64SizesOffset,
+  METHOD_DEFLATE,
+  METHOD_STORED,
+} from "./_zip.ts";
+import { withAtomicFile } from "./atomic-write.ts";
+import { IndexesError } from "./errors.ts";
+import { readBytesFile } from "./json-file.ts";
+import { assertNpyArray, npyDataBytes } from "./npy.ts";
+import type { NpyArray } from "./npy-dtype.ts";
+import { encodeNpyHeader } from "./npy-header.ts";
+import {
+  checkCompressLevel,
+  decodeNpzWith,
+  type NpzCodec,
+  type NpzReadOptions,
+  type NpzWriteOptions,
+  npzEntries,
+} from "./npz.ts";
+
+/** Bytes handed to zlib at a time: views into the array, never copies. */
+const CHUNK = 1 << 20;
+
+const NODE_CODEC: NpzCodec = {
+  // one output chunk of the known size (+ slack so zlib sees the end): no concat, no regrowth;
+  // maxOutputLength stops a lying directory from exhausting memory.
+  inflateRaw: (data, size) => inflateRawSync(data, { chunkSize: size + 64, maxOutputLength: size + 64 }),
+  crc32: (data) => crc32(data),
+};
+
+/**
+ * Read an `.npz` file (see `decodeNpz`), with native zlib for inflation and CRC checks.
+ * Memory: the whole file is read, then each member is inflated into its own buffer, so the peak
+ * is about the file size plus the decoded arrays. Stored members' arrays are views into the file
+ * buffer.
+ *
+ * @throws {@link IndexesError} `PL_NOT_FOUND`, `PL_IO`, `PL_NPZ_CORRUPT`, `PL_NPZ_UNSUPPORTED`,
+ *   `PL_NPY_UNSUPPORTED`; corrupt-file messages name the path.
+ * @example
+ * ```ts
+ * const arrays = await readNpzFile(activationsPath(save, model, hash));
+ * ```
+ */
+export async function readNpzFile(path: string, opts: NpzReadOptions = {}): Promise<Map<string, NpyArray>> {
+  const bytes = await readBytesFile(path);
+  try {
+    return decodeNpzWith(bytes, NODE_CODEC, opts);
+  } catch (e) {
+    if (e instanceof IndexesError) throw new IndexesError(e.code, `${path}: ${e.message}`, { cause: e });
+    throw e;
+  }
+}
+
+async function writeAt(fh: FileHandle, data: Uint8Array, position: number): Promise<void> {
+  let done = 0;
+  while (done < data.length) {
+    const { bytesWritten } = await fh.write(data, done, data.length - done, position + done);
+    done += bytesWritten;
+  }
+}
+
+function* chunks(header: Uint8Array, data: Uint8Array): Generator<Uint8Array> {
+  yield header;
+  for (let i = 0; i < data.length; i += CHUNK) yield data.subarray(i, Math.min(i + CHUNK, data.length));
+}
+
+/**
+ * Write arrays as an `.npz` file, atomically and with bounded memory: each member is streamed
+ * (npy header, then the array's own bytes in 1 MiB views) through native zlib straight into a
+ * temporary file, its CRC computed on the way; the local header's CRC and sizes are patched in
+ * afterwards, then the file is fsynced and renamed over `path`. Beyond the arrays themselves
+ * only zlib's buffers and the central directory are held. The layout is numpy's (see
+ * `encodeNpz`); level 0 stores members, 1-9 deflate them (default 6, like
+ * `np.savez_compressed`).
+ *
+ * @throws {@link IndexesError} `PL_INVALID_ARGUMENT` (inconsistent arrays, bad level), `PL_IO`.
+ * @example
+ * ```ts
+ * await writeNpzFile(activationsPath(save, model, hash), { [patternKey(0)]: arr }, { compressLevel: 1 });
+ * ```
+ */
+export async function writeNpzFile(
+  path: string,
+  entries: Map<string, NpyArray> | Record<string, NpyArray>,
+  opts: NpzWriteOptions = {},
+): Promise<void> {
+  const level = checkCompressLevel(opts.compressLevel);
+  const list = npzEntries(entries);
+  for (const [, arr] of list) assertNpyArray(arr);
+  await withAtomicFile(path, async (fh) => {
+    let pos = 0;
+    const central: Uint8Array[] = [];
+    for (const [key, arr] of list) {
+      const name = `${key}.npy`;
+      const header = encodeNpyHeader(arr.dtype, arr.shape);
+      const data = npyDataBytes(arr);
+      const uncompressedSize = header.length + data.length;
+      const method = level === 0 ? METHOD_STORED : METHOD_DEFLATE;
+      const start = pos;
+      const local = localHeader(name, method, 0, 0, uncompressedSize);
+      await writeAt(fh, local, pos);
+      pos += local.length;
+      let crc = 0;
+      let compressedSize = 0;
+      if (level === 0) {
+        for (const c of chunks(header, data)) {
+          crc = crc32(c, crc);
+          await writeAt(fh, c, pos);
+          pos += c.length;
+        }
+        compressedSize = uncompressedSize;
+      } else {
+        const source = Readable.from(
+          (function* () {
+            for (const c of chunks(header, data)) {
+              crc = crc32(c, crc);
+              yield c;
+            }
+          })(),
+        );
+        await pipeline(source, createDeflateRaw({ level, chunkSize: 256 * 1024 }), async (out) => {
+          for await (const c of out as AsyncIterable<Uint8Array>) {
+            await writeAt(fh, c, pos);
+            pos += c.length;
+            compressedSize += c.length;
+          }
+        });
+      }
+      const patch = localHeader(name, method, crc, compressedSize, uncompressedSize);
+      await writeAt(fh, patch.subarray(LOCAL_CRC_OFFSET, LOCAL_CRC_OFFSET + 4), start + LOCAL_CRC_OFFSET);
+      const sizesAt = localZip64SizesOffset(patch.length - 50);
+      await writeAt(fh, patch.subarray(sizesAt, sizesAt + 16), start + sizesAt);
+      central.push(
+        centralEntry({ name, method, crc, compressedSize, uncompressedSize, localHeaderOffset: start }),
+      );
+    }
+    const cdOffset = pos;
+    for (const c of central) {
+      await writeAt(fh, c, pos);
+      pos += c.length;
+    }
+    await writeAt(fh, endOfCentralDirectory(central.length, cdOffset, pos - cdOffset), pos);
+  });
+}

@@ -1,0 +1,53 @@
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { withAtomicFile, writeFileAtomic } from "../src/atomic-write.ts";
+import { IndexesError } from "../src/errors.ts";
+import { rejectsWith, useTempDir } from "./support/temp.ts";
+
+describe("writeFileAtomic", () => {
+  const temp = useTempDir();
+
+  it("writes strings and bytes, replacing the old file, creating parent folders, leaving no temp file", async () => {
+    const dir = temp();
+    const p = join(dir, "a", "b", "f.txt");
+    await writeFileAtomic(p, "héllo");
+    expect(readFileSync(p, "utf8")).toBe("héllo");
+    await writeFileAtomic(p, new Uint8Array([1, 2, 3]));
+    expect([...readFileSync(p)]).toEqual([1, 2, 3]);
+    expect(readdirSync(join(dir, "a", "b"))).toEqual(["f.txt"]);
+  });
+
+  it("keeps the old file and removes the temp file when the writer fails", async () => {
+    const dir = temp();
+    const p = join(dir, "index.jsonl");
+    writeFileSync(p, "old\n");
+    const boom = new IndexesError("PL_INVALID_ARGUMENT", "boom");
+    await expect(
+      withAtomicFile(p, async (fh) => {
+        await fh.write("half a li");
+        throw boom;
+      }),
+    ).rejects.toBe(boom);
+    expect(readFileSync(p, "utf8")).toBe("old\n");
+    expect(readdirSync(dir)).toEqual(["index.jsonl"]);
+  });
+
+  it("reports an unwritable target as PL_IO with the path", async () => {
+    const dir = temp();
+    const target = join(dir, "is-a-dir");
+    mkdirSync(target);
+    writeFileSync(join(target, "x"), "");
+    const r = await rejectsWith(writeFileAtomic(target, "data"));
+    expect(r.code).toBe("PL_IO");
+    expect(r.message).toContain(target);
+    expect(readdirSync(dir)).toEqual(["is-a-dir"]);
+    if (process.getuid?.() !== 0) {
+      const ro = join(dir, "ro");
+      mkdirSync(ro);
+      chmodSync(ro, 0o500);
+      expect((await rejectsWith(writeFileAtomic(join(ro, "f"), "x"))).code).toBe("PL_IO");
+      expect(existsSync(join(ro, "f"))).toBe(false);
+    }
+  });
+});

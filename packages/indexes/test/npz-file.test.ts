@@ -1,0 +1,87 @@
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { float32ToFloat16Bits } from "../src/float16.ts";
+import { patternKey } from "../src/layout.ts";
+import type { NpyArray } from "../src/npy-dtype.ts";
+import { decodeNpz, encodeNpz } from "../src/npz.ts";
+import { readNpzFile, writeNpzFile } from "../src/npz-file.ts";
+import { demoPromptDirs, readBytes, sameArray, zipFields } from "./support/reference.ts";
+import { rejectsWith, useTempDir } from "./support/temp.ts";
+
+function arrays(n: number): Record<string, NpyArray> {
+  const f = new Float32Array(4 * n * n).map((_, i) => ((i * 2654435761) % 1000) / 1000);
+  return {
+    [patternKey(0)]: { dtype: "<f4", shape: [1, 4, n, n], data: f },
+    [patternKey(1)]: { dtype: "<f2", shape: [1, 4, n, n], data: float32ToFloat16Bits(f) },
+    ids: { dtype: "<i8", shape: [n], data: BigInt64Array.from({ length: n }, (_, i) => BigInt(i * 1000)) },
+  };
+}
+
+describe("writeNpzFile / readNpzFile", () => {
+  const temp = useTempDir();
+
+  for (const level of [0, 1, 6] as const) {
+    it(`round-trips float32, float16 and int64 exactly at compressLevel ${level} (multi-chunk members)`, async () => {
+      const dir = temp();
+      const p = join(dir, "activations.npz");
+      const a = arrays(300); // 1.4 MB float32 member: more than one 1 MiB chunk
+      await writeNpzFile(p, a, { compressLevel: level });
+      const back = await readNpzFile(p);
+      expect([...back.keys()]).toEqual(Object.keys(a));
+      for (const [k, v] of Object.entries(a)) expect(sameArray(back.get(k), v)).toBe(true);
+      // the browser decoder reads it too, and no temp files are left behind
+      expect(sameArray(decodeNpz(readBytes(p)).get(patternKey(1)), a[patternKey(1)])).toBe(true);
+      expect(readdirSync(dir)).toEqual(["activations.npz"]);
+      const fields = zipFields(readBytes(p));
+      for (const e of fields.entries) {
+        expect(e.local.size32).toEqual([0xffffffff, 0xffffffff]);
+        expect(e.zip64Compressed).toBe(e.compressedSize);
+        expect(e.zip64Uncompressed).toBe(e.uncompressedSize);
+        expect(e.localCrc).toBe(e.crc);
+        expect(e.central.method).toBe(level === 0 ? 0 : 8);
+      }
+    });
+  }
+
+  it("writes the same bytes as encodeNpz when storing", async () => {
+    const p = join(temp(), "x.npz");
+    const a = arrays(20);
+    await writeNpzFile(p, a, { compressLevel: 0 });
+    expect(Buffer.from(readBytes(p)).equals(Buffer.from(encodeNpz(a, { compressLevel: 0 })))).toBe(true);
+  });
+
+  it("reads every reference activations.npz like the browser decoder does", async () => {
+    for (const [, dir] of demoPromptDirs().slice(0, 8)) {
+      const p = join(dir, "activations.npz");
+      const ours = await readNpzFile(p);
+      const browser = decodeNpz(readBytes(p));
+      expect([...ours.keys()]).toEqual([...browser.keys()]);
+      for (const [k, v] of ours) expect(sameArray(v, browser.get(k))).toBe(true);
+    }
+  });
+
+  it("a truncated file gives PL_NPZ_CORRUPT naming the path; missing file PL_NOT_FOUND", async () => {
+    const dir = temp();
+    const good = join(dir, "good.npz");
+    await writeNpzFile(good, arrays(10));
+    const bytes = readFileSync(good);
+    const bad = join(dir, "bad.npz");
+    writeFileSync(bad, bytes.subarray(0, bytes.length - 100));
+    const r = await rejectsWith(readNpzFile(bad));
+    expect(r.code).toBe("PL_NPZ_CORRUPT");
+    expect(r.message).toContain(bad);
+    writeFileSync(bad, bytes.subarray(0, 200));
+    expect((await rejectsWith(readNpzFile(bad))).code).toBe("PL_NPZ_CORRUPT");
+    expect((await rejectsWith(readNpzFile(join(dir, "nope.npz")))).code).toBe("PL_NOT_FOUND");
+  });
+
+  it("rejects inconsistent arrays before creating any file", async () => {
+    const dir = temp();
+    const r = await rejectsWith(
+      writeNpzFile(join(dir, "x.npz"), { a: { dtype: "<f4", shape: [3], data: new Float32Array(2) } }),
+    );
+    expect(r.code).toBe("PL_INVALID_ARGUMENT");
+    expect(readdirSync(dir)).toEqual([]);
+  });
+});
