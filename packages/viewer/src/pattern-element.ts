@@ -497,7 +497,7 @@ export class PatternLensPattern extends LitElement {
     if (!c)
       return html`<span class="hint">Hover the heatmap for values; click to lock, then arrow keys move (Ctrl: 10).</span>`;
     const diff = c.compareValue !== undefined ? c.value - c.compareValue : undefined;
-    return html`${this._locked ? "🔒 " : ""}query <b>#${c.query}</b>
+    return html`${this._locked ? html`<b class="locked">locked</b> · ` : nothing}query <b>#${c.query}</b>
       <span class="tok">${c.queryToken}</span> → key <b>#${c.key}</b>
       <span class="tok">${c.keyToken}</span>:
       <b class="value" data-value=${String(c.value)}>${fmt(c.value)}</b>
