@@ -3,9 +3,30 @@ import { type FileHandle, mkdir, open, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { ioError } from "./_io-error.ts";
 
+const TEMP_NAME = /^\..+\.\d+\.[0-9a-f]{12}\.tmp$/;
+
+/** The temporary file name used while writing `name` (same folder). */
+function tempName(name: string): string {
+  return `.${name}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`;
+}
+
+/**
+ * Whether a file name (not a path) is a temporary file left by an interrupted atomic write:
+ * `.<name>.<pid>.<12 hex>.tmp`. Safe to delete when no writer is running, e.g. on resume after
+ * a crash.
+ *
+ * @example
+ * ```ts
+ * isAtomicTempFile(".activations.npz.4242.0a1b2c3d4e5f.tmp"); // true
+ * ```
+ */
+export function isAtomicTempFile(name: string): boolean {
+  return TEMP_NAME.test(name);
+}
+
 /**
  * Write a file atomically through a callback: the callback writes to a handle on a temporary
- * file in the same folder (`.<name>.<pid>.<random>.tmp`); then the data is fsynced and the
+ * file in the same folder (`.<name>.<pid>.<12 hex>.tmp`, see {@link isAtomicTempFile}); then the data is fsynced and the
  * temporary file renamed over `path`. On any error the temporary file is removed and `path` is
  * left as it was, so readers see the old file or the new one, never half of one.
  * Missing parent folders are created.
@@ -15,7 +36,7 @@ import { ioError } from "./_io-error.ts";
  */
 export async function withAtomicFile<T>(path: string, write: (fh: FileHandle) => Promise<T>): Promise<T> {
   const dir = dirname(path);
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
+  const tmp = join(dir, tempName(basename(path)));
   let fh: FileHandle | undefined;
   try {
     await mkdir(dir, { recursive: true });

@@ -5,7 +5,7 @@
  * @packageDocumentation
  */
 
-export { withAtomicFile, writeFileAtomic } from "./atomic-write.ts";
+export { isAtomicTempFile, withAtomicFile, writeFileAtomic } from "./atomic-write.ts";
 export { buildModelsIndex, buildPromptsIndex } from "./build-indexes.ts";
 export { readBytesFile, readJsonFile, readJsonl, writeJsonFile, writeJsonl } from "./json-file.ts";
 export { readNpzFile, writeNpzFile } from "./npz-file.ts";

@@ -1,7 +1,7 @@
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { withAtomicFile, writeFileAtomic } from "../src/atomic-write.ts";
+import { isAtomicTempFile, withAtomicFile, writeFileAtomic } from "../src/atomic-write.ts";
 import { IndexesError } from "../src/errors.ts";
 import { rejectsWith, useTempDir } from "./support/temp.ts";
 
@@ -49,5 +49,19 @@ describe("writeFileAtomic", () => {
       expect((await rejectsWith(writeFileAtomic(join(ro, "f"), "x"))).code).toBe("PL_IO");
       expect(existsSync(join(ro, "f"))).toBe(false);
     }
+  });
+
+  it("names its temp file so isAtomicTempFile recognises it (for cleanup after a crash)", async () => {
+    const dir = temp();
+    let during: string[] = [];
+    await withAtomicFile(join(dir, "activations.npz"), async () => {
+      during = readdirSync(dir);
+    });
+    expect(during.length).toBe(1);
+    expect(isAtomicTempFile(during[0]!)).toBe(true);
+    expect(during[0]!.startsWith(".activations.npz.")).toBe(true);
+    expect(isAtomicTempFile("activations.npz")).toBe(false);
+    expect(isAtomicTempFile("prompt.json")).toBe(false);
+    expect(isAtomicTempFile(".x.tmp")).toBe(false);
   });
 });
