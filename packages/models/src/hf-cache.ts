@@ -1,4 +1,4 @@
-import { lstat, readdir, readFile, stat } from "node:fs/promises";
+import { lstat, mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 
 /** A 40-hex git commit id, as the hub uses for snapshot folders. */
@@ -167,4 +167,18 @@ export async function scanHfCache(cacheDir: string): Promise<CachedRepo[]> {
     });
   }
   return repos;
+}
+
+/** The cache-directory tag (https://bford.info/cachedir/) that `huggingface_hub` writes into the cache root. */
+export const CACHEDIR_TAG =
+  "Signature: 8a477f597d28d172789f06886806bc55\n# This file is a cache directory tag created by huggingface_hub.\n# For information about cache directory tags, see:\n#\thttps://bford.info/cachedir/\n";
+
+/** Writes `CACHEDIR.TAG` into the cache root unless one is there, so backup tools skip the cache. */
+export async function ensureCachedirTag(cacheDir: string): Promise<void> {
+  await mkdir(cacheDir, { recursive: true });
+  await writeFile(join(cacheDir, "CACHEDIR.TAG"), CACHEDIR_TAG, { flag: "wx" }).catch(
+    (err: NodeJS.ErrnoException) => {
+      if (err.code !== "EEXIST") throw err;
+    },
+  );
 }

@@ -31,8 +31,9 @@ export function normalizeEtag(etag: string): string {
 }
 
 /**
- * `HEAD` on the resolve URL, following only same-host redirects (a renamed repo) and reading the
- * headers of the CDN redirect itself, like `huggingface_hub`'s `get_hf_file_metadata`.
+ * `HEAD` on the resolve URL, following only redirects to the same host name (a renamed repo) and
+ * reading the file metadata from the first redirect to another host (the CDN) itself, like
+ * `huggingface_hub`'s `get_hf_file_metadata`. The token never leaves the hub's host.
  *
  * @throws {HubError} `PL_HUB_AUTH`, `PL_HUB_*_NOT_FOUND`, `PL_HUB_SERVER`, `PL_HUB_NETWORK`.
  */
@@ -45,7 +46,7 @@ export async function hubFileMetadata(
 ): Promise<HubFileMetadata> {
   const ctx: RequestContext = { what: `${repoId}/${path}@${revision}`, notFound: "PL_HUB_FILE_NOT_FOUND" };
   let url = hubResolveUrl(settings.endpoint, repoId, revision, path);
-  const origin = new URL(url).origin;
+  const host = new URL(url).hostname;
   for (let hop = 0; ; hop++) {
     const res = await hubFetch(settings, url, ctx, {
       method: "HEAD",
@@ -57,13 +58,13 @@ export async function hubFileMetadata(
     const loc = h.get("location");
     const isRedirect = res.status >= 300 && res.status < 400 && loc !== null;
     const target = isRedirect ? new URL(loc, url).toString() : url;
-    if (isRedirect && new URL(target).origin === origin && hop < 5 && h.get("x-repo-commit") === null) {
-      url = target; // a renamed repo: same host, follow it
+    if (isRedirect && new URL(target).hostname === host && hop < 5) {
+      url = target; // same host (a renamed repo): follow it; another host is the CDN: stop here
       continue;
     }
     const commit = h.get("x-repo-commit");
     const rawEtag = h.get("x-linked-etag") ?? h.get("etag");
-    const rawSize = h.get("x-linked-size") ?? h.get("content-length");
+    const rawSize = h.get("x-linked-size") ?? (isRedirect ? null : h.get("content-length"));
     if (commit === null || rawEtag === null || rawSize === null) {
       throw new HubError(
         "PL_HUB_SERVER",

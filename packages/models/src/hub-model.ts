@@ -3,7 +3,7 @@ import { join, posix } from "node:path";
 import { hubFetch } from "./_http.ts";
 import { externalDataLocations } from "./_onnx-external-data.ts";
 import { HubError, ModelsError } from "./errors.ts";
-import { isCommitHash, readCachedRef, repoCachePaths } from "./hf-cache.ts";
+import { ensureCachedirTag, isCommitHash, readCachedRef, repoCachePaths } from "./hf-cache.ts";
 import { type HubFileMetadata, hubDownloadFile, hubFileMetadata } from "./hub-file.ts";
 import type { HubSettings } from "./hub-settings.ts";
 import { chooseOnnxFile } from "./onnx-choice.ts";
@@ -255,20 +255,21 @@ export async function fetchHubModel(
     );
   }
   const { refsDir, snapshotsDir } = repoCachePaths(settings.cacheDir, repoId);
-  if (revision !== commit) {
-    try {
+  try {
+    await ensureCachedirTag(settings.cacheDir);
+    if (revision !== commit) {
       const ref = join(refsDir, ...revision.split("/"));
       await mkdir(join(ref, ".."), { recursive: true });
       await writeFile(ref, commit);
-    } catch (err) {
-      throw new ModelsError(
-        "PL_HUB_CACHE_IO",
-        `cannot write to the hub cache ${settings.cacheDir}: ${String(err)}`,
-        {
-          cause: err,
-        },
-      );
     }
+  } catch (err) {
+    throw new ModelsError(
+      "PL_HUB_CACHE_IO",
+      `cannot write to the hub cache ${settings.cacheDir}: ${String(err)}`,
+      {
+        cause: err,
+      },
+    );
   }
   const side = HUB_SIDE_FILES.filter((f) => info.files.includes(f));
   const data = dataSiblingsOf(onnx, info.files);

@@ -5,6 +5,7 @@ import type { AddressInfo } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
+  CACHEDIR_TAG,
   type DownloadProgress,
   HubError,
   ModelsError,
@@ -109,6 +110,9 @@ describe("hub download into the huggingface_hub cache layout", () => {
     expect(m.tokenizerFile).toBe(join(m.dir, "tokenizer.json"));
     expect(m.configFile).toBe(join(m.dir, "config.json"));
 
+    // the cache root is tagged like huggingface_hub tags it; LFS bytes came from another host
+    expect(await readFile(join(dir, "CACHEDIR.TAG"), "utf8")).toBe(CACHEDIR_TAG);
+    expect(new URL(hub.cdnUrl).hostname).not.toBe(new URL(hub.url).hostname);
     // refs/main holds the commit, without a newline
     expect(await readFile(join(repoDir, "refs", "main"), "utf8")).toBe(commit);
     // snapshot entries are relative symlinks into blobs/<etag>
