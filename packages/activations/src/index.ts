@@ -25,6 +25,7 @@ export {
   layerIndexFromName,
 } from "./instrument.ts";
 export { defaultCacheDir, type InstrumentedModel, prepareInstrumentedModel } from "./instrumented-cache.ts";
+export { buildModelCfg, type CaptureProvenance } from "./model-cfg.ts";
 export { type ModelSource, resolveModel, sha256File } from "./model-source.ts";
 export {
   createOrtSession,
@@ -45,6 +46,12 @@ export {
   shufflePrompts,
   splitPrompts,
 } from "./prompts.ts";
+export {
+  type ActivationsOptions,
+  type ActivationsProgress,
+  type ActivationsSummary,
+  activationsMain,
+} from "./run.ts";
 export { detectTokenPieceKind, type TokenPieceKind, tokenLabels } from "./token-labels.ts";
 export { loadHfTokenizer, type PromptTokenizer, type TokenizedPrompt, tokenizePrompt } from "./tokenizer.ts";
 export { type ValidateOptions, validatePattern } from "./validate.ts";

@@ -1,0 +1,402 @@
+import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
+import {
+  activationsPath,
+  type CompressLevel,
+  float32ToFloat16Bits,
+  modelCfgPath,
+  modelDir,
+  type NpyArray,
+  PromptMetaSchema,
+  patternKey,
+  promptDir,
+  promptHash,
+  promptJsonPath,
+  promptsIndexPath,
+  sanitizeName,
+} from "@pattern-lens/indexes";
+import {
+  buildModelsIndex,
+  buildPromptsIndex,
+  isAtomicTempFile,
+  readJsonFile,
+  readJsonl,
+  readNpzFile,
+  writeJsonFile,
+  writeNpzFile,
+} from "@pattern-lens/indexes/node";
+import pkg from "../package.json" with { type: "json" };
+import { type LayerPattern, openPatternModel, type PatternModel, runPatternBatch } from "./capture.ts";
+import { ActivationsError } from "./errors.ts";
+import { buildModelCfg } from "./model-cfg.ts";
+import type { Device } from "./ort.ts";
+import { loadPrompts, type PromptRecord } from "./prompts.ts";
+import { type PromptTokenizer, tokenizePrompt } from "./tokenizer.ts";
+
+/** Options of {@link activationsMain}; the CLI flags map one to one. */
+export interface ActivationsOptions {
+  /** An `.onnx` file or a Hugging Face style model folder. */
+  model: string;
+  /** Folder name under `savePath`; default: the sanitized model folder name or `.onnx` stem. */
+  modelName?: string;
+  /** JSONL (`text` + other keys) or `.txt`; default: reuse `<save>/<model>/prompts.jsonl`. */
+  prompts?: string;
+  savePath: string;
+  minChars?: number;
+  maxChars?: number;
+  nSamples?: number;
+  /** Prompts per forward pass (default 32), longest first, right padding. */
+  batchSize?: number;
+  shuffle?: boolean;
+  seed?: number;
+  /** Recompute prompts that are already saved. */
+  force?: boolean;
+  dtype?: "float32" | "float16";
+  /** npz deflate level 0-9 (default 6, as `np.savez_compressed`). */
+  compressLevel?: number;
+  prependBos?: boolean;
+  device?: Device;
+  /** Instrumented-model cache (default `defaultCacheDir()`). */
+  cacheDir?: string;
+  /** A tokenizer to use instead of `tokenizer.json` (e.g. llama2.c). */
+  tokenizer?: PromptTokenizer;
+  /** Upper bound on the bytes of patterns one batch may hold (default 512 MiB). */
+  maxBatchBytes?: number;
+  intraOpNumThreads?: number;
+  onProgress?: (p: ActivationsProgress) => void;
+  onWarning?: (message: string) => void;
+  /** Called once the model is open, before any prompt runs. */
+  onStart?: (info: { modelName: string; method: string; total: number; todo: number }) => void;
+}
+
+/** Progress after each saved prompt. */
+export interface ActivationsProgress {
+  /** Prompts done, skipped ones included. */
+  done: number;
+  total: number;
+  /** Prompts skipped because they were already saved. */
+  skipped: number;
+  /** Tokens run through the model so far (this run). */
+  tokens: number;
+  /** Milliseconds since the first forward pass. */
+  elapsedMs: number;
+}
+
+/** What {@link activationsMain} did. */
+export interface ActivationsSummary {
+  modelName: string;
+  /** `<save>/<model>`. */
+  modelPath: string;
+  method: string;
+  total: number;
+  computed: number;
+  skipped: number;
+  truncated: number;
+  tokens: number;
+  elapsedMs: number;
+}
+
+interface Job {
+  record: PromptRecord;
+  hash: string;
+  tokens: string[];
+  tokenIds: number[];
+  truncated: boolean;
+}
+
+const COMPUTED_KEYS = new Set(["hash", "n_tokens", "tokens", "token_ids", "truncated"]);
+
+function promptJson(job: Job): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(job.record)) if (!COMPUTED_KEYS.has(k)) out[k] = v;
+  out.hash = job.hash;
+  out.n_tokens = job.tokens.length;
+  out.tokens = job.tokens;
+  out.token_ids = job.tokenIds;
+  if (job.truncated) out.truncated = true;
+  return out;
+}
+
+/** Deletes temp files an interrupted atomic write left in a prompt folder. */
+function removeStaleTemps(dir: string): void {
+  if (!existsSync(dir)) return;
+  for (const name of readdirSync(dir)) {
+    if (isAtomicTempFile(name)) {
+      rmSync(`${dir}/${name}`, { force: true, recursive: true });
+    }
+  }
+}
+
+/** True when the prompt's `prompt.json` and a readable `activations.npz` with every layer exist. */
+async function isDone(save: string, model: string, job: Job, nLayers: number): Promise<boolean> {
+  const pj = promptJsonPath(save, model, job.hash);
+  const npzPath = activationsPath(save, model, job.hash);
+  if (!existsSync(pj) || !existsSync(npzPath)) return false;
+  try {
+    const meta = await readJsonFile(pj, PromptMetaSchema);
+    if (meta.text !== job.record.text) return false;
+    const npz = await readNpzFile(npzPath);
+    const n = job.tokenIds.length;
+    for (let l = 0; l < nLayers; l++) {
+      const a = npz.get(patternKey(l));
+      if (!a || a.shape.length !== 4 || a.shape[2] !== n || a.shape[3] !== n) return false;
+    }
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function toNpy(layer: LayerPattern, dtype: "float32" | "float16"): NpyArray {
+  const shape = [1, layer.nHeads, layer.n, layer.n];
+  return dtype === "float16"
+    ? { dtype: "<f2", shape, data: float32ToFloat16Bits(layer.data) }
+    : { dtype: "<f4", shape, data: layer.data };
+}
+
+function readPromptsIndex(
+  path: string,
+  onWarning: (m: string) => void,
+): Promise<PromptRecord[]> | PromptRecord[] {
+  if (!existsSync(path)) {
+    throw new ActivationsError(
+      "PL_PROMPTS_NOT_FOUND",
+      `no --prompts given and ${path} does not exist. Pass --prompts FILE (JSONL with "text", or .txt).`,
+    );
+  }
+  void onWarning;
+  return readJsonl(path, PromptMetaSchema) as Promise<PromptRecord[]>;
+}
+
+/** Splits jobs (longest first) into batches of at most `size` prompts and `maxBytes` of patterns. */
+function makeBatches(jobs: Job[], size: number, bytesPerToken2: number, maxBytes: number): Job[][] {
+  const sorted = [...jobs].sort((a, b) => b.tokenIds.length - a.tokenIds.length);
+  const batches: Job[][] = [];
+  let cur: Job[] = [];
+  let curLen = 0;
+  for (const j of sorted) {
+    const len = Math.max(curLen, j.tokenIds.length);
+    const bytes = (cur.length + 1) * len * len * bytesPerToken2;
+    if (cur.length > 0 && (cur.length >= size || bytes > maxBytes)) {
+      batches.push(cur);
+      cur = [];
+    }
+    if (cur.length === 0) curLen = j.tokenIds.length;
+    cur.push(j);
+  }
+  if (cur.length > 0) batches.push(cur);
+  return batches;
+}
+
+function wrapIo(err: unknown, what: string): never {
+  if (err instanceof Error && "code" in err && typeof err.code === "string" && err.code.startsWith("PL_"))
+    throw err;
+  const e = err as NodeJS.ErrnoException;
+  const hint =
+    e.code === "ENOSPC"
+      ? "the disk is full; free some space"
+      : e.code === "EACCES" || e.code === "EPERM"
+        ? "permission denied; choose a --save-path you can write to"
+        : "check the path";
+  throw new ActivationsError("PL_IO", `cannot write ${what}: ${e.message} (${hint}).`, { cause: err });
+}
+
+/**
+ * Runs a model over prompts and saves every layer's attention pattern in the pattern-lens layout:
+ * `<save>/<model>/prompts/<hash>/{prompt.json, activations.npz}`, `model_cfg.json`,
+ * `prompts.jsonl` and `<save>/models.jsonl`. Already saved prompts are skipped unless `force`;
+ * every file is written to a temp name and renamed, so an interrupted run resumes cleanly.
+ * Compression of one batch overlaps the forward pass of the next.
+ * @throws {ActivationsError} for every bad input (see the package README), never half-written files.
+ */
+export async function activationsMain(opts: ActivationsOptions): Promise<ActivationsSummary> {
+  const warn = opts.onWarning ?? (() => {});
+  const batchSize = opts.batchSize ?? 32;
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new ActivationsError(
+      "PL_OPTIONS_INVALID",
+      `--batch-size must be a positive integer, got ${opts.batchSize}.`,
+    );
+  const level = opts.compressLevel ?? 6;
+  if (!Number.isInteger(level) || level < 0 || level > 9)
+    throw new ActivationsError(
+      "PL_OPTIONS_INVALID",
+      `--compress-level must be an integer 0-9, got ${opts.compressLevel}.`,
+    );
+  const dtype = opts.dtype ?? "float32";
+  if (dtype !== "float32" && dtype !== "float16")
+    throw new ActivationsError(
+      "PL_OPTIONS_INVALID",
+      `--dtype must be float32 or float16, got ${String(dtype)}.`,
+    );
+  const prependBos = opts.prependBos ?? true;
+
+  // prompts first: bad prompt files fail before the model is loaded
+  let records: PromptRecord[] | undefined;
+  if (opts.prompts !== undefined) {
+    const lp: Parameters<typeof loadPrompts>[1] = { onWarning: warn };
+    if (opts.minChars !== undefined) lp.minChars = opts.minChars;
+    if (opts.maxChars !== undefined) lp.maxChars = opts.maxChars;
+    if (opts.shuffle) lp.shuffle = true;
+    if (opts.seed !== undefined) lp.seed = opts.seed;
+    if (opts.nSamples !== undefined) lp.nSamples = opts.nSamples;
+    records = loadPrompts(opts.prompts, lp);
+  }
+
+  const open: Parameters<typeof openPatternModel>[0] = { model: opts.model };
+  if (opts.tokenizer) open.tokenizer = opts.tokenizer;
+  if (opts.device) open.device = opts.device;
+  if (opts.cacheDir !== undefined) open.cacheDir = opts.cacheDir;
+  if (opts.intraOpNumThreads !== undefined) open.intraOpNumThreads = opts.intraOpNumThreads;
+  const pm = await openPatternModel(open);
+  try {
+    const modelName = opts.modelName ?? sanitizeName(pm.source.defaultName);
+    const save = opts.savePath.replace(/\/+$/, "") || "/";
+    if (!records) {
+      records = await readPromptsIndex(promptsIndexPath(save, modelName), warn);
+      if (opts.nSamples !== undefined) records = records.slice(0, opts.nSamples);
+    }
+    return await runAll(pm, opts, records, {
+      save,
+      modelName,
+      batchSize,
+      level: level as CompressLevel,
+      dtype,
+      prependBos,
+      warn,
+    });
+  } finally {
+    await pm.close();
+  }
+}
+
+async function runAll(
+  pm: PatternModel,
+  opts: ActivationsOptions,
+  records: PromptRecord[],
+  o: {
+    save: string;
+    modelName: string;
+    batchSize: number;
+    level: CompressLevel;
+    dtype: "float32" | "float16";
+    prependBos: boolean;
+    warn: (m: string) => void;
+  },
+): Promise<ActivationsSummary> {
+  const { save, modelName } = o;
+  const vocab = typeof pm.source.config.vocab_size === "number" ? pm.source.config.vocab_size : undefined;
+  const jobs: Job[] = [];
+  const seen = new Set<string>();
+  for (const record of records) {
+    const hash = promptHash(record.text);
+    if (seen.has(hash)) continue;
+    seen.add(hash);
+    const tok = tokenizePrompt(pm.tokenizer, record.text, {
+      prependBos: o.prependBos,
+      ...(pm.nCtx !== undefined ? { maxTokens: pm.nCtx } : {}),
+    });
+    if (tok.tokenIds.length === 0) {
+      o.warn(`prompt ${hash}: no tokens, skipped`);
+      continue;
+    }
+    const bad = vocab === undefined ? undefined : tok.tokenIds.find((id) => id >= vocab);
+    if (bad !== undefined) {
+      throw new ActivationsError(
+        "PL_TOKENIZER_INVALID",
+        `the tokenizer produced id ${bad}, but the model's vocabulary has ${vocab} entries: tokenizer.json does not belong to this model.`,
+      );
+    }
+    jobs.push({ record, hash, ...tok });
+  }
+
+  // heads: config.json, else the instrumented graph, else one probe token
+  const c = pm.source.config;
+  let nHeads = [c.n_head, c.num_attention_heads, c.n_heads].find((v) => typeof v === "number") as
+    | number
+    | undefined;
+  nHeads ??= pm.instrumented.plan.nHeads;
+  if (nHeads === undefined) {
+    const [probe] = await runPatternBatch(pm, [[jobs[0]?.tokenIds[0] ?? 0]]);
+    nHeads = probe?.layers[0]?.nHeads ?? 1;
+  }
+
+  try {
+    mkdirSync(modelDir(save, modelName), { recursive: true });
+    const cfg = buildModelCfg(pm, modelName, nHeads, {
+      version: pkg.version,
+      dtype: o.dtype,
+      compressLevel: o.level,
+      prependBos: o.prependBos,
+      device: opts.device ?? "cpu",
+    });
+    await writeJsonFile(modelCfgPath(save, modelName), cfg);
+  } catch (err) {
+    wrapIo(err, `the model folder in ${save}`);
+  }
+
+  const todo: Job[] = [];
+  let skipped = 0;
+  for (const job of jobs) {
+    removeStaleTemps(promptDir(save, modelName, job.hash));
+    if (!opts.force && (await isDone(save, modelName, job, pm.nLayers))) skipped++;
+    else todo.push(job);
+  }
+  opts.onStart?.({ modelName, method: pm.instrumented.plan.method, total: jobs.length, todo: todo.length });
+
+  const bytesPerToken2 = nHeads * pm.nLayers * 4 * 2; // batch output + per-prompt copies
+  const batches = makeBatches(todo, o.batchSize, bytesPerToken2, opts.maxBatchBytes ?? 512 * 1024 * 1024);
+  const start = performance.now();
+  let done = skipped;
+  let tokens = 0;
+  let truncated = 0;
+  const report = () =>
+    opts.onProgress?.({ done, total: jobs.length, skipped, tokens, elapsedMs: performance.now() - start });
+  report();
+
+  const writeJob = async (job: Job, layers: LayerPattern[]) => {
+    const entries = new Map<string, NpyArray>();
+    for (const [l, layer] of layers.entries()) entries.set(patternKey(l), toNpy(layer, o.dtype));
+    try {
+      mkdirSync(promptDir(save, modelName, job.hash), { recursive: true });
+      await writeNpzFile(activationsPath(save, modelName, job.hash), entries, { compressLevel: o.level });
+      await writeJsonFile(promptJsonPath(save, modelName, job.hash), promptJson(job));
+    } catch (err) {
+      wrapIo(err, `prompt ${job.hash}`);
+    }
+    done++;
+    tokens += job.tokenIds.length;
+    if (job.truncated) truncated++;
+    report();
+  };
+
+  let pending: Promise<unknown> = Promise.resolve();
+  for (const batch of batches) {
+    const results = await runPatternBatch(
+      pm,
+      batch.map((j) => j.tokenIds),
+    );
+    // the previous batch's compression ran on the thread pool during this forward pass
+    await pending;
+    pending = Promise.all(batch.map((job, i) => writeJob(job, results[i]?.layers ?? [])));
+    pending.catch(() => {}); // awaited (and thrown) before the next batch starts writing
+  }
+  await pending;
+
+  try {
+    await buildPromptsIndex(save, modelName);
+    await buildModelsIndex(save);
+  } catch (err) {
+    wrapIo(err, `the indexes in ${save}`);
+  }
+  return {
+    modelName,
+    modelPath: modelDir(save, modelName),
+    method: pm.instrumented.plan.method,
+    total: jobs.length,
+    computed: todo.length,
+    skipped,
+    truncated,
+    tokens,
+    elapsedMs: performance.now() - start,
+  };
+}
