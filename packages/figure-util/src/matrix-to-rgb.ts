@@ -158,6 +158,28 @@ export function matrixToRgb(matrix: MatrixInput, options: MatrixToRgbOptions = {
   const out = new Uint8Array(n * channels);
   const lut = cmap.lut;
   const last = COLORMAP_SIZE - 1;
+  if (mode === "minmax" && m.float32 && !alpha) {
+    // the raw-figure path, kept tight: float32 min-max normalisation, RGB out
+    const fr = Math.fround;
+    const [b0, b1, b2] = cmap.bad;
+    for (let i = 0, o = 0; i < n; i++, o += 3) {
+      const y = fr(fr(d[i]! - shift) / scale);
+      if (Number.isNaN(y)) {
+        out[o] = b0;
+        out[o + 1] = b1;
+        out[o + 2] = b2;
+        continue;
+      }
+      let k = Math.floor(y * COLORMAP_SIZE);
+      if (k > last) k = last;
+      else if (k < 0) k = 0;
+      const j = k * 3;
+      out[o] = lut[j]!;
+      out[o + 1] = lut[j + 1]!;
+      out[o + 2] = lut[j + 2]!;
+    }
+    return { width: m.cols, height: m.rows, channels, data: out };
+  }
   for (let i = 0, o = 0; i < n; i++, o += channels) {
     const x = d[i]!;
     let y: number;
