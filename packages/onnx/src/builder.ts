@@ -92,12 +92,12 @@ export class GraphBuilder {
   private readonly constCache = new Map<string, Value>();
   private readonly scopes: string[] = [];
 
-  constructor(options: GraphBuilderOptions = {}) {
+  constructor(options: GraphBuilderOptions = {}, graph?: GraphProto) {
     this.options = options;
     this.opset = options.opset ?? 17;
     this.opsets.set("", this.opset);
     for (const [d, v] of Object.entries(options.opsets ?? {})) this.opsets.set(d, v);
-    this.graph = {
+    this.graph = graph ?? {
       node: [],
       name: options.name ?? "main",
       initializer: [],
@@ -106,6 +106,35 @@ export class GraphBuilder {
       valueInfo: [],
       metadataProps: [],
     };
+    if (graph !== undefined) this.reserveNames(graph);
+  }
+
+  /**
+   * A builder that appends to an existing graph (a decoded model's, or an `If` branch): new nodes
+   * go after the existing ones and their names never clash with names already used anywhere in
+   * the graph or its subgraphs. `opset` should be the model's (see `opsetVersion`). Nodes in a
+   * non-default domain need that domain imported by the model.
+   * @example
+   * const b = GraphBuilder.extend(model.graph!, opsetVersion(model) ?? 17);
+   * const probs = b.softmax(scores, -1, { name: "/pl/layer0/Softmax" });
+   * b.output(probs);
+   */
+  static extend(graph: GraphProto, opset: number): GraphBuilder {
+    return new GraphBuilder({ opset }, graph);
+  }
+
+  private reserveNames(graph: GraphProto): void {
+    for (const v of [...graph.input, ...graph.output, ...graph.valueInfo])
+      if (v.name) this.usedValueNames.add(v.name);
+    for (const t of graph.initializer) if (t.name) this.usedValueNames.add(t.name);
+    for (const n of graph.node) {
+      if (n.name) this.usedNodeNames.add(n.name);
+      for (const o of n.output) if (o) this.usedValueNames.add(o);
+      for (const a of n.attribute) {
+        if (a.g !== undefined) this.reserveNames(a.g);
+        for (const g of a.graphs) this.reserveNames(g);
+      }
+    }
   }
 
   // ------------------------------------------------------------ structure
@@ -459,7 +488,10 @@ export class GraphBuilder {
 
   // ------------------------------------------------------------ output
 
-  /** The model built so far (the builder keeps building into the same graph). */
+  /**
+   * The model built so far (the builder keeps building into the same graph). For a builder from
+   * {@link GraphBuilder.extend}, edit and encode the original model instead.
+   */
   toModel(): ModelProto {
     const opsetImport = [...this.opsets].map(([domain, version]) => ({ domain, version }));
     const model: ModelProto = {

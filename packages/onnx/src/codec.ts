@@ -79,10 +79,11 @@ function readPacked(r: Reader, f: FieldDef, end: number): Part {
     const width = f.kind === "float" ? 4 : 8;
     if ((e - r.pos) % width !== 0)
       throw new OnnxError("PL_ONNX_CORRUPT", `packed ${f.name} has a partial value`);
-    // slice() copies into a fresh, aligned buffer (the host is little-endian like the wire)
-    const copy = r.buf.slice(r.pos, e).buffer;
+    // copy into a fresh, aligned buffer (the host is little-endian like the wire)
+    const copy = new Uint8Array(e - r.pos);
+    copy.set(r.buf.subarray(r.pos, e));
     r.pos = e;
-    return f.kind === "float" ? new Float32Array(copy) : new Float64Array(copy);
+    return f.kind === "float" ? new Float32Array(copy.buffer) : new Float64Array(copy.buffer);
   }
   const out: (number | bigint)[] = [];
   while (r.pos < e) out.push(readScalar(r, f, e) as number | bigint);
@@ -331,8 +332,13 @@ function decodeRoot<T>(bytes: Uint8Array, def: MessageDef): T {
       "expected the model bytes as a Uint8Array (for example from readFile)",
     );
   }
-  const r = new Reader(bytes);
-  return decodeMessage(r, bytes.length, def, 0) as T;
+  // a plain view: Node's Buffer.slice() shares memory, and views handed out must not be Buffers
+  const plain =
+    bytes.constructor === Uint8Array
+      ? bytes
+      : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const r = new Reader(plain);
+  return decodeMessage(r, plain.length, def, 0) as T;
 }
 
 function encodeRoot(obj: object, def: MessageDef): Uint8Array {

@@ -446,6 +446,15 @@ export function setNodeAttribute(node: NodeProto, attr: AttributeProto): void {
   else node.attribute.push(attr);
 }
 
+/**
+ * Sets output `index` of `node` to `name`, padding skipped optional outputs with `""` (e.g. the
+ * 4th output of GroupQueryAttention or MultiHeadAttention).
+ */
+export function setNodeOutput(node: NodeProto, index: number, name: string): void {
+  while (node.output.length < index) node.output.push("");
+  node.output[index] = name;
+}
+
 /** Removes an attribute from `node`; returns whether it was there. */
 export function removeNodeAttribute(node: NodeProto, name: string): boolean {
   const i = node.attribute.findIndex((a) => a.name === name);

@@ -56,6 +56,7 @@ export {
   removeGraphOutputs,
   removeNodeAttribute,
   setNodeAttribute,
+  setNodeOutput,
   type TensorTypeSpec,
   tensorType,
   topologicalOrder,

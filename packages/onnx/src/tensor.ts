@@ -64,8 +64,11 @@ function halfToFloat(h: number): number {
 }
 
 function aligned(bytes: Uint8Array, width: number): ArrayBuffer {
-  // slice() copies into a fresh ArrayBuffer, so typed views over it are aligned and owned
-  return bytes.slice(0, Math.floor(bytes.length / width) * width).buffer;
+  // a copy into a fresh ArrayBuffer, so typed views over it are aligned and owned (never
+  // Buffer.slice, which shares memory)
+  const out = new Uint8Array(Math.floor(bytes.length / width) * width);
+  out.set(bytes.subarray(0, out.length));
+  return out.buffer;
 }
 
 /**

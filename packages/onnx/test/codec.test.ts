@@ -107,6 +107,18 @@ describe("unknown fields", () => {
   });
 });
 
+describe("Node Buffers", () => {
+  it("decodes packed floats from a pooled Buffer (whose slice() shares memory)", () => {
+    const tensor = { ...makeFloat32Tensor("x", [0], []), dims: [3], floatData: new Float32Array([1, 2, 3]) };
+    delete tensor.rawData;
+    const bytes = encodeTensor(tensor);
+    const pooled = Buffer.from(bytes); // small Buffers live at an offset in a shared pool
+    const t = decodeTensor(pooled);
+    expect([...t.floatData]).toEqual([1, 2, 3]);
+    expect(t.name).toBe("x");
+  });
+});
+
 describe("int64 values", () => {
   it("round-trips negative values, INT64_MAX and INT64_MIN", () => {
     const model: ModelProto = {

@@ -20,6 +20,7 @@ import {
   pruneGraph,
   removeGraphOutputs,
   setNodeAttribute,
+  setNodeOutput,
   topologicalOrder,
 } from "../src/index.ts";
 
@@ -184,5 +185,16 @@ describe("attributes", () => {
     expect(makeAttribute("scales", [0.5, 1], "floats").floats).toEqual([0.5, 1]);
     const s = makeAttribute("mode", "constant");
     expect(getAttributeValue({ ...node("Pad", [], []), attribute: [s] }, "mode")).toBe("constant");
+  });
+});
+
+describe("setNodeOutput", () => {
+  it("pads skipped optional outputs with empty names", () => {
+    const n = node("GroupQueryAttention", ["q"], ["out", "present_k", "present_v"]);
+    setNodeOutput(n, 3, "probs");
+    expect(n.output).toEqual(["out", "present_k", "present_v", "probs"]);
+    const m = node("MultiHeadAttention", ["q"], ["out"]);
+    setNodeOutput(m, 3, "scores");
+    expect(m.output).toEqual(["out", "", "", "scores"]);
   });
 });

@@ -121,7 +121,7 @@ export function parseLlama2cCheckpoint(bytes: Uint8Array): Llama2cCheckpoint {
   const aligned = (bytes.byteOffset + HEADER_BYTES) % 4 === 0;
   const body = aligned
     ? new Float32Array(bytes.buffer, bytes.byteOffset + HEADER_BYTES, floats)
-    : new Float32Array(bytes.slice(HEADER_BYTES).buffer);
+    : new Float32Array(Uint8Array.from(bytes.subarray(HEADER_BYTES, HEADER_BYTES + floats * 4)).buffer);
   let at = 0;
   const take = (n: number) => {
     const a = body.subarray(at, at + n);
