@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, type Hash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { mkdir, open, rename, rm, stat, symlink, unlink } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
@@ -83,6 +83,15 @@ export async function sha256File(path: string): Promise<string> {
   return hash.digest("hex");
 }
 
+const WRITE_BATCH = 1 << 20;
+
+async function hashPrefix(path: string, bytes: number): Promise<Hash> {
+  const hash = createHash("sha256");
+  for await (const chunk of createReadStream(path, { start: 0, end: bytes - 1 }))
+    hash.update(chunk as Buffer);
+  return hash;
+}
+
 async function sizeOf(path: string): Promise<number | undefined> {
   try {
     return (await stat(path)).size;
@@ -122,6 +131,7 @@ export async function downloadToBlob(
   const retries = options.retries ?? 3;
   await mkdir(dirname(blobPath), { recursive: true });
   let lastError: HubError | undefined;
+  let hasher: Hash | undefined;
   if (meta.size === 0) await (await open(incomplete, "w")).close();
   for (let attempt = 0; attempt <= retries; attempt++) {
     let have = (await sizeOf(incomplete)) ?? 0;
@@ -146,17 +156,34 @@ export async function downloadToBlob(
       throw err;
     }
     if (have > 0 && res.status !== 206) have = 0; // the server ignored the range: start over
+    // hash as the bytes arrive (after the bytes already on disk), so no second read is needed
+    hasher = have > 0 ? await hashPrefix(incomplete, have) : createHash("sha256");
     const fh = await open(incomplete, have > 0 ? "a" : "w");
     let written = have;
     options.onBytes?.(written);
+    let pending: Uint8Array[] = [];
+    let pendingBytes = 0;
+    const flush = async () => {
+      if (pendingBytes === 0) return;
+      const buf = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
+      pending = [];
+      pendingBytes = 0;
+      await fh.write(buf);
+    };
     try {
       if (res.body === null) throw new Error("empty response body");
       for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-        await fh.write(chunk);
+        hasher.update(chunk);
+        pending.push(chunk);
+        pendingBytes += chunk.byteLength;
+        if (pendingBytes >= WRITE_BATCH) await flush();
         written += chunk.byteLength;
         options.onBytes?.(written);
       }
+      await flush();
     } catch (err) {
+      await flush().catch(() => {});
+      hasher = undefined;
       if (options.signal?.aborted) throw err;
       lastError = networkError(
         meta.location,
@@ -179,7 +206,7 @@ export async function downloadToBlob(
     );
   }
   if (/^[0-9a-f]{64}$/.test(meta.etag)) {
-    const sha = await sha256File(incomplete);
+    const sha = hasher !== undefined ? hasher.digest("hex") : await sha256File(incomplete);
     if (sha !== meta.etag) {
       await rm(incomplete, { force: true });
       throw new HubError(
