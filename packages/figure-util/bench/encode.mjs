@@ -66,6 +66,13 @@ for (const n of [30, 128]) {
     data,
     (p) => encodePng(matrixToRgb(p, style), { deflateLevel: 1, filterType: 1 }).length,
   );
+  measure(
+    "png, level 1, filter 1, zlib default strategy",
+    n,
+    heads,
+    data,
+    (p) => encodePng(matrixToRgb(p, style), { deflateLevel: 1, filterType: 1, deflateStrategy: 0 }).length,
+  );
   measure("svgz (png level 1 filter 1 inside)", n, heads, data, (p) => {
     const img = matrixToRgb(p, style);
     return svgToSvgz(pngToSvg(encodePng(img, { deflateLevel: 1, filterType: 1 }), img.width, img.height))

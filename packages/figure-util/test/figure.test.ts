@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
+import { decodeNpz, toFloat32 } from "@pattern-lens/indexes";
 import ndarray from "ndarray";
 import { describe, expect, it } from "vitest";
 import { sharedPath } from "#test-support/shared.ts";
@@ -15,7 +16,6 @@ import {
   Plot,
   renderMatrix,
 } from "../src/index.ts";
-import { readFloat32Npz } from "./_npz.ts";
 
 const ctx: FigureContext = { tokens: ["x", "y", "z"], layer: 0, head: 0, modelName: "m", promptHash: "h" };
 const p3 = ndarray(new Float32Array([1, 0, 0, 0.5, 0.5, 0, 0.25, 0.25, 0.5]), [3, 3]);
@@ -57,7 +57,7 @@ describe("defineMatrixFigure", () => {
       "prompts",
       "-jMUADxBxpgekgJr-4G6FA",
     );
-    const arr = readFloat32Npz(join(dir, "activations.npz")).get("blocks.3.attn.hook_pattern")!;
+    const arr = readPatterns(join(dir, "activations.npz")).get("blocks.3.attn.hook_pattern")!;
     const n = arr.shape[3]!;
     const outs = await raw.render(headPattern(arr.data, n, 2), { ...ctx, layer: 3, head: 2 });
     expect(outs.length).toBe(1);
@@ -197,3 +197,11 @@ describe("defineMultiFigure", () => {
     );
   });
 });
+
+/** The attention patterns of one activations.npz, as float32 (a test-only import of @pattern-lens/indexes). */
+function readPatterns(path: string): Map<string, { shape: number[]; data: Float32Array }> {
+  const out = new Map<string, { shape: number[]; data: Float32Array }>();
+  for (const [key, arr] of decodeNpz(new Uint8Array(readFileSync(path))))
+    out.set(key, { shape: arr.shape, data: toFloat32(arr) });
+  return out;
+}

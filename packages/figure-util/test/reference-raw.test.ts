@@ -1,9 +1,9 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { decodeNpz, toFloat32 } from "@pattern-lens/indexes";
 import { describe, expect, it } from "vitest";
 import { sharedPath } from "#test-support/shared.ts";
 import { decodePng, encodePng, headPattern, matrixToRgb } from "../src/index.ts";
-import { readFloat32Npz } from "./_npz.ts";
 
 // A sample of the shared demo (Python pattern-lens output): every head of 3 prompts (72 heads).
 // The full 768-head check lives in @pattern-lens/figures.
@@ -13,7 +13,7 @@ const hashes = readdirSync(promptsDir).sort().slice(0, 3);
 describe("raw-style rendering reproduces the Python pattern-lens raw.png", () => {
   for (const hash of hashes) {
     it(`all heads of prompt ${hash}`, () => {
-      const npz = readFloat32Npz(join(promptsDir, hash, "activations.npz"));
+      const npz = readPatterns(join(promptsDir, hash, "activations.npz"));
       let heads = 0;
       for (let layer = 0; npz.has(`blocks.${layer}.attn.hook_pattern`); layer++) {
         const arr = npz.get(`blocks.${layer}.attn.hook_pattern`)!;
@@ -33,3 +33,11 @@ describe("raw-style rendering reproduces the Python pattern-lens raw.png", () =>
     });
   }
 });
+
+/** The attention patterns of one activations.npz, as float32 (a test-only import of @pattern-lens/indexes). */
+function readPatterns(path: string): Map<string, { shape: number[]; data: Float32Array }> {
+  const out = new Map<string, { shape: number[]; data: Float32Array }>();
+  for (const [key, arr] of decodeNpz(new Uint8Array(readFileSync(path))))
+    out.set(key, { shape: arr.shape, data: toFloat32(arr) });
+  return out;
+}
