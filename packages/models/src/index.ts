@@ -2,6 +2,32 @@
 export const PACKAGE_NAME = "@pattern-lens/models";
 export type { ModelAlias } from "./aliases.ts";
 export { findAlias, MODEL_ALIASES } from "./aliases.ts";
+export type { DemoModelFiles } from "./demo/build.ts";
+export { buildDemoModel, DEMO_MODEL_NAME, demoConfigJson } from "./demo/build.ts";
+export { demoModelOnnx, demoSoftmaxName } from "./demo/graph.ts";
+export type { DemoPrompt } from "./demo/prompts.ts";
+export { demoPrompts, randomSequence } from "./demo/prompts.ts";
+export type { DemoReference } from "./demo/reference.ts";
+export { demoReferenceForward } from "./demo/reference.ts";
+export {
+  DEMO_BOS_TOKEN,
+  DEMO_UNK_TOKEN,
+  DEMO_VOCAB,
+  demoEncode,
+  demoTokenizerConfig,
+  demoTokenizerJson,
+} from "./demo/tokenizer.ts";
+export type { DemoLayerWeights, DemoWeights } from "./demo/weights.ts";
+export {
+  DEMO_CONFIG,
+  DEMO_HEADS,
+  DEMO_RESIDUAL,
+  demoWeights,
+  LOCAL_SCALE,
+  MATCH_SCALE,
+  POSITION_SCALE,
+  UNEMBED_SCALE,
+} from "./demo/weights.ts";
 export type { ModelsErrorCode } from "./errors.ts";
 export { HubError, ModelsError, ModelsInternalError } from "./errors.ts";
 export type { CachedRepo, CachedRevision, RepoCachePaths } from "./hf-cache.ts";
