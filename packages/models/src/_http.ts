@@ -100,19 +100,34 @@ export async function hubFetch(
     body?: string;
     redirect?: "follow" | "manual";
     signal?: AbortSignal | undefined;
+    /** Abort when the response headers take longer than this. */
+    timeoutMs?: number | undefined;
   } = {},
 ): Promise<Response> {
   let res: Response;
+  const timeout = init.timeoutMs !== undefined ? AbortSignal.timeout(init.timeoutMs) : undefined;
+  const signal =
+    timeout !== undefined && init.signal !== undefined
+      ? AbortSignal.any([timeout, init.signal])
+      : (timeout ?? init.signal);
   try {
     res = await fetch(url, {
       method: init.method ?? "GET",
       headers: hubHeaders(settings, url, init.headers),
       redirect: init.redirect ?? "follow",
       ...(init.body !== undefined ? { body: init.body } : {}),
-      ...(init.signal !== undefined ? { signal: init.signal } : {}),
+      ...(signal !== undefined ? { signal } : {}),
     });
   } catch (err) {
     if (init.signal?.aborted) throw err;
+    if (timeout?.aborted) {
+      throw networkError(
+        url,
+        ctx,
+        err,
+        ` (no answer within ${init.timeoutMs} ms; HF_HUB_ETAG_TIMEOUT sets it in seconds)`,
+      );
+    }
     throw networkError(url, ctx, err);
   }
   const redirect = res.status >= 300 && res.status < 400 && init.redirect === "manual";

@@ -53,6 +53,7 @@ export async function hubFileMetadata(
       redirect: "manual",
       headers: { "accept-encoding": "identity" },
       signal,
+      timeoutMs: settings.requestTimeoutMs,
     });
     const h = res.headers;
     const loc = h.get("location");
@@ -145,10 +146,22 @@ export async function downloadToBlob(
     if (attempt > 0 && (options.retryDelayMs ?? 500) > 0) {
       await new Promise((r) => setTimeout(r, (options.retryDelayMs ?? 500) * attempt));
     }
+    // a transfer that stalls (no bytes for stallTimeoutMs) is broken off and resumed
+    const stall = new AbortController();
+    const timer = setTimeout(() => stall.abort(), settings.stallTimeoutMs);
+    const signal =
+      options.signal !== undefined ? AbortSignal.any([stall.signal, options.signal]) : stall.signal;
+    const stalled = ` (no bytes for ${settings.stallTimeoutMs} ms; HF_HUB_DOWNLOAD_TIMEOUT sets it in seconds)`;
     let res: Response;
     try {
-      res = await hubFetch(settings, meta.location, ctx, { headers, signal: options.signal });
+      res = await hubFetch(settings, meta.location, ctx, { headers, signal });
     } catch (err) {
+      clearTimeout(timer);
+      if (options.signal?.aborted) throw err;
+      if (stall.signal.aborted) {
+        lastError = networkError(meta.location, ctx, err, stalled);
+        continue;
+      }
       if (err instanceof HubError && err.code === "PL_HUB_NETWORK") {
         lastError = err;
         continue;
@@ -173,6 +186,7 @@ export async function downloadToBlob(
     try {
       if (res.body === null) throw new Error("empty response body");
       for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+        timer.refresh();
         hasher.update(chunk);
         pending.push(chunk);
         pendingBytes += chunk.byteLength;
@@ -189,9 +203,10 @@ export async function downloadToBlob(
         meta.location,
         ctx,
         err,
-        `: the download broke after ${written} of ${meta.size} bytes; run again to resume`,
+        `: the download broke after ${written} of ${meta.size} bytes${stall.signal.aborted ? stalled : ""}; run again to resume`,
       );
     } finally {
+      clearTimeout(timer);
       await fh.close();
     }
   }

@@ -74,7 +74,7 @@ export async function hubRevisionInfo(
 ): Promise<RevisionInfo> {
   const url = `${settings.endpoint}/api/models/${repoId}/revision/${encodeURIComponent(revision)}`;
   const ctx = { what: `revision "${revision}" of ${repoId}`, notFound: "PL_HUB_REPO_NOT_FOUND" as const };
-  const res = await hubFetch(settings, url, ctx, { signal });
+  const res = await hubFetch(settings, url, ctx, { signal, timeoutMs: settings.requestTimeoutMs });
   let body: { sha?: unknown; siblings?: { rfilename?: unknown }[] };
   try {
     body = (await res.json()) as typeof body;
@@ -127,6 +127,7 @@ export async function hubPathsInfo(
     headers: { "content-type": "application/x-www-form-urlencoded" },
     body: form.toString(),
     signal,
+    timeoutMs: settings.requestTimeoutMs,
   });
   const rows = (await res.json()) as HubPathInfo[];
   return new Map(rows.filter((r) => typeof r.path === "string").map((r) => [r.path, r]));

@@ -11,6 +11,10 @@ export interface HubSettings {
   offline: boolean;
   /** The hub cache folder holding `models--org--name/` folders. */
   cacheDir: string;
+  /** Timeout of API calls and `HEAD` requests, ms (`HF_HUB_ETAG_TIMEOUT` seconds, default 10). */
+  requestTimeoutMs: number;
+  /** A download whose bytes stop coming for this long is broken off and resumed, ms (`HF_HUB_DOWNLOAD_TIMEOUT` seconds, default 10). */
+  stallTimeoutMs: number;
 }
 
 /** The hub that `huggingface_hub` talks to when `HF_ENDPOINT` is unset. */
@@ -27,6 +31,11 @@ function expandHome(p: string): string {
   if (p === "~") return homedir();
   if (p.startsWith("~/")) return join(homedir(), p.slice(2));
   return p;
+}
+
+function seconds(v: string | undefined, fallback: number): number {
+  const n = Number(nonEmpty(v));
+  return nonEmpty(v) !== undefined && Number.isFinite(n) && n > 0 ? n : fallback;
 }
 
 /** `true` for the values `huggingface_hub` reads as true: 1, ON, YES, TRUE (any case). */
@@ -53,8 +62,8 @@ export function hfCacheDir(env: HubEnv = process.env): string {
 }
 
 /**
- * Reads `HF_ENDPOINT`, `HF_TOKEN` (or the older `HUGGING_FACE_HUB_TOKEN`), `HF_HUB_OFFLINE` and the
- * cache variables of {@link hfCacheDir}. Explicit `overrides` win over the environment.
+ * Reads `HF_ENDPOINT`, `HF_TOKEN` (or the older `HUGGING_FACE_HUB_TOKEN`), `HF_HUB_OFFLINE`,
+ * `HF_HUB_ETAG_TIMEOUT`, `HF_HUB_DOWNLOAD_TIMEOUT` and the cache variables of {@link hfCacheDir}. Explicit `overrides` win over the environment.
  *
  * @example
  * const s = hubSettingsFromEnv(process.env, { offline: true });
@@ -74,5 +83,7 @@ export function hubSettingsFromEnv(
     token,
     offline: overrides.offline ?? envFlag(env.HF_HUB_OFFLINE),
     cacheDir: overrides.cacheDir !== undefined ? resolve(overrides.cacheDir) : hfCacheDir(env),
+    requestTimeoutMs: overrides.requestTimeoutMs ?? seconds(env.HF_HUB_ETAG_TIMEOUT, 10) * 1000,
+    stallTimeoutMs: overrides.stallTimeoutMs ?? seconds(env.HF_HUB_DOWNLOAD_TIMEOUT, 10) * 1000,
   };
 }

@@ -370,6 +370,15 @@ describe("hub errors", () => {
     expect(err.message).toContain("HF_HUB_OFFLINE=1");
   });
 
+  it("a hub that never answers is PL_HUB_NETWORK after HF_HUB_ETAG_TIMEOUT", async () => {
+    hub.fault({ kind: "hang", match: (r) => r.url.includes("/revision/") });
+    const err = await errorOf(
+      resolveModel("org/tiny", opts(await freshCache(), { env: { HF_HUB_ETAG_TIMEOUT: "0.3" } })),
+    );
+    expect(err.code).toBe("PL_HUB_NETWORK");
+    expect(err.message).toContain("no answer within 300 ms");
+  });
+
   it("a connection refused (nothing listening) is PL_HUB_NETWORK", async () => {
     const dir = await freshCache();
     const closed = createServer();
@@ -423,6 +432,19 @@ describe("interrupted downloads", () => {
     const m = (await resolveModel("org/big", opts(dir))) as OnnxFolderModel;
     const cdn = since(n).filter((r) => r.server === "cdn");
     expect(cdn.map((r) => r.range)).toEqual([undefined, expect.stringMatching(/^bytes=\d+-$/)]);
+    expect(sha256(await readFile(m.onnxFile))).toBe(blobName());
+  });
+
+  it("a transfer that stalls is broken off after HF_HUB_DOWNLOAD_TIMEOUT and resumed", async () => {
+    const dir = await freshCache();
+    hub.fault({ kind: "stall", afterBytes: 300_000, match: (r) => r.server === "cdn" });
+    const n = hub.requests.length;
+    const m = (await resolveModel(
+      "org/big",
+      opts(dir, { env: { HF_HUB_DOWNLOAD_TIMEOUT: "0.3" } }),
+    )) as OnnxFolderModel;
+    const cdn = since(n).filter((r) => r.server === "cdn");
+    expect(cdn.map((r) => r.range)).toEqual([undefined, "bytes=300000-"]);
     expect(sha256(await readFile(m.onnxFile))).toBe(blobName());
   });
 

@@ -21,7 +21,14 @@ describe("hfCacheDir", () => {
 describe("hubSettingsFromEnv", () => {
   it("defaults to huggingface.co, no token, online", () => {
     const s = hubSettingsFromEnv({ HF_HUB_CACHE: "/x" });
-    expect(s).toEqual({ endpoint: DEFAULT_HF_ENDPOINT, token: undefined, offline: false, cacheDir: "/x" });
+    expect(s).toEqual({
+      endpoint: DEFAULT_HF_ENDPOINT,
+      token: undefined,
+      offline: false,
+      cacheDir: "/x",
+      requestTimeoutMs: 10_000,
+      stallTimeoutMs: 10_000,
+    });
   });
   it("reads HF_ENDPOINT (trailing slash dropped), HF_TOKEN and HF_HUB_OFFLINE", () => {
     const s = hubSettingsFromEnv({
@@ -29,8 +36,18 @@ describe("hubSettingsFromEnv", () => {
       HF_TOKEN: "hf_abc",
       HF_HUB_OFFLINE: "1",
       HF_HUB_CACHE: "/x",
+      HF_HUB_ETAG_TIMEOUT: "2.5",
+      HF_HUB_DOWNLOAD_TIMEOUT: "30",
     });
-    expect(s).toEqual({ endpoint: "http://127.0.0.1:9", token: "hf_abc", offline: true, cacheDir: "/x" });
+    expect(s).toEqual({
+      endpoint: "http://127.0.0.1:9",
+      token: "hf_abc",
+      offline: true,
+      cacheDir: "/x",
+      requestTimeoutMs: 2500,
+      stallTimeoutMs: 30_000,
+    });
+    expect(hubSettingsFromEnv({ HF_HUB_ETAG_TIMEOUT: "soon" }).requestTimeoutMs).toBe(10_000);
     expect(hubSettingsFromEnv({ HUGGING_FACE_HUB_TOKEN: "old" }).token).toBe("old");
   });
   it("lets explicit overrides win", () => {
