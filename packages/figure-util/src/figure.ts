@@ -75,12 +75,19 @@ export interface FigureDefinition {
 
 /** The serialisable part of a {@link FigureDefinition}. */
 export interface FigureMetadata {
+  /** The figure name (file stem). */
   readonly name: string;
+  /** One-line description. */
   readonly doc: string;
+  /** Output format of every file. */
   readonly fmt: FigureFormat;
+  /** Which helper made it. */
   readonly kind: FigureKind;
+  /** Multi-figure part names; empty for single figures. */
   readonly suffixes: readonly string[];
+  /** The file names one head gets. */
   readonly fileNames: readonly string[];
+  /** The user function's source text. */
   readonly code: string;
 }
 

@@ -141,4 +141,8 @@ export function renderPlotSvg(options: PlotOptions): string {
   );
 }
 
+/**
+ * Observable Plot (`@observablehq/plot`), re-exported so figure modules need no second dependency:
+ * `Plot.lineY`, `Plot.barY`, `Plot.dot`, `Plot.cell`, `Plot.raster`, ... for {@link definePlotFigure}.
+ */
 export { Plot };

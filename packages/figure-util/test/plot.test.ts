@@ -99,7 +99,7 @@ describe("renderPlotSvg (Observable Plot under linkedom)", () => {
     const fn = (p: Pattern, c: FigureContext) => ({
       title: `L${c.layer}H${c.head}`,
       x: { label: "key" },
-      y: { label: "received" },
+      y: { type: "log" as const, label: "received" },
       marks: [
         Plot.barY(
           c.tokens.map((t, k) => {
@@ -118,6 +118,10 @@ describe("renderPlotSvg (Observable Plot under linkedom)", () => {
     const text = new TextDecoder().decode(out!.bytes);
     expect(text).toContain(">L1H2</text>");
     for (const t of ctx.tokens) expect(text).toContain(`>${t}</text>`);
+    // column sums 1.8, 0.95, 0.8, 0.4 on a log axis: label 1 sits above 500m (SVG y grows down)
+    const y = new Map(tickLabels(text, "y"));
+    expect(y.get("1")).toBeLessThan(y.get("500m")!);
+    expect(text).toContain("received");
     const [z] = await definePlotFigure({ name: "received", fmt: "svgz" }, fn).render(pattern, ctx);
     expect(gunzipSync(z!.bytes).toString("utf8")).toBe(text);
   });
