@@ -138,7 +138,7 @@ async function isDone(save: string, model: string, job: Job, nLayers: number): P
     const n = job.tokenIds.length;
     for (let l = 0; l < nLayers; l++) {
       const a = npz.get(patternKey(l));
-      if (!a || a.shape.length !== 4 || a.shape[2] !== n || a.shape[3] !== n) return false;
+      if (a?.shape.length !== 4 || a.shape[2] !== n || a.shape[3] !== n) return false;
     }
     return true;
   } catch {
@@ -334,6 +334,8 @@ async function runAll(
     wrapIo(err, `the model folder in ${save}`);
   }
 
+  removeStaleTemps(save);
+  removeStaleTemps(modelDir(save, modelName));
   const todo: Job[] = [];
   let skipped = 0;
   for (const job of jobs) {

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import type { CliIo } from "../program.ts";
+import { registerActivations } from "./activations.ts";
 import { registerFigures } from "./figures.ts";
 import { registerIndexHtml } from "./index-html.ts";
 import { registerModels } from "./models.ts";
@@ -9,4 +10,4 @@ import { registerServe } from "./serve.ts";
 export type RegisterCommand = (program: Command, io: CliIo) => void;
 
 /** Every subcommand, in the order `--help` lists them. */
-export const COMMANDS: RegisterCommand[] = [registerFigures, registerServe, registerIndexHtml, registerModels];
+export const COMMANDS: RegisterCommand[] = [registerActivations, registerFigures, registerServe, registerIndexHtml, registerModels];

@@ -1,0 +1,168 @@
+import {
+  type ActivationsOptions,
+  type ActivationsProgress,
+  activationsMain,
+} from "@pattern-lens/activations";
+import { writeViewerFiles } from "@pattern-lens/viewer/node";
+import { SingleBar } from "cli-progress";
+import { InvalidArgumentError, Option } from "commander";
+import type { RegisterCommand } from "./index.ts";
+
+function parseInt0(what: string, min: number, max = Number.MAX_SAFE_INTEGER) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
+      throw new InvalidArgumentError(
+        `${what} must be an integer from ${min}${max < Number.MAX_SAFE_INTEGER ? ` to ${max}` : " up"}.`,
+      );
+    }
+    return Number(value);
+  };
+}
+
+interface ActivationsFlags {
+  model: string;
+  modelName?: string;
+  prompts?: string;
+  savePath: string;
+  minChars: number;
+  maxChars: number;
+  nSamples?: number;
+  batchSize: number;
+  shuffle?: boolean;
+  seed?: number;
+  force?: boolean;
+  dtype: "float32" | "float16";
+  compressLevel: number;
+  indexHtml: boolean;
+  prependBos: boolean;
+  device: "cpu" | "cuda";
+  cacheDir?: string;
+}
+
+function duration(s: number): string {
+  if (!Number.isFinite(s) || s < 0) return "?";
+  const m = Math.floor(s / 60);
+  const sec = Math.round(s % 60);
+  return m > 0 ? `${m}m${String(sec).padStart(2, "0")}s` : `${sec}s`;
+}
+
+/**
+ * `pattern-lens activations`: runs an ONNX model over prompts and saves every head's attention
+ * pattern in the pattern-lens layout. A progress bar (prompts/s, tokens/s, ETA) on a terminal,
+ * then a one-line summary.
+ */
+export const registerActivations: RegisterCommand = (program, io) => {
+  program
+    .command("activations")
+    .description("run an ONNX language model over prompts and save every head's attention pattern")
+    .requiredOption(
+      "--model <path>",
+      "an .onnx file or a model folder (config.json, tokenizer.json, onnx/model.onnx)",
+    )
+    .option("--model-name <name>", "folder name under the save path (default: the model folder's name)")
+    .option(
+      "--prompts <file>",
+      'JSONL with a "text" key per line, or a .txt file (default: reuse <save>/<model>/prompts.jsonl)',
+    )
+    .option("--save-path <dir>", "the data folder", "attn_data")
+    .option("--min-chars <n>", "drop texts shorter than this (code points)", parseInt0("--min-chars", 0), 100)
+    .option(
+      "--max-chars <n>",
+      "split texts longer than this (code points)",
+      parseInt0("--max-chars", 1),
+      1000,
+    )
+    .option("--n-samples <n>", "process at most N prompts", parseInt0("--n-samples", 1))
+    .option(
+      "--batch-size <n>",
+      "prompts per forward pass (longest first, right padding)",
+      parseInt0("--batch-size", 1),
+      32,
+    )
+    .option("--shuffle", "shuffle the prompts (reproducibly, see --seed)")
+    .option("--seed <n>", "seed for --shuffle", parseInt0("--seed", 0))
+    .option("--force", "recompute prompts that are already saved")
+    .addOption(
+      new Option("--dtype <dtype>", "saved pattern dtype").choices(["float32", "float16"]).default("float32"),
+    )
+    .option("--compress-level <n>", "npz deflate level, 0 = stored", parseInt0("--compress-level", 0, 9), 6)
+    .option("--no-index-html", "do not write the viewer's index.html into the save path")
+    .option("--prepend-bos", "prepend BOS the TransformerLens way (default)", true)
+    .option("--no-prepend-bos", "do not prepend BOS")
+    .addOption(
+      new Option("--device <device>", "ONNX Runtime execution provider")
+        .choices(["cpu", "cuda"])
+        .default("cpu"),
+    )
+    .option(
+      "--cache-dir <dir>",
+      "where instrumented model copies are cached (default: $PATTERN_LENS_CACHE or ~/.cache/pattern-lens)",
+    )
+    .action(async (flags: ActivationsFlags) => {
+      const tty = Boolean(process.stderr.isTTY);
+      let bar: SingleBar | undefined;
+      const opts: ActivationsOptions = {
+        model: flags.model,
+        savePath: flags.savePath,
+        minChars: flags.minChars,
+        maxChars: flags.maxChars,
+        batchSize: flags.batchSize,
+        dtype: flags.dtype,
+        compressLevel: flags.compressLevel,
+        prependBos: flags.prependBos,
+        device: flags.device,
+        force: flags.force ?? false,
+        shuffle: flags.shuffle ?? false,
+        onWarning: (m) => io.err(`pattern-lens: warning: ${m}\n`),
+        onStart: (info) => {
+          io.out(
+            `activations: ${info.modelName} (${info.method}), ${info.total} prompts, ${info.total - info.todo} already saved\n`,
+          );
+          if (tty && info.todo > 0) {
+            bar = new SingleBar({
+              format:
+                "activations |{bar}| {value}/{total} | {pps} prompts/s | {tps} tokens/s | ETA {eta_text}",
+              stream: process.stderr,
+              hideCursor: true,
+              clearOnComplete: true,
+            });
+            bar.start(info.total, info.total - info.todo, { pps: "0", tps: "0", eta_text: "?" });
+          }
+        },
+        onProgress: (p: ActivationsProgress) => {
+          if (!bar) return;
+          const secs = Math.max(p.elapsedMs / 1000, 1e-3);
+          const pps = (p.done - p.skipped) / secs;
+          bar.update(p.done, {
+            pps: pps.toFixed(1),
+            tps: (p.tokens / secs).toFixed(0),
+            eta_text: pps > 0 ? duration((p.total - p.done) / pps) : "?",
+          });
+        },
+      };
+      if (flags.modelName !== undefined) opts.modelName = flags.modelName;
+      if (flags.prompts !== undefined) opts.prompts = flags.prompts;
+      if (flags.nSamples !== undefined) opts.nSamples = flags.nSamples;
+      if (flags.seed !== undefined) opts.seed = flags.seed;
+      if (flags.cacheDir !== undefined) opts.cacheDir = flags.cacheDir;
+      let summary: Awaited<ReturnType<typeof activationsMain>>;
+      try {
+        summary = await activationsMain(opts);
+      } finally {
+        bar?.stop();
+      }
+      const secs = summary.elapsedMs / 1000;
+      io.out(
+        `activations: ${summary.computed} computed, ${summary.skipped} skipped` +
+          (summary.truncated ? `, ${summary.truncated} truncated to the context` : "") +
+          ` in ${secs.toFixed(1)} s (${(summary.computed / Math.max(secs, 1e-3)).toFixed(1)} prompts/s, ${(summary.tokens / Math.max(secs, 1e-3)).toFixed(0)} tokens/s) -> ${summary.modelPath}\n`,
+      );
+      if (flags.indexHtml) {
+        try {
+          await writeViewerFiles(flags.savePath);
+        } catch (err) {
+          io.err(`pattern-lens: warning: index.html not written: ${(err as Error).message}\n`);
+        }
+      }
+    });
+};

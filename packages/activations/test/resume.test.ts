@@ -1,0 +1,96 @@
+import { spawn } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { REPO_ROOT, sharedPath } from "#test-support/shared.ts";
+import { activationsMain } from "../src/index.ts";
+import { gpt2TinyDir, tempDir } from "./_helpers.ts";
+
+function tree(dir: string, base = dir, out = new Map<string, string>()): Map<string, string> {
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) tree(p, base, out);
+    else out.set(p.slice(base.length + 1), readFileSync(p).toString("base64"));
+  }
+  return out;
+}
+
+/** Runs the activations pipeline in a real child process (TypeScript through jiti, workspace sources aliased). */
+function runChild(
+  options: Record<string, unknown>,
+  killAfter: number,
+): Promise<{ killedAt: number; total: number; finished: boolean }> {
+  const pkgs = join(REPO_ROOT, "packages");
+  const alias = {
+    "@pattern-lens/indexes/node": join(pkgs, "indexes/src/node.ts"),
+    "@pattern-lens/indexes": join(pkgs, "indexes/src/index.ts"),
+    "@pattern-lens/onnx": join(pkgs, "onnx/src/index.ts"),
+  };
+  const child = spawn(
+    join(REPO_ROOT, "node_modules/.bin/jiti"),
+    [join(import.meta.dirname, "fixtures/run-child.ts")],
+    {
+      env: { ...process.env, JITI_ALIAS: JSON.stringify(alias), PL_CHILD_OPTIONS: JSON.stringify(options) },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  let stderr = "";
+  child.stderr.on("data", (d) => {
+    stderr += String(d);
+  });
+  return new Promise((resolve, reject) => {
+    let killedAt = -1;
+    let total = 0;
+    let finished = false;
+    let buf = "";
+    child.stdout.on("data", (d) => {
+      buf += String(d);
+      for (const line of buf.split("\n").slice(0, -1)) {
+        const m = /^progress (\d+) (\d+)$/.exec(line);
+        if (m && killedAt < 0 && Number(m[1]) >= killAfter) {
+          killedAt = Number(m[1]);
+          total = Number(m[2]);
+          child.kill("SIGKILL");
+        }
+        if (line === "finished") finished = true;
+      }
+      buf = buf.slice(buf.lastIndexOf("\n") + 1);
+    });
+    child.on("error", reject);
+    child.on("exit", (code, signal) => {
+      if (signal !== "SIGKILL" && code !== 0) reject(new Error(`child failed (${code}): ${stderr}`));
+      else resolve({ killedAt, total, finished });
+    });
+  });
+}
+
+describe("kill -9 and resume", () => {
+  it("a run killed with SIGKILL resumes to the same files as an uninterrupted run", async () => {
+    const cacheDir = tempDir();
+    const base = {
+      model: gpt2TinyDir(),
+      prompts: sharedPath("prompts", "pile_5.jsonl"),
+      minChars: 50,
+      maxChars: 300,
+      batchSize: 1,
+      cacheDir,
+    };
+    const full = tempDir();
+    const whole = await activationsMain({ ...base, savePath: full });
+    expect(whole.computed).toBeGreaterThan(6);
+
+    const killed = tempDir();
+    const r = await runChild({ ...base, savePath: killed }, 3);
+    expect(r.finished).toBe(false);
+    expect(r.killedAt).toBeGreaterThanOrEqual(3);
+    expect(r.killedAt).toBeLessThan(r.total);
+
+    const resumed = await activationsMain({ ...base, savePath: killed });
+    expect(resumed.skipped).toBeGreaterThanOrEqual(3);
+    expect(resumed.skipped + resumed.computed).toBe(whole.computed);
+    const a = tree(full);
+    const b = tree(killed);
+    expect([...b.keys()].sort()).toEqual([...a.keys()].sort());
+    for (const [k, v] of a) expect(b.get(k), k).toBe(v);
+  }, 240_000);
+});
