@@ -210,7 +210,7 @@ export async function convertLlama2c(options: ConvertLlama2cOptions): Promise<Co
       { cause },
     );
   } finally {
-    await rm(tmp, { recursive: true, force: true });
+    await rm(tmp, { recursive: true, force: true }).catch(() => undefined);
   }
   return result(false);
 }

@@ -83,6 +83,7 @@ export class Llama2cTokenizer {
   /** The merge score of each piece. */
   readonly scores: Float32Array;
   private readonly lookup = new Map<string, number>();
+  private readonly pairs = new Map<number, number>();
 
   private constructor(pieces: string[], scores: Float32Array, maxTokenLength: number, name: string) {
     this.pieces = pieces;
@@ -159,6 +160,17 @@ export class Llama2cTokenizer {
     return ids;
   }
 
+  /** The id of the piece `pieces[a] + pieces[b]`, or -1; memoised by pair. */
+  private pairMerge(a: number, b: number): number {
+    const key = a * this.pieces.length + b;
+    let merged = this.pairs.get(key);
+    if (merged === undefined) {
+      merged = this.lookup.get(this.pieces[a]! + this.pieces[b]!) ?? -1;
+      this.pairs.set(key, merged);
+    }
+    return merged;
+  }
+
   /** Greedy best-score merging, as llama2.c does, in O(n log n) with a heap. */
   private merge(tokens: number[]): number[] {
     const n = tokens.length;
@@ -171,8 +183,8 @@ export class Llama2cTokenizer {
     const consider = (left: number) => {
       const right = next[left]!;
       if (right < 0) return;
-      const merged = this.lookup.get(this.pieces[id[left]!]! + this.pieces[id[right]!]!);
-      if (merged === undefined) return;
+      const merged = this.pairMerge(id[left]!, id[right]!);
+      if (merged < 0) return;
       heap.push({
         score: this.scores[merged]!,
         left,
