@@ -275,7 +275,13 @@ export async function fetchHubModel(
   const side = HUB_SIDE_FILES.filter((f) => info.files.includes(f));
   const data = dataSiblingsOf(onnx, info.files);
   const planned = [...side, onnx, ...data];
-  const sizes = await hubPathsInfo(settings, repoId, commit, planned, signal);
+  // sizes for the progress total: from the cache when everything is there, else from paths-info
+  const local = await Promise.all(
+    planned.map((p) => stat(join(snapshotsDir, commit, ...p.split("/"))).catch(() => undefined)),
+  );
+  const sizes: Map<string, HubPathInfo> = local.every((st) => st !== undefined)
+    ? new Map(planned.map((p, i) => [p, { path: p, size: local[i]!.size, oid: "" }]))
+    : await hubPathsInfo(settings, repoId, commit, planned, signal);
   const sizeOf = (p: string) => sizes.get(p)?.lfs?.size ?? sizes.get(p)?.size ?? 0;
   let total = planned.reduce((a, p) => a + sizeOf(p), 0);
   let done = 0;

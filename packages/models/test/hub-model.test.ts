@@ -168,10 +168,23 @@ describe("hub download into the huggingface_hub cache layout", () => {
     const n = hub.requests.length;
     const m = await resolveModel("org/tiny", opts(dir));
     expect(m.kind).toBe("onnx-folder");
+    expect(since(n).map((r) => `${r.method} ${r.url}`)).toEqual(["GET /api/models/org/tiny/revision/main"]);
+  });
+
+  it("fetches only the missing file when the cached snapshot is incomplete", async () => {
+    const dir = await freshCache();
+    const m = (await resolveModel("org/tiny", opts(dir))) as OnnxFolderModel;
+    await unlink(m.tokenizerFile!);
+    const n = hub.requests.length;
+    await resolveModel("org/tiny", opts(dir));
+    const commit = hub.commitOf("org/tiny", "main");
     expect(since(n).map((r) => `${r.method} ${r.url}`)).toEqual([
       "GET /api/models/org/tiny/revision/main",
-      `POST /api/models/org/tiny/paths-info/${hub.commitOf("org/tiny", "main")}`,
+      `POST /api/models/org/tiny/paths-info/${commit}`,
+      `HEAD /org/tiny/resolve/${commit}/tokenizer.json`,
     ]);
+    // the blob was still there: the link is restored without a GET
+    expect(JSON.parse(await readFile(m.tokenizerFile!, "utf8")).tag).toBe("v2");
   });
 
   it("uses HEAD on resolve URLs, then the CDN redirect for LFS files, and paths-info for sizes", async () => {
