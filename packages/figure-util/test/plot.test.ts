@@ -95,6 +95,24 @@ describe("renderPlotSvg (Observable Plot under linkedom)", () => {
     expect(raster).toMatch(/<image [^>]*href="data:image\/png;base64,/);
   });
 
+  it("escapes token text (<|endoftext|>, &) in axes, legends and titles", () => {
+    const toks = ["<|endoftext|>", "a&b", "x>y"];
+    const svg = renderPlotSvg({
+      title: "<&>",
+      color: { legend: true },
+      marks: [
+        Plot.barY(
+          toks.map((t, i) => ({ t, v: i + 1 })),
+          { x: "t", y: "v", fill: "t" },
+        ),
+      ],
+    });
+    expect(svg).toContain(">&lt;&amp;&gt;</text>");
+    expect(svg.match(/&lt;\|endoftext\|&gt;/g)?.length).toBeGreaterThanOrEqual(2); // axis + swatch legend
+    expect(svg).not.toContain("<|endoftext|>");
+    expect(svg).toContain(">a&amp;b</text>");
+  });
+
   it("definePlotFigure renders svg and svgz from the pattern and context", async () => {
     const fn = (p: Pattern, c: FigureContext) => ({
       title: `L${c.layer}H${c.head}`,
