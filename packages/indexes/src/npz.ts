@@ -174,7 +174,8 @@ export function decodeNpzWith(
 }
 
 /**
- * Decode an `.npz` held in memory (e.g. `new Uint8Array(await response.arrayBuffer())`).
+ * Decode an `.npz` held in memory (a `Uint8Array`, or an `ArrayBuffer` such as
+ * `await response.arrayBuffer()`).
  * Reads stored and deflated members, zip64 included, as `np.savez` and `np.savez_compressed`
  * write them. Keys are the member names without `.npy`; other members are skipped.
  * Stored members' data may be views into `bytes`.
@@ -183,10 +184,10 @@ export function decodeNpzWith(
  *   `PL_NPZ_UNSUPPORTED`, `PL_NPY_UNSUPPORTED`.
  * @example
  * ```ts
- * const arrays = decodeNpz(new Uint8Array(await (await fetch(url)).arrayBuffer()));
+ * const arrays = decodeNpz(await (await fetch(url)).arrayBuffer());
  * const pattern = toFloat32(arrays.get(patternKey(0))!);
  * ```
  */
-export function decodeNpz(bytes: Uint8Array, opts: NpzReadOptions = {}): Map<string, NpyArray> {
-  return decodeNpzWith(bytes, BROWSER_CODEC, opts);
+export function decodeNpz(bytes: Uint8Array | ArrayBuffer, opts: NpzReadOptions = {}): Map<string, NpyArray> {
+  return decodeNpzWith(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes), BROWSER_CODEC, opts);
 }

@@ -51,6 +51,8 @@ describe("encodeNpz / decodeNpz", () => {
     ]);
     const bytes = encodeNpz(m);
     expect([...decodeNpz(bytes).keys()]).toEqual(["b", "a"]);
+    const copy = bytes.slice().buffer; // an ArrayBuffer, as fetch's response.arrayBuffer() gives
+    expect([...decodeNpz(copy).keys()]).toEqual(["b", "a"]);
     expect(zipFields(bytes).entries[0]!.central.method).toBe(8);
     expect(code(() => encodeNpz(m, { compressLevel: 11 as 9 }))).toBe("PL_INVALID_ARGUMENT");
   });
