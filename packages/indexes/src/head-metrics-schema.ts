@@ -1,14 +1,5 @@
 import { z } from "zod";
 
-/** The file name of a model's head metrics, inside its model folder. */
-export const HEAD_METRICS_FILE = "head_metrics.jsonl";
-
-/** `<save>/<model>/head_metrics.jsonl`: one line per layer, head and metric. */
-export function headMetricsPath(save: string, model: string): string {
-  const base = save === "" ? model : `${save.replace(/\/+$/, "")}/${model}`;
-  return `${base}/${HEAD_METRICS_FILE}`;
-}
-
 /**
  * One line of `<save>/<model>/head_metrics.jsonl`: a metric of one head aggregated over prompts.
  * `mean` and `std` (population standard deviation) are over the `count` prompts on which the

@@ -7,6 +7,7 @@
 
 export { IndexesError, type IndexesErrorCode, IndexesInternalError } from "./errors.ts";
 export { float16BitsToFloat32, float32ToFloat16Bits } from "./float16.ts";
+export { type HeadMetricLine, HeadMetricLineSchema } from "./head-metrics-schema.ts";
 export { describeIssues, parseJson, stringifyJson, validate } from "./json.ts";
 export { parseJsonl, stringifyJsonl } from "./jsonl.ts";
 export {
@@ -15,7 +16,9 @@ export {
   type FigureFormat,
   figurePath,
   figuresIndexPath,
+  HEAD_METRICS_FILE,
   headDir,
+  headMetricsPath,
   indexHtmlPath,
   modelCfgPath,
   modelDir,

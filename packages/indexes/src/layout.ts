@@ -48,6 +48,14 @@ export function promptsIndexPath(save: string, model: string): string {
   return join(save, model, "prompts.jsonl");
 }
 
+/** The file name of a model's head metrics (written by @pattern-lens/metrics), in its model folder. */
+export const HEAD_METRICS_FILE = "head_metrics.jsonl";
+
+/** `<save>/<model>/head_metrics.jsonl`: one line per layer, head and metric (see `HeadMetricLineSchema`). */
+export function headMetricsPath(save: string, model: string): string {
+  return join(save, model, HEAD_METRICS_FILE);
+}
+
 /** `<save>/<model>/prompts`: the folder holding one folder per prompt hash. */
 export function promptsDir(save: string, model: string): string {
   return join(save, model, "prompts");

@@ -5,6 +5,7 @@ import {
   figurePath,
   figuresIndexPath,
   headDir,
+  headMetricsPath,
   indexHtmlPath,
   modelCfgPath,
   modelDir,
@@ -31,6 +32,7 @@ describe("layout", () => {
     expect(activationsPath("data", "m", h)).toBe(`data/m/prompts/${h}/activations.npz`);
     expect(headDir("data", "m", h, 2, 3)).toBe(`data/m/prompts/${h}/L2/H3`);
     expect(figurePath("data", "m", h, 0, 1, "raw", "png")).toBe(`data/m/prompts/${h}/L0/H1/raw.png`);
+    expect(headMetricsPath("data/", "m")).toBe("data/m/head_metrics.jsonl");
     expect(patternKey(5)).toBe("blocks.5.attn.hook_pattern");
     expect(FIGURE_FORMATS).toEqual(["png", "svg", "svgz"]);
   });

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { HeadMetricLineSchema } from "../src/head-metrics-schema.ts";
 import { promptHash } from "../src/prompt-hash.ts";
 import { FigureMetaSchema, ModelCfgSchema, ModelsIndexLineSchema, PromptMetaSchema } from "../src/schemas.ts";
 import { demoDir, demoPromptDirs } from "./support/reference.ts";
@@ -88,5 +89,20 @@ describe("schemas", () => {
     expect(r.success).toBe(false);
     expect(r.error?.issues.map((i) => i.path.join("."))).toEqual(["n_tokens", "tokens.1"]);
     expect(ModelCfgSchema.safeParse({ model_name: "m", n_layers: 2 }).success).toBe(false);
+  });
+
+  it("head_metrics.jsonl lines: null mean/std when no prompt defines the metric", () => {
+    const line = {
+      layer: 0,
+      head: 2,
+      metric: "induction",
+      mean: null,
+      std: null,
+      count: 0,
+      excluded: 3,
+      x: 1,
+    };
+    expect(HeadMetricLineSchema.parse(line)).toEqual(line);
+    expect(HeadMetricLineSchema.safeParse({ ...line, std: -1 }).success).toBe(false);
   });
 });
