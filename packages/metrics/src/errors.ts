@@ -1,0 +1,48 @@
+/** Stable codes of the user-facing errors of @pattern-lens/metrics. */
+export type MetricsErrorCode =
+  /** The model folder or its `prompts.jsonl` is missing. */
+  | "PL_METRICS_NO_PROMPTS"
+  /** `--metrics` names a metric that is not registered. */
+  | "PL_METRIC_UNKNOWN"
+  /** A metric definition is malformed (bad name, not a function, ...). */
+  | "PL_METRIC_DEFINITION"
+  /** Two different metrics registered under one name. */
+  | "PL_METRIC_DUPLICATE"
+  /** A `--module` file is missing or throws while loading. */
+  | "PL_METRIC_MODULE"
+  /** A metric function threw or returned something other than a number. */
+  | "PL_METRIC_FAILED"
+  /** Bad runner options (jobs, sample count). */
+  | "PL_METRICS_OPTIONS";
+
+/**
+ * A mistake the user can fix: a missing data folder, an unknown metric name, a module that fails
+ * to load, a metric function that throws. The message says what to do; `code` is stable.
+ */
+export class MetricsError extends Error {
+  /** Stable machine-readable code, e.g. `PL_METRIC_UNKNOWN`. */
+  readonly code: MetricsErrorCode;
+  /** The file the error is about, when there is one. */
+  readonly path: string | undefined;
+
+  constructor(code: MetricsErrorCode, message: string, options: { cause?: unknown; path?: string } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "MetricsError";
+    this.code = code;
+    this.path = options.path;
+  }
+}
+
+/**
+ * A bug inside @pattern-lens/metrics (a worker that died, a broken message). Its `code` does not
+ * start with `PL_`, so the CLI prints the stack and asks for a report.
+ */
+export class MetricsInternalError extends Error {
+  /** Always `METRICS_INTERNAL`. */
+  readonly code = "METRICS_INTERNAL";
+
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "MetricsInternalError";
+  }
+}

@@ -1,0 +1,11 @@
+/**
+ * Node entry of @pattern-lens/metrics: the runner over a data folder and the `--module` loader.
+ * @packageDocumentation
+ */
+export { loadMetricModules } from "./load-modules.ts";
+export {
+  type HeadMetricRecord,
+  type RunMetricsOptions,
+  type RunMetricsSummary,
+  runMetrics,
+} from "./runner.ts";
