@@ -7,6 +7,7 @@ import { writeViewerFiles } from "@pattern-lens/viewer/node";
 import { SingleBar } from "cli-progress";
 import { InvalidArgumentError, Option } from "commander";
 import type { RegisterCommand } from "./index.ts";
+import { modelForRun } from "./models.ts";
 
 function parseInt0(what: string, min: number, max = Number.MAX_SAFE_INTEGER) {
   return (value: string): number => {
@@ -37,6 +38,8 @@ interface ActivationsFlags {
   prependBos: boolean;
   device: "cpu" | "cuda";
   cacheDir?: string;
+  onnxFile?: string;
+  tokenizer?: string;
 }
 
 function duration(s: number): string {
@@ -56,8 +59,16 @@ export const registerActivations: RegisterCommand = (program, io) => {
     .command("activations")
     .description("run an ONNX language model over prompts and save every head's attention pattern")
     .requiredOption(
-      "--model <path>",
-      "an .onnx file or a model folder (config.json, tokenizer.json, onnx/model.onnx)",
+      "--model <model>",
+      "an .onnx file, a model folder (config.json, tokenizer.json, onnx/model.onnx), a llama2.c .bin, a hub repo org/name[@rev] or an alias (see `pattern-lens models`)",
+    )
+    .option(
+      "--onnx-file <file>",
+      "which ONNX file of a folder or repo (e.g. onnx/model_fp16.onnx, quantized)",
+    )
+    .option(
+      "--tokenizer <file>",
+      "llama2.c: the tokenizer .bin (default: tokenizer.bin or tok*.bin beside it)",
     )
     .option("--model-name <name>", "folder name under the save path (default: the model folder's name)")
     .option(
@@ -101,8 +112,10 @@ export const registerActivations: RegisterCommand = (program, io) => {
     .action(async (flags: ActivationsFlags) => {
       const tty = Boolean(process.stderr.isTTY);
       let bar: SingleBar | undefined;
+      const model = await modelForRun(flags.model, flags);
       const opts: ActivationsOptions = {
-        model: flags.model,
+        model: model.path,
+        modelName: model.name,
         savePath: flags.savePath,
         minChars: flags.minChars,
         maxChars: flags.maxChars,

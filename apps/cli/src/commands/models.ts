@@ -1,4 +1,6 @@
+import { join } from "node:path";
 import {
+  convertLlama2c,
   type DownloadProgress,
   hubSettingsFromEnv,
   MODEL_ALIASES,
@@ -72,6 +74,37 @@ export function describeResolvedModel(m: ResolvedModel): string {
       ? ` from ${m.source.repoId}@${m.source.revision} (commit ${m.source.commit.slice(0, 10)})`
       : "";
   return `${m.onnxFile}${from}`;
+}
+
+/**
+ * Resolves `--model` for a run: downloads hub models (with a progress bar), converts llama2.c
+ * checkpoints (cached under `<cacheDir>/llama2c` when a cache dir is given), and returns the path
+ * to hand the activations pipeline and the default model name.
+ */
+export async function modelForRun(
+  spec: string,
+  options: { onnxFile?: string | undefined; tokenizer?: string | undefined; cacheDir?: string | undefined },
+): Promise<{ path: string; name: string; resolved: ResolvedModel }> {
+  const bar = downloadProgressBar();
+  let resolved: ResolvedModel;
+  try {
+    resolved = await resolveModel(spec, {
+      onnxFile: options.onnxFile,
+      tokenizer: options.tokenizer,
+      onProgress: bar.onProgress,
+    });
+  } finally {
+    bar.stop();
+  }
+  if (resolved.kind === "llama2c") {
+    const converted = await convertLlama2c({
+      checkpoint: resolved.checkpoint,
+      tokenizer: resolved.tokenizer,
+      ...(options.cacheDir !== undefined ? { cacheDir: join(options.cacheDir, "llama2c") } : {}),
+    });
+    return { path: converted.dir, name: resolved.name, resolved };
+  }
+  return { path: resolved.onnxFile, name: resolved.name, resolved };
 }
 
 interface ModelsFlags {
