@@ -49,7 +49,7 @@ export {
   toDenseMatrix,
 } from "./matrix.ts";
 export { type MatrixToRgbOptions, matrixToRgb, type RgbImage } from "./matrix-to-rgb.ts";
-export { Plot, type PlotOptions, renderPlotSvg } from "./plot.ts";
+export { Plot, type PlotModule, type PlotOptions, renderPlotSvg } from "./plot.ts";
 export { type DecodedPng, decodePng, encodePng, type PngOptions } from "./png.ts";
 export { pngToSvg, svgToSvgz, svgzToSvg } from "./svg.ts";
 

@@ -1,14 +1,17 @@
-import * as Plot from "@observablehq/plot";
-import { parseHTML } from "linkedom";
+import { createRequire } from "node:module";
+import type * as PlotNamespace from "@observablehq/plot";
 import { ServerCanvas } from "./_canvas.ts";
 import { FigureError } from "./errors.ts";
+
+/** The type of the Observable Plot module (`import * as Plot from "@observablehq/plot"`). */
+export type PlotModule = typeof PlotNamespace;
 
 /**
  * Options for {@link renderPlotSvg}: Observable Plot's `Plot.plot` options (marks, scales, axes,
  * `title`, `subtitle`, `caption`, `width`, `height`, ...), without `document`, which the renderer
  * supplies.
  */
-export type PlotOptions = Omit<Plot.PlotOptions, "document">;
+export type PlotOptions = Omit<PlotNamespace.PlotOptions, "document">;
 
 // The slice of the DOM this module reads; linkedom provides it (the package builds without the DOM lib).
 interface Node0 {
@@ -23,11 +26,37 @@ interface Node0 {
   querySelector(sel: string): Node0 | null;
 }
 
+// Observable Plot and linkedom cost about half a second of CPU to load, so they are loaded on
+// first use (synchronously, through require of the ESM/CJS packages, Node >= 20.19), not when
+// this package is imported: processes that only write matrix figures never pay for them.
+const load = createRequire(import.meta.url);
+let plotModule: PlotModule | undefined;
 let serverDocument: unknown;
+
+function getPlot(): PlotModule {
+  plotModule ??= load("@observablehq/plot") as PlotModule;
+  return plotModule;
+}
+
+/**
+ * Observable Plot (`@observablehq/plot`), re-exported so figure modules need no second dependency:
+ * `Plot.lineY`, `Plot.barY`, `Plot.dot`, `Plot.cell`, `Plot.raster`, ... for {@link definePlotFigure}.
+ * The module itself is loaded on the first property access.
+ */
+export const Plot: PlotModule = new Proxy({} as PlotModule, {
+  get: (_target, key) => Reflect.get(getPlot(), key),
+  has: (_target, key) => Reflect.has(getPlot(), key),
+  ownKeys: () => Reflect.ownKeys(getPlot()),
+  getOwnPropertyDescriptor: (_target, key) => {
+    const d = Reflect.getOwnPropertyDescriptor(getPlot(), key);
+    return d ? { ...d, configurable: true } : undefined;
+  },
+});
 
 /** One linkedom document for all renders; `createElement("canvas")` gives a small PNG canvas. */
 function getDocument(): unknown {
   if (serverDocument === undefined) {
+    const { parseHTML } = load("linkedom") as typeof import("linkedom");
     const { document } = parseHTML("<!doctype html><html><head></head><body></body></html>");
     const createElement = document.createElement.bind(document);
     (document as { createElement: unknown }).createElement = (tag: string, opts?: unknown) =>
@@ -88,7 +117,10 @@ function swatchesToSvg(div: Node0, y: number): { svg: string; height: number; wi
 export function renderPlotSvg(options: PlotOptions): string {
   let root: Node0;
   try {
-    root = Plot.plot({ ...options, document: getDocument() } as Plot.PlotOptions) as unknown as Node0;
+    root = getPlot().plot({
+      ...options,
+      document: getDocument(),
+    } as PlotNamespace.PlotOptions) as unknown as Node0;
   } catch (cause) {
     throw new FigureError(
       "PL_FIGURE_RESULT",
@@ -140,9 +172,3 @@ export function renderPlotSvg(options: PlotOptions): string {
     `<rect width="100%" height="100%" fill="white"/>${parts.join("")}</svg>\n`
   );
 }
-
-/**
- * Observable Plot (`@observablehq/plot`), re-exported so figure modules need no second dependency:
- * `Plot.lineY`, `Plot.barY`, `Plot.dot`, `Plot.cell`, `Plot.raster`, ... for {@link definePlotFigure}.
- */
-export { Plot };
