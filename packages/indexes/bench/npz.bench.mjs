@@ -43,6 +43,22 @@ async function time(fn) {
   return runs[Math.floor(runs.length / 2)];
 }
 
+/** Peak growth of ArrayBuffer + Buffer memory (sampled every 2 ms) while `fn` runs. */
+async function peakExtraMemory(fn) {
+  globalThis.gc?.();
+  const base = process.memoryUsage().arrayBuffers;
+  let peak = 0;
+  const timer = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().arrayBuffers - base);
+  }, 2);
+  try {
+    await fn();
+  } finally {
+    clearInterval(timer);
+  }
+  return Math.max(peak, process.memoryUsage().arrayBuffers - base);
+}
+
 const f32 = causalPattern();
 const arrays = {
   "<f4": { [patternKey(0)]: { dtype: "<f4", shape: [1, HEADS, N, N], data: f32 } },
@@ -57,6 +73,7 @@ try {
     for (const level of [0, 1, 6]) {
       const path = join(dir, `x-${level}.npz`);
       const write = await time(() => writeNpzFile(path, entries, { compressLevel: level }));
+      const peak = await peakExtraMemory(() => writeNpzFile(path, entries, { compressLevel: level }));
       const size = statSync(path).size;
       const read = await time(() => readNpzFile(path));
       const bytes = await readBytesFile(path);
@@ -68,6 +85,7 @@ try {
         "file MB": (size / 1e6).toFixed(1),
         ratio: (size / 1e6 / mb).toFixed(3),
         "writeNpzFile MB/s": (mb / write).toFixed(0),
+        "write peak extra MB": (peak / 1e6).toFixed(1),
         "readNpzFile MB/s": (mb / read).toFixed(0),
         "encodeNpz MB/s": (mb / enc).toFixed(0),
         "decodeNpz MB/s": (mb / dec).toFixed(0),
