@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MODEL_ALIASES } from "@pattern-lens/models";
@@ -39,6 +39,7 @@ async function useCache() {
   cache = await mkdtemp(join(tmpdir(), "pl-cli-models-"));
   process.env.HF_HUB_CACHE = cache;
   process.env.HF_ENDPOINT = hub.url;
+  process.env.XDG_CACHE_HOME = join(cache, "xdg");
   delete process.env.HF_HUB_OFFLINE;
   delete process.env.HF_TOKEN;
 }
@@ -95,6 +96,29 @@ describe("pattern-lens models", () => {
     const o = capture();
     expect(await runCommand(["models", "--download", "org/tiny", "--onnx-file", "fp16"], o.io)).toBe(0);
     expect(hub.requests.length).toBe(n);
+  });
+
+  it("lists converted llama2.c checkpoints from the conversion cache", async () => {
+    await useCache();
+    const conv = join(cache, "xdg", "pattern-lens", "llama2c", "abc123");
+    await mkdir(join(conv, "onnx"), { recursive: true });
+    await writeFile(join(conv, "onnx", "model.onnx"), new Uint8Array(1500));
+    await writeFile(
+      join(conv, "llama2c-source.json"),
+      JSON.stringify({ checkpoint: "stories260K.bin", tokenizer: "tok512.bin" }),
+    );
+    const c = capture();
+    expect(await runCommand(["models"], c.io)).toBe(0);
+    const row = c
+      .out()
+      .split("\n")
+      .find((l) => l.startsWith("stories260K.bin"));
+    expect(row).toMatch(/^stories260K\.bin\s+tok512\.bin\s+1\.50 kB\s+.*abc123$/);
+    const j = capture();
+    expect(await runCommand(["models", "--json"], j.io)).toBe(0);
+    expect(JSON.parse(j.out()).llama2c).toEqual([
+      { dir: conv, checkpoint: "stories260K.bin", tokenizer: "tok512.bin", size: 1500 },
+    ]);
   });
 
   it("a hub error reaches the CLI as a one-line PL_ error with exit code 2", async () => {

@@ -1,7 +1,9 @@
+import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import {
   convertLlama2c,
   type DownloadProgress,
+  defaultLlama2cCacheDir,
   hubSettingsFromEnv,
   MODEL_ALIASES,
   type ResolvedModel,
@@ -114,14 +116,48 @@ interface ModelsFlags {
   onnxFile?: string;
 }
 
+/** A converted llama2.c checkpoint in the conversion cache. */
+interface ConvertedEntry {
+  dir: string;
+  checkpoint: string;
+  tokenizer: string;
+  size: number;
+}
+
+async function listConverted(root: string): Promise<ConvertedEntry[]> {
+  const out: ConvertedEntry[] = [];
+  for (const key of await readdir(root).catch(() => [] as string[])) {
+    const dir = join(root, key);
+    try {
+      const src = JSON.parse(await readFile(join(dir, "llama2c-source.json"), "utf8")) as Record<
+        string,
+        unknown
+      >;
+      const onnx = await stat(join(dir, "onnx", "model.onnx")).catch(() => undefined);
+      out.push({
+        dir,
+        checkpoint: String(src.checkpoint ?? "?"),
+        tokenizer: String(src.tokenizer ?? "?"),
+        size: onnx?.size ?? 0,
+      });
+    } catch {
+      // not a finished conversion
+    }
+  }
+  return out.sort((a, b) => a.checkpoint.localeCompare(b.checkpoint));
+}
+
 async function listModels(io: CliIo, flags: ModelsFlags): Promise<void> {
   const settings = hubSettingsFromEnv(
     process.env,
     flags.cacheDir !== undefined ? { cacheDir: flags.cacheDir } : {},
   );
   const cache = await scanHfCache(settings.cacheDir);
+  const llama2cDir = defaultLlama2cCacheDir();
+  const llama2c = await listConverted(llama2cDir);
   if (flags.json) {
-    io.out(`${JSON.stringify({ aliases: MODEL_ALIASES, cacheDir: settings.cacheDir, cache }, null, 2)}\n`);
+    const all = { aliases: MODEL_ALIASES, cacheDir: settings.cacheDir, cache, llama2cDir, llama2c };
+    io.out(`${JSON.stringify(all, null, 2)}\n`);
     return;
   }
   const cachedIds = new Set(cache.map((r) => r.repoId));
@@ -135,18 +171,25 @@ async function listModels(io: CliIo, flags: ModelsFlags): Promise<void> {
   io.out(`Hugging Face cache ${settings.cacheDir}:\n\n`);
   if (cache.length === 0) {
     io.out("  (empty)\n");
-    return;
+  } else {
+    const rows = [["repo", "revisions", "size"]];
+    for (const r of cache) {
+      const revs = r.revisions
+        .map(
+          (v) =>
+            `${v.refs.length > 0 ? `${v.refs.join(",")}=` : ""}${v.commit.slice(0, 7)} (${v.files} files)`,
+        )
+        .join("; ");
+      rows.push([r.repoId, revs || "(no snapshot)", formatBytes(r.sizeOnDisk)]);
+    }
+    io.out(`${table(rows)}\n`);
   }
-  const rows = [["repo", "revisions", "size"]];
-  for (const r of cache) {
-    const revs = r.revisions
-      .map(
-        (v) => `${v.refs.length > 0 ? `${v.refs.join(",")}=` : ""}${v.commit.slice(0, 7)} (${v.files} files)`,
-      )
-      .join("; ");
-    rows.push([r.repoId, revs || "(no snapshot)", formatBytes(r.sizeOnDisk)]);
+  if (llama2c.length > 0) {
+    io.out(`\nConverted llama2.c checkpoints ${llama2cDir}:\n\n`);
+    const rows = [["checkpoint", "tokenizer", "size", "folder"]];
+    for (const c of llama2c) rows.push([c.checkpoint, c.tokenizer, formatBytes(c.size), c.dir]);
+    io.out(`${table(rows)}\n`);
   }
-  io.out(`${table(rows)}\n`);
 }
 
 /**
