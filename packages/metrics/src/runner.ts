@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import {
   activationsPath,
+  headMetricsPath,
   modelDir,
   PromptMetaSchema,
   promptJsonPath,
@@ -180,7 +181,7 @@ export async function runMetrics(opts: RunMetricsOptions): Promise<RunMetricsSum
       });
     }
   }
-  const path = `${dir}/head_metrics.jsonl`;
+  const path = headMetricsPath(savePath, model);
   await writeJsonl(path, records);
   return {
     path,

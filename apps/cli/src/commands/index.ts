@@ -3,6 +3,7 @@ import type { CliIo } from "../program.ts";
 import { registerActivations } from "./activations.ts";
 import { registerFigures } from "./figures.ts";
 import { registerIndexHtml } from "./index-html.ts";
+import { registerMetrics } from "./metrics.ts";
 import { registerModels } from "./models.ts";
 import { registerServe } from "./serve.ts";
 
@@ -10,4 +11,11 @@ import { registerServe } from "./serve.ts";
 export type RegisterCommand = (program: Command, io: CliIo) => void;
 
 /** Every subcommand, in the order `--help` lists them. */
-export const COMMANDS: RegisterCommand[] = [registerActivations, registerFigures, registerServe, registerIndexHtml, registerModels];
+export const COMMANDS: RegisterCommand[] = [
+  registerActivations,
+  registerFigures,
+  registerMetrics,
+  registerServe,
+  registerIndexHtml,
+  registerModels,
+];
