@@ -1,9 +1,8 @@
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { decodeNpz, type NpyArray, patternKey, toFloat32 } from "@pattern-lens/indexes";
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { type NpyArray, patternKey, toFloat32 } from "@pattern-lens/indexes";
+import { readNpzFile } from "@pattern-lens/indexes/node";
 import ndarray from "ndarray";
 import type { FigureContext, FigureOutput, RegisteredFigure } from "./types.ts";
-
-const FORMATS = new Set(["png", "svg", "svgz"]);
 
 /** One prompt's worth of work, as sent to a worker (plain data: structured-clone safe). */
 export interface PromptTask {
@@ -62,25 +61,16 @@ function listDir(dir: string): Set<string> | undefined {
 
 /** Whether `fig`'s outputs for one head exist (an `.error.txt` never counts as done). */
 function isDone(fig: RegisteredFigure, files: Set<string> | undefined): boolean {
-  if (files === undefined) return false;
-  if (fig.kind === "single") return files.has(`${fig.name}.${fig.fmt}`);
-  if (files.has(`${fig.name}.error.txt`)) return false;
-  const prefix = `${fig.name}.`;
-  if (fig.subNames !== undefined && fig.subNames.length > 0) {
-    return fig.subNames.every((sub) => [...FORMATS].some((f) => files.has(`${prefix}${sub}.${f}`)));
-  }
-  for (const f of files) {
-    if (f.startsWith(prefix) && FORMATS.has(f.slice(f.lastIndexOf(".") + 1)) && f.split(".").length === 3) {
-      return true;
-    }
-  }
-  return false;
+  return files !== undefined && fig.fileNames.every((f) => files.has(f));
 }
 
-function writeAtomic(path: string, data: Uint8Array | string): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, path);
+/**
+ * Writes a figure file in place (no temp file + rename: on the file systems we measured, the rename
+ * cost more than rendering a figure). A run killed mid-write can leave a truncated file; `--force`
+ * re-renders it.
+ */
+function writeFigure(path: string, data: Uint8Array | string): void {
+  writeFileSync(path, data);
 }
 
 function describe(err: unknown): string {
@@ -94,37 +84,21 @@ function errorText(fig: RegisteredFigure, ctx: FigureContext, err: unknown): str
   return head + stack;
 }
 
-/** Checks what a figure function returned; throws a message the user can act on. */
-function checkOutputs(fig: RegisteredFigure, outputs: unknown): FigureOutput[] {
-  if (!Array.isArray(outputs) || outputs.length === 0) {
-    throw new Error(`'${fig.name}' produced no figure (expected at least one output)`);
-  }
-  const seen = new Set<string>();
-  for (const o of outputs as FigureOutput[]) {
-    if (o === null || typeof o !== "object" || !(o.data instanceof Uint8Array) || o.data.length === 0) {
+/** Checks what a figure function returned against the files it declared; throws a message the user can act on. */
+function checkOutputs(fig: RegisteredFigure, outputs: unknown): { file: string; bytes: Uint8Array }[] {
+  if (!Array.isArray(outputs)) throw new Error(`'${fig.name}' returned no list of outputs`);
+  const files = (outputs as FigureOutput[]).map((o) => {
+    if (o === null || typeof o !== "object" || !(o.bytes instanceof Uint8Array) || o.bytes.length === 0) {
       throw new Error(`'${fig.name}' produced an empty or invalid figure`);
     }
-    if (!FORMATS.has(o.fmt)) throw new Error(`'${fig.name}' produced an unknown format '${String(o.fmt)}'`);
-    if (fig.kind === "multi") {
-      if (typeof o.name !== "string" || !/^[A-Za-z0-9_-]+$/.test(o.name)) {
-        throw new Error(
-          `multi-figure '${fig.name}' produced a figure with an invalid name '${String(o.name)}' (letters, digits, _ and - only)`,
-        );
-      }
-      if (seen.has(o.name)) throw new Error(`multi-figure '${fig.name}' produced '${o.name}' twice`);
-      seen.add(o.name);
-    }
+    const file = o.suffix === undefined ? `${fig.name}.${o.fmt}` : `${fig.name}.${o.suffix}.${o.fmt}`;
+    return { file, bytes: o.bytes };
+  });
+  const got = files.map((f) => f.file);
+  if (got.length !== fig.fileNames.length || fig.fileNames.some((f) => !got.includes(f))) {
+    throw new Error(`'${fig.name}' produced [${got.join(", ")}] but declares [${fig.fileNames.join(", ")}]`);
   }
-  if (fig.kind === "single" && outputs.length !== 1) {
-    throw new Error(
-      `'${fig.name}' produced ${outputs.length} figures; a single figure function must produce one`,
-    );
-  }
-  return outputs as FigureOutput[];
-}
-
-function outputFile(fig: RegisteredFigure, o: FigureOutput): string {
-  return fig.kind === "multi" ? `${fig.name}.${o.name}.${o.fmt}` : `${fig.name}.${o.fmt}`;
+  return files;
 }
 
 /** Decodes one layer's pattern to float32 and checks its shape `[1, n_heads, n_ctx, n_ctx]`. */
@@ -162,18 +136,22 @@ export async function processPrompt(
   };
   const headDirOf = (l: number, h: number) => `${task.promptDir}/L${l}/H${h}`;
 
-  // Which (layer, head, figure) still need work, judged from directory listings alone.
+  // Which (layer, head, figure) still need work, judged from one directory listing per head.
+  const listings: (Set<string> | undefined)[][] = [];
   const todo: boolean[][][] = [];
   let anyTodo = false;
   for (let l = 0; l < task.nLayers; l++) {
     const perHead: boolean[][] = [];
+    const lists: (Set<string> | undefined)[] = [];
     for (let h = 0; h < task.nHeads; h++) {
-      const files = settings.force ? undefined : listDir(headDirOf(l, h));
+      const files = listDir(headDirOf(l, h));
       const flags = figures.map((f) => settings.force || !isDone(f, files));
       if (flags.some((x) => x)) anyTodo = true;
       perHead.push(flags);
+      lists.push(files);
     }
     todo.push(perHead);
+    listings.push(lists);
   }
   if (!anyTodo) {
     outcome.skipped = task.nLayers * task.nHeads * figures.length;
@@ -183,23 +161,17 @@ export async function processPrompt(
 
   const npzPath = `${task.promptDir}/activations.npz`;
   let entries: Map<string, NpyArray>;
-  let bytes: Uint8Array;
   try {
-    bytes = readFileSync(npzPath);
+    entries = await readNpzFile(npzPath);
   } catch (err) {
-    const missing = (err as { code?: unknown }).code === "ENOENT";
+    const code = (err as { code?: unknown }).code;
     outcome.promptError = {
       path: npzPath,
-      message: missing
-        ? `${npzPath} is missing; save it again with \`pattern-lens activations\``
-        : `${npzPath} could not be read: ${describe(err)}`,
+      message:
+        code === "PL_NOT_FOUND"
+          ? `${npzPath} is missing; save it again with \`pattern-lens activations\``
+          : `${npzPath} is unreadable or corrupt (${String(code ?? "error")}): ${describe(err)}`,
     };
-    return outcome;
-  }
-  try {
-    entries = decodeNpz(bytes);
-  } catch (err) {
-    outcome.promptError = { path: npzPath, message: `${npzPath} is corrupt: ${describe(err)}` };
     return outcome;
   }
   // Validate every layer before writing anything, so a corrupt archive skips the whole prompt.
@@ -219,7 +191,8 @@ export async function processPrompt(
     for (let h = 0; h < nHeads; h++) {
       const flags = todo[l]?.[h] ?? figures.map(() => true);
       const dir = headDirOf(l, h);
-      let made = false;
+      const files = listings[l]?.[h];
+      let made = files !== undefined;
       for (let i = 0; i < figures.length; i++) {
         const fig = figures[i]!;
         if (!flags[i]) {
@@ -241,12 +214,12 @@ export async function processPrompt(
         const errorFile = `${dir}/${fig.name}.error.txt`;
         try {
           const outputs = checkOutputs(fig, await fig.render(pattern, ctx));
-          for (const o of outputs) writeAtomic(`${dir}/${outputFile(fig, o)}`, o.data);
-          rmSync(errorFile, { force: true });
+          for (const o of outputs) writeFigure(`${dir}/${o.file}`, o.bytes);
+          if (files?.has(`${fig.name}.error.txt`)) rmSync(errorFile, { force: true });
           delta.written++;
         } catch (err) {
-          if (fig.kind === "single") rmSync(`${dir}/${fig.name}.${fig.fmt}`, { force: true });
-          writeAtomic(errorFile, errorText(fig, ctx, err));
+          for (const f of fig.fileNames) if (files?.has(f)) rmSync(`${dir}/${f}`, { force: true });
+          writeFigure(errorFile, errorText(fig, ctx, err));
           outcome.failures.push({ errorFile, figure: fig.name, layer: l, head: h, message: describe(err) });
           delta.failed++;
         }

@@ -29,13 +29,8 @@ export function figureIndexLines(figures: readonly RegisteredFigure[], savePath:
       source: figureSourceText(f.source, savePath),
       code: f.code,
     };
-    if (f.kind === "single" || f.subNames === undefined || f.subNames.length === 0) {
-      lines.push({ name: f.name, ...common, figure_save_fmt: f.fmt ?? "svg" });
-    } else {
-      for (const sub of f.subNames) {
-        lines.push({ name: `${f.name}.${sub}`, ...common, figure_save_fmt: f.fmt ?? "svg" });
-      }
-    }
+    if (f.suffixes.length === 0) lines.push({ name: f.name, ...common, figure_save_fmt: f.fmt });
+    for (const sub of f.suffixes) lines.push({ name: `${f.name}.${sub}`, ...common, figure_save_fmt: f.fmt });
   }
   return lines;
 }

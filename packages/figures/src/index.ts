@@ -4,12 +4,20 @@
  *
  * @packageDocumentation
  */
+
+export {
+  attnByDistance,
+  attnReceived,
+  BUILTIN_FIGURES,
+  entropy,
+  FAST_PNG,
+  raw,
+  rawLog,
+} from "./builtins/index.ts";
 export { FigureFunctionError, FiguresError, type FiguresErrorCode, FiguresInternalError } from "./errors.ts";
 export { figureIndexLines, figureSourceText, writeFiguresIndex } from "./figures-index.ts";
 export { loadFigureModules } from "./load-modules.ts";
 export {
-  type AttnFigureFunc,
-  type AttnMultiFigureFunc,
   BUILTIN_SOURCE,
   type RegisterOptions,
   registerAttnFigureFunc,
@@ -31,6 +39,7 @@ export {
 export { selectFigureNames } from "./select.ts";
 export type {
   AttentionPattern,
+  AttnFigureFunc,
   FigureContext,
   FigureFormat,
   FigureOutput,

@@ -1,56 +1,14 @@
+import type { FigureDefinition } from "@pattern-lens/figure-util";
 import { registryState } from "./_registry-state.ts";
 import { BUILTIN_FIGURES } from "./builtins/index.ts";
 import { FiguresError } from "./errors.ts";
-import type {
-  AttentionPattern,
-  FigureContext,
-  FigureFormat,
-  FigureOutput,
-  FigureSource,
-  RegisteredFigure,
-} from "./types.ts";
+import type { AttnFigureFunc, FigureSource, RegisteredFigure } from "./types.ts";
 
 const NAME_RE = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 const FORMATS: readonly string[] = ["png", "svg", "svgz"];
 
 /** The built-ins' `source` in figures.jsonl. */
 export const BUILTIN_SOURCE: FigureSource = { kind: "package", name: "@pattern-lens/figures" };
-
-/**
- * A figure function in its plain form: `render` returns one file's bytes. The helpers of
- * @pattern-lens/figure-util (`defineMatrixFigure`, `definePlotFigure`) produce this for you.
- */
-export interface AttnFigureFunc {
-  /** File stem (`L{l}/H{h}/{name}.{fmt}`): letters, digits, `_` and `-`, not starting with a digit. */
-  readonly name: string;
-  /** Output format. */
-  readonly fmt: FigureFormat;
-  /** One-line description for figures.jsonl and the viewer. */
-  readonly doc?: string;
-  /** Source text shown in figures.jsonl; defaults to `render.toString()`. */
-  readonly code?: string;
-  /** Computes one head's figure. Must not write files. */
-  render(pattern: AttentionPattern, ctx: FigureContext): Uint8Array | Promise<Uint8Array>;
-}
-
-/** A figure function that produces several named figures per head (`{name}.{sub}.{fmt}`). */
-export interface AttnMultiFigureFunc {
-  /** Prefix of every file: `{name}.{sub}.{fmt}`. */
-  readonly name: string;
-  /** The sub-names it produces, if fixed (lets the runner skip heads that are done, and lists them in figures.jsonl). */
-  readonly names?: readonly string[];
-  /** Format of the sub-figures, for figures.jsonl (default: the format of the files it returns). */
-  readonly fmt?: FigureFormat;
-  /** One-line description. */
-  readonly doc?: string;
-  /** Source text for figures.jsonl; defaults to `render.toString()`. */
-  readonly code?: string;
-  /** Computes every sub-figure of one head. Must not write files. */
-  render(
-    pattern: AttentionPattern,
-    ctx: FigureContext,
-  ): readonly Required<FigureOutput>[] | Promise<readonly Required<FigureOutput>[]>;
-}
 
 /** Options of {@link registerAttnFigureFunc} and {@link registerAttnMultiFigureFunc}. */
 export interface RegisterOptions {
@@ -82,7 +40,7 @@ function ensureBuiltins(): void {
   if (state.builtinsInstalled) return;
   state.builtinsInstalled = true;
   for (const b of BUILTIN_FIGURES) {
-    if (!state.figures.has(b.name)) state.figures.set(b.name, { ...b, source: BUILTIN_SOURCE });
+    if (!state.figures.has(b.name)) state.figures.set(b.name, fromInput(b, { source: BUILTIN_SOURCE }));
   }
 }
 
@@ -105,26 +63,18 @@ function describeSource(s: FigureSource): string {
   return s.kind === "module" ? s.path : s.kind === "package" ? s.name : "inline code";
 }
 
-function currentSource(options: RegisterOptions): FigureSource {
-  return options.source ?? registryState().loading ?? { kind: "inline" };
+function isDefinition(f: FigureDefinition | AttnFigureFunc): f is FigureDefinition {
+  const d = f as Partial<FigureDefinition>;
+  return typeof d.kind === "string" && Array.isArray(d.fileNames) && Array.isArray(d.suffixes);
 }
 
-/**
- * Registers a figure function: every run of the runner then applies it to every head, writing
- * `L{l}/H{h}/{name}.{fmt}`. Accepts a definition from @pattern-lens/figure-util's
- * `defineMatrixFigure`/`definePlotFigure` or a plain {@link AttnFigureFunc}.
- *
- * @example
- * ```ts
- * registerAttnFigureFunc(defineMatrixFigure("diag_removed", (p) => zeroDiagonal(p), { cmap: "viridis", normalize: true }));
- * ```
- * @returns the registry entry
- * @throws {FiguresError} `PL_FIGURE_NAME` for a bad name, `PL_FIGURE_DUPLICATE` when the name is taken.
- */
-export function registerAttnFigureFunc(
-  func: AttnFigureFunc,
-  options: RegisterOptions = {},
-): RegisteredFigure {
+function fromInput(func: FigureDefinition | AttnFigureFunc, options: RegisterOptions): RegisteredFigure {
+  if (func === null || typeof func !== "object" || typeof func.render !== "function") {
+    throw new FiguresError(
+      "PL_FIGURE_NAME",
+      "not a figure definition: pass defineMatrixFigure/definePlotFigure/defineMultiFigure(...) or { name, fmt, render }.",
+    );
+  }
   const name = checkName(func.name);
   if (!FORMATS.includes(func.fmt)) {
     throw new FiguresError(
@@ -132,67 +82,83 @@ export function registerAttnFigureFunc(
       `figure '${name}' has an unknown format '${String(func.fmt)}' (png, svg, svgz).`,
     );
   }
-  const render = func.render.bind(func);
-  const fmt = func.fmt;
-  return add(
-    {
+  const source = options.source ?? registryState().loading ?? { kind: "inline" };
+  if (isDefinition(func)) {
+    const suffixes = func.suffixes.map((s) => checkName(s));
+    return {
       name,
-      kind: "single",
-      doc: func.doc ?? "",
-      fmt,
-      subNames: undefined,
-      code: func.code ?? func.render.toString(),
-      source: currentSource(options),
-      render: async (pattern, ctx) => [{ fmt, data: await render(pattern, ctx) }],
-    },
-    options,
-  );
+      kind: func.kind,
+      doc: func.doc,
+      fmt: func.fmt,
+      suffixes,
+      fileNames: [...func.fileNames],
+      code: func.code,
+      source,
+      render: (pattern, ctx) => func.render(pattern, ctx),
+    };
+  }
+  const fmt = func.fmt;
+  return {
+    name,
+    kind: "custom",
+    doc: func.doc ?? "",
+    fmt,
+    suffixes: [],
+    fileNames: [`${name}.${fmt}`],
+    code: func.code ?? func.render.toString(),
+    source,
+    render: async (pattern, ctx) => [{ fmt, bytes: await func.render(pattern, ctx) }],
+  };
 }
 
 /**
- * Registers a multi-figure function: one call per head produces several named figures, written
- * as `L{l}/H{h}/{name}.{sub}.{fmt}`.
+ * Registers a figure function: every run of the runner then applies it to every head, writing
+ * `L{l}/H{h}/{name}.{fmt}` (multi-figures: `{name}.{suffix}.{fmt}`). Accepts any definition from
+ * @pattern-lens/figure-util (`defineMatrixFigure`, `definePlotFigure`, `defineMultiFigure`) or a
+ * plain {@link AttnFigureFunc}. Registering the same name again from the same module replaces it.
  *
- * @throws {FiguresError} `PL_FIGURE_NAME` for a bad name or sub-name, `PL_FIGURE_DUPLICATE` when taken.
+ * @example
+ * ```ts
+ * import { registerAttnFigureFunc } from "@pattern-lens/figures";
+ * import { defineMatrixFigure } from "@pattern-lens/figure-util";
+ * registerAttnFigureFunc(
+ *   defineMatrixFigure({ name: "raw_viridis", fmt: "png", normalize: true, cmap: "viridis" }, (p) => p),
+ * );
+ * ```
+ * @returns the registry entry
+ * @throws {FiguresError} `PL_FIGURE_NAME` for a bad name or format, `PL_FIGURE_DUPLICATE` when the
+ * name is taken by a figure from another source (pass `{ replace: true }` to override it).
  */
-export function registerAttnMultiFigureFunc(
-  func: AttnMultiFigureFunc,
+export function registerAttnFigureFunc(
+  func: FigureDefinition | AttnFigureFunc,
   options: RegisterOptions = {},
 ): RegisteredFigure {
-  const name = checkName(func.name);
-  const subs = func.names?.map((s) => checkName(s));
-  const render = func.render.bind(func);
-  return add(
-    {
-      name,
-      kind: "multi",
-      doc: func.doc ?? "",
-      fmt: func.fmt,
-      subNames: subs,
-      code: func.code ?? func.render.toString(),
-      source: currentSource(options),
-      render: async (pattern, ctx) => {
-        const outs = await render(pattern, ctx);
-        if (subs !== undefined) {
-          const got = outs.map((o) => o.name).sort();
-          const want = [...subs].sort();
-          if (got.join(",") !== want.join(",")) {
-            throw new Error(
-              `multi-figure '${name}' declared [${want.join(", ")}] but produced [${got.join(", ")}]`,
-            );
-          }
-        }
-        return [...outs];
-      },
-    },
-    options,
-  );
+  return add(fromInput(func, options), options);
+}
+
+/**
+ * Registers a multi-figure function made with `defineMultiFigure`: one call per head produces
+ * several named figures, written as `L{l}/H{h}/{name}.{suffix}.{fmt}` and listed in figures.jsonl
+ * as `{name}.{suffix}`.
+ *
+ * @throws {FiguresError} `PL_FIGURE_NAME` when `func` is not a multi-figure, `PL_FIGURE_DUPLICATE`.
+ */
+export function registerAttnMultiFigureFunc(
+  func: FigureDefinition,
+  options: RegisterOptions = {},
+): RegisteredFigure {
+  if (!isDefinition(func) || func.kind !== "multi") {
+    throw new FiguresError(
+      "PL_FIGURE_NAME",
+      `'${String((func as { name?: unknown })?.name)}' is not a multi-figure: make it with defineMultiFigure, or use registerAttnFigureFunc.`,
+    );
+  }
+  return add(fromInput(func, options), options);
 }
 
 /** Registers a module's default export (one definition or an array), with that module as source. */
 export function registerFigureExport(item: unknown, file: string): void {
-  const f = item as Partial<AttnMultiFigureFunc & AttnFigureFunc> & { kind?: string };
-  const options: RegisterOptions = { source: { kind: "module", path: file } };
+  const f = item as Partial<AttnFigureFunc>;
   if (f === null || typeof f !== "object" || typeof f.render !== "function") {
     throw new FiguresError(
       "PL_FIGURE_MODULE",
@@ -201,9 +167,7 @@ export function registerFigureExport(item: unknown, file: string): void {
       { path: file },
     );
   }
-  if (f.kind === "multi" || Array.isArray(f.names))
-    registerAttnMultiFigureFunc(f as AttnMultiFigureFunc, options);
-  else registerAttnFigureFunc(f as AttnFigureFunc, options);
+  registerAttnFigureFunc(item as AttnFigureFunc, { source: { kind: "module", path: file } });
 }
 
 /** Removes a registered figure (built-ins included). Returns whether it was registered. */

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import {
@@ -11,6 +11,7 @@ import {
   promptDir,
   promptsIndexPath,
 } from "@pattern-lens/indexes";
+import { readJsonFile, readJsonl } from "@pattern-lens/indexes/node";
 import { runPool } from "./_pool.ts";
 import type {
   FigureCounts,
@@ -92,38 +93,8 @@ export interface RunFiguresSummary extends FigureCounts {
   elapsedMs: number;
 }
 
-const MAKE_ACTIVATIONS = "pattern-lens activations --model NAME --save-path DIR --prompts FILE";
-
-function readJsonLines(path: string): PromptMeta[] {
-  const lines = readFileSync(path, "utf8").split("\n");
-  const out: PromptMeta[] = [];
-  lines.forEach((line, i) => {
-    if (line.trim() === "") return;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch (cause) {
-      throw new FiguresError(
-        "PL_PROMPTS_INDEX_MISSING",
-        `${path}:${i + 1} is not valid JSON. Re-create the index with \`${MAKE_ACTIVATIONS}\`.`,
-        { cause, path },
-      );
-    }
-    const parsed = PromptMetaSchema.safeParse(value);
-    if (!parsed.success) {
-      throw new FiguresError(
-        "PL_PROMPTS_INDEX_MISSING",
-        `${path}:${i + 1} is not a prompt record (${parsed.error.issues[0]?.message ?? "schema mismatch"}).`,
-        { cause: parsed.error, path },
-      );
-    }
-    out.push(parsed.data);
-  });
-  return out;
-}
-
 /** Reads and checks what the run needs: model folder, model_cfg.json, prompts.jsonl. */
-function readModel(savePath: string, model: string): { cfg: ModelCfg; prompts: PromptMeta[] } {
+async function readModel(savePath: string, model: string): Promise<{ cfg: ModelCfg; prompts: PromptMeta[] }> {
   const dir = modelDir(savePath, model);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     throw new FiguresError(
@@ -140,16 +111,7 @@ function readModel(savePath: string, model: string): { cfg: ModelCfg; prompts: P
       { path: cfgPath },
     );
   }
-  let cfg: ModelCfg;
-  try {
-    cfg = ModelCfgSchema.parse(JSON.parse(readFileSync(cfgPath, "utf8")));
-  } catch (cause) {
-    throw new FiguresError(
-      "PL_MODEL_CFG_MISSING",
-      `${cfgPath} is not a valid model config (${(cause as Error).message.split("\n")[0]}). Re-create it with \`${MAKE_ACTIVATIONS}\`.`,
-      { cause, path: cfgPath },
-    );
-  }
+  const cfg = await readJsonFile(cfgPath, ModelCfgSchema);
   const idx = promptsIndexPath(savePath, model);
   if (!existsSync(idx)) {
     throw new FiguresError(
@@ -158,7 +120,7 @@ function readModel(savePath: string, model: string): { cfg: ModelCfg; prompts: P
       { path: idx },
     );
   }
-  return { cfg, prompts: readJsonLines(idx) };
+  return { cfg, prompts: await readJsonl(idx, PromptMetaSchema) };
 }
 
 function positiveInt(name: string, v: number | undefined): number | undefined {
@@ -192,7 +154,7 @@ export async function runFigures(options: RunFiguresOptions): Promise<RunFigures
   const savePath = resolve(options.savePath);
   const nSamples = positiveInt("nSamples", options.nSamples);
   const jobsWanted = positiveInt("jobs", options.jobs) ?? availableParallelism();
-  const { cfg, prompts: allPrompts } = readModel(savePath, options.model);
+  const { cfg, prompts: allPrompts } = await readModel(savePath, options.model);
   const modules = await loadFigureModules(options.modules ?? []);
   const all = registeredFigures();
   const names = selectFigureNames(

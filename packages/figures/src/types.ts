@@ -1,34 +1,9 @@
-import type { NdArray } from "ndarray";
+import type { FigureContext, FigureFormat, FigureOutput, Pattern } from "@pattern-lens/figure-util";
 
-/** The file formats a figure can be saved in (the same list as `FIGURE_FORMATS` of @pattern-lens/indexes). */
-export type FigureFormat = "png" | "svg" | "svgz";
+export type { FigureContext, FigureFormat, FigureOutput };
 
 /** One head's attention pattern: a float32 view of shape `[n_ctx, n_ctx]` (query rows, key columns). */
-export type AttentionPattern = NdArray<Float32Array>;
-
-/** What a figure function knows besides the pattern. */
-export interface FigureContext {
-  /** The prompt's token strings (as in `prompts.jsonl`). */
-  tokens: readonly string[];
-  /** Layer index. */
-  layer: number;
-  /** Head index. */
-  head: number;
-  /** Model name (the folder name under the save path). */
-  modelName: string;
-  /** The prompt's 22-character hash. */
-  promptHash: string;
-}
-
-/** One file a figure function produced; the runner writes it, figure functions never write files. */
-export interface FigureOutput {
-  /** Sub-name for multi-figure functions (file `{func}.{name}.{fmt}`); absent for single figures. */
-  name?: string;
-  /** File format. */
-  fmt: FigureFormat;
-  /** File contents. */
-  data: Uint8Array;
-}
+export type AttentionPattern = Pattern;
 
 /** Where a registered figure function comes from, as written to `figures.jsonl`'s `source`. */
 export type FigureSource =
@@ -38,20 +13,39 @@ export type FigureSource =
 
 /** A figure function as the registry keeps it. */
 export interface RegisteredFigure {
-  /** File stem: `{name}.{fmt}`, or the prefix `{name}.{sub}.{fmt}` for multi-figure functions. */
-  name: string;
-  /** `single`: one file per head; `multi`: several named files per head. */
-  kind: "single" | "multi";
+  /** File stem: `{name}.{fmt}`, or the prefix of `{name}.{suffix}.{fmt}` for multi-figures. */
+  readonly name: string;
+  /** `matrix`/`plot`/`multi` from @pattern-lens/figure-util's helpers; `custom` for a plain {@link AttnFigureFunc}. */
+  readonly kind: "matrix" | "plot" | "multi" | "custom";
   /** One-line description (figures.jsonl `doc`). */
-  doc: string;
-  /** The format of a single figure; for multi-figures the format of the first declared output, if known. */
-  fmt: FigureFormat | undefined;
-  /** Sub-names a multi-figure function declares up front (used to decide whether a head is done). */
-  subNames: readonly string[] | undefined;
+  readonly doc: string;
+  /** Format of every file it writes. */
+  readonly fmt: FigureFormat;
+  /** Sub-names of a multi-figure (files `{name}.{suffix}.{fmt}`); empty for single figures. */
+  readonly suffixes: readonly string[];
+  /** The files one head gets, e.g. `["raw.png"]`; a head is done when all exist. */
+  readonly fileNames: readonly string[];
   /** Source text of the user's function (figures.jsonl `code`). */
-  code: string;
+  readonly code: string;
   /** Where it was registered from. */
-  source: FigureSource;
-  /** Computes the figure(s) for one head. */
-  render: (pattern: AttentionPattern, ctx: FigureContext) => FigureOutput[] | Promise<FigureOutput[]>;
+  readonly source: FigureSource;
+  /** Computes the file(s) of one head; never writes files. */
+  render(pattern: AttentionPattern, ctx: FigureContext): Promise<FigureOutput[]>;
+}
+
+/**
+ * A figure function in its plain, low-level form: `render` returns one file's bytes. Prefer
+ * `defineMatrixFigure` / `definePlotFigure` from @pattern-lens/figure-util; use this for anything else.
+ */
+export interface AttnFigureFunc {
+  /** File stem (`L{l}/H{h}/{name}.{fmt}`): letters, digits, `_` and `-`. */
+  readonly name: string;
+  /** Output format. */
+  readonly fmt: FigureFormat;
+  /** One-line description for figures.jsonl and the viewer. */
+  readonly doc?: string;
+  /** Source text shown in figures.jsonl; defaults to `render.toString()`. */
+  readonly code?: string;
+  /** Computes one head's figure file. Must not write files. */
+  render(pattern: AttentionPattern, ctx: FigureContext): Uint8Array | Promise<Uint8Array>;
 }

@@ -9,12 +9,12 @@ describe("parallel runner", () => {
   it("--jobs 2 writes the same files, byte for byte, as --jobs 1", async () => {
     const a = copyDemoInputs();
     const b = copyDemoInputs();
-    const one = await runFigures({ savePath: a, model: DEMO_MODEL, nSamples: 6, jobs: 1 });
+    const one = await runFigures({ savePath: a, model: DEMO_MODEL, nSamples: 2, jobs: 1 });
     const progress: number[] = [];
     const two = await runFigures({
       savePath: b,
       model: DEMO_MODEL,
-      nSamples: 6,
+      nSamples: 2,
       jobs: 2,
       onProgress: (p) => progress.push(p.done),
     });

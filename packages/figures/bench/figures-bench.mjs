@@ -1,0 +1,144 @@
+// Benchmark: figures/s of the built-in `raw` figure, end to end (read npz, normalise, Blues, PNG, write).
+// Run with `pnpm bench` from the repository root (or `pnpm --filter @pattern-lens/figures bench`
+// after a build). Prints medians; never fails on time.
+//
+//   BENCH_RUNS=5          runs per configuration (median reported)
+//   BENCH_SYNTH_PROMPTS=64 prompts in the synthetic set (12 layers x 12 heads x 128 tokens)
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { availableParallelism, tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { runFigures } from "@pattern-lens/figures";
+import { writeNpzFile } from "@pattern-lens/indexes/node";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const shared = resolve(process.env.PATTERN_LENS_SHARED ?? join(here, "..", "..", "..", "..", "shared"));
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const SYNTH_PROMPTS = Number(process.env.BENCH_SYNTH_PROMPTS ?? 64);
+const CORES = availableParallelism();
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+function copyDemo() {
+  const src = join(shared, "reference", "pattern-lens-demo", "pythia-14m");
+  if (!existsSync(src)) throw new Error(`demo data not found at ${src}; set PATTERN_LENS_SHARED`);
+  const save = mkdtempSync(join(tmpdir(), "pl-bench-demo-"));
+  const dst = join(save, "pythia-14m");
+  mkdirSync(join(dst, "prompts"), { recursive: true });
+  for (const f of ["model_cfg.json", "prompts.jsonl"]) copyFileSync(join(src, f), join(dst, f));
+  for (const h of readdirSync(join(src, "prompts"))) {
+    mkdirSync(join(dst, "prompts", h));
+    for (const f of ["prompt.json", "activations.npz"])
+      copyFileSync(join(src, "prompts", h, f), join(dst, "prompts", h, f));
+  }
+  return save;
+}
+
+/** A seeded xorshift so the synthetic set is the same every time. */
+function rng(seed) {
+  let x = seed >>> 0 || 1;
+  return () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>> 0) / 4294967296;
+  };
+}
+
+/** 64 prompts x 12 layers x 12 heads x 128 tokens of causal softmax patterns, float32, deflated npz. */
+async function synthetic(nPrompts) {
+  const [L, H, N] = [12, 12, 128];
+  const save = join(tmpdir(), `pl-bench-synth-v1-${nPrompts}`);
+  const model = "synthetic";
+  const done = join(save, ".complete");
+  if (existsSync(done)) return { save, model };
+  rmSync(save, { recursive: true, force: true });
+  mkdirSync(join(save, model, "prompts"), { recursive: true });
+  writeFileSync(
+    join(save, model, "model_cfg.json"),
+    JSON.stringify({
+      model_name: model,
+      n_layers: L,
+      n_heads: H,
+      d_model: 64,
+      n_ctx: N,
+      d_head: 16,
+      d_vocab: 100,
+      act_fn: "gelu",
+    }),
+  );
+  const lines = [];
+  const rand = rng(42);
+  for (let p = 0; p < nPrompts; p++) {
+    const hash = `synthetic${String(p).padStart(13, "0")}`;
+    const tokens = Array.from({ length: N - 1 }, (_, i) => `t${i}`);
+    const meta = { text: tokens.join(" "), hash, n_tokens: N - 1, tokens };
+    lines.push(JSON.stringify(meta));
+    const dir = join(save, model, "prompts", hash);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, "prompt.json"), JSON.stringify(meta));
+    const entries = {};
+    for (let l = 0; l < L; l++) {
+      const data = new Float32Array(H * N * N);
+      for (let h = 0; h < H; h++) {
+        const sharp = 1 + 4 * rand();
+        for (let q = 0; q < N; q++) {
+          const row = h * N * N + q * N;
+          let sum = 0;
+          for (let k = 0; k <= q; k++) {
+            const v = Math.exp(sharp * (rand() * 2 - 1) + (k === 0 ? 2 : 0));
+            data[row + k] = v;
+            sum += v;
+          }
+          for (let k = 0; k <= q; k++) data[row + k] /= sum;
+        }
+      }
+      entries[`blocks.${l}.attn.hook_pattern`] = { dtype: "<f4", shape: [1, H, N, N], data };
+    }
+    await writeNpzFile(join(dir, "activations.npz"), entries, { compressLevel: 6 });
+  }
+  writeFileSync(join(save, model, "prompts.jsonl"), `${lines.join("\n")}\n`);
+  writeFileSync(done, "");
+  return { save, model };
+}
+
+async function measure(label, save, model, jobs) {
+  // First run writes everything once (and warms caches); timed runs re-render with force.
+  await runFigures({ savePath: save, model, figureFuncs: "raw", jobs, force: true });
+  const rates = [];
+  let written = 0;
+  for (let i = 0; i < RUNS; i++) {
+    const s = await runFigures({ savePath: save, model, figureFuncs: "raw", jobs, force: true });
+    written = s.written;
+    rates.push(s.written / (s.elapsedMs / 1000));
+  }
+  const fmt = (x) => x.toFixed(0).padStart(6);
+  console.log(
+    `${label.padEnd(34)} jobs=${String(jobs).padEnd(2)} ${String(written).padStart(5)} figures  median ${fmt(median(rates))} figures/s  (runs: ${rates.map((r) => r.toFixed(0)).join(", ")})`,
+  );
+}
+
+console.log(
+  `@pattern-lens/figures bench: raw figure, ${RUNS} timed runs each, ${CORES} cores, node ${process.version}`,
+);
+const demo = copyDemo();
+await measure("demo (32 prompts x 24 heads, ~30 tok)", demo, "pythia-14m", 1);
+await measure("demo (32 prompts x 24 heads, ~30 tok)", demo, "pythia-14m", CORES);
+const t = performance.now();
+const synth = await synthetic(SYNTH_PROMPTS);
+console.log(`(synthetic set ready in ${((performance.now() - t) / 1000).toFixed(1)} s at ${synth.save})`);
+await measure(`synthetic (${SYNTH_PROMPTS} x 144 heads x 128 tok)`, synth.save, synth.model, 1);
+await measure(`synthetic (${SYNTH_PROMPTS} x 144 heads x 128 tok)`, synth.save, synth.model, CORES);
+rmSync(demo, { recursive: true, force: true });
