@@ -27,6 +27,8 @@ export type CellHoverEvent = CustomEvent<CellDetail>;
 export type CellLockEvent = CustomEvent<CellDetail | null>;
 /** `pl-load`: the pattern view finished loading its data; `detail` is the number of positions. */
 export type PatternLoadEvent = CustomEvent<{ n: number }>;
+/** `pl-head-change`: the user picked another head in the pattern view. */
+export type HeadChangeEvent = CustomEvent<{ layer: number; head: number }>;
 /** `pl-selection-change`: the browse view's selection changed; `detail` is the whole state. */
 export type SelectionChangeEvent = CustomEvent<ViewerState>;
 /** `pl-figure-open`: a figure was opened in the pattern view. */
@@ -44,6 +46,7 @@ declare global {
     "pl-cell-hover": CellHoverEvent;
     "pl-cell-lock": CellLockEvent;
     "pl-load": PatternLoadEvent;
+    "pl-head-change": HeadChangeEvent;
     "pl-selection-change": SelectionChangeEvent;
     "pl-figure-open": FigureOpenEvent;
     "pl-error": ViewerErrorEvent;

@@ -107,10 +107,21 @@ export function renderHeatmap(data: Float32Array, n: number, opts: HeatmapOption
     const rEnd = Math.min(n, (by + 1) * factor);
     for (let r = by * factor; r < rEnd; r++) {
       const row = r * n;
-      for (let c = 0; c < n; c++) {
-        const v = data[row + c]!;
-        const bx = (c / factor) | 0;
-        if (diverging ? Math.abs(v) > Math.abs(block[bx]!) : v > block[bx]!) block[bx] = v;
+      for (let bx = 0, c = 0; bx < size; bx++) {
+        const cEnd = Math.min(n, c + factor);
+        let m = block[bx]!;
+        if (diverging) {
+          for (; c < cEnd; c++) {
+            const v = data[row + c]!;
+            if (Math.abs(v) > Math.abs(m)) m = v;
+          }
+        } else {
+          for (; c < cEnd; c++) {
+            const v = data[row + c]!;
+            if (v > m) m = v;
+          }
+        }
+        block[bx] = m;
       }
     }
     for (let bx = 0; bx < size; bx++) put(by * size + bx, block[bx]!);

@@ -32,6 +32,7 @@ export type {
   CellHoverEvent,
   CellLockEvent,
   FigureOpenEvent,
+  HeadChangeEvent,
   PatternLoadEvent,
   SelectionChangeEvent,
   ViewerErrorEvent,

@@ -35,6 +35,7 @@ const fmt = (v: number) => (Number.isFinite(v) ? v.toPrecision(6) : String(v));
  * @fires pl-load - data loaded and drawn; `detail.n` is the number of positions.
  * @fires pl-cell-hover - the pointer moved to another cell; `detail` is a {@link CellDetail}.
  * @fires pl-cell-lock - a cell was locked (click, arrow keys) or unlocked (`detail` null).
+ * @fires pl-head-change - the user picked another head in the toolbar.
  * @fires pl-error - loading failed.
  *
  * @csspart toolbar - the colormap/scale/compare controls.
@@ -107,6 +108,9 @@ export class PatternLensPattern extends LitElement {
   private _frame = 0;
   private _tokenEls: HTMLElement[] = [];
   private _paintedRow = -1;
+  private _paintedKey = -1;
+  private _queryIdx = -1;
+  private _shade = new Float32Array(0);
 
   static override styles = css`
     :host {
@@ -250,7 +254,10 @@ export class PatternLensPattern extends LitElement {
     if (redraw.some((k) => (changed as Map<string, unknown>).has(k))) this._computeAndDraw();
     if ((changed as Map<string, unknown>).has("_tokens")) {
       this._tokenEls = [...this.renderRoot.querySelectorAll<HTMLElement>(".tokens .tok")];
+      this._shade = new Float32Array(this._tokenEls.length).fill(-1);
       this._paintedRow = -2;
+      this._paintedKey = -1;
+      this._queryIdx = -1;
     }
     this._paintSelection();
   }
@@ -351,6 +358,7 @@ export class PatternLensPattern extends LitElement {
           0,
         );
       });
+      this._shade.fill(-1);
       this._paintedRow = -2;
       this._paintSelection();
     });
@@ -466,21 +474,31 @@ export class PatternLensPattern extends LitElement {
     const a = this._a;
     if (!a || els.length === 0) return;
     const n = a.n;
-    if (c?.q !== this._paintedRow) {
-      this._paintedRow = c?.q ?? -1;
+    const q = c?.q ?? -1;
+    if (q !== this._paintedRow) {
+      // Only spans whose shade changes are touched (a causal row leaves most of them at zero).
+      if (this._shade.length !== els.length) this._shade = new Float32Array(els.length).fill(-1);
       let rowMax = 0;
-      if (c) for (let k = 0; k < n; k++) rowMax = Math.max(rowMax, a.data[c.q * n + k]!);
+      if (c) for (let k = 0; k < n; k++) rowMax = Math.max(rowMax, a.data[q * n + k]!);
       for (let k = 0; k < els.length; k++) {
+        const t = c && rowMax > 0 ? Math.round((a.data[q * n + k]! / rowMax) * 100) / 100 : 0;
+        if (t === this._shade[k]) continue;
+        this._shade[k] = t;
         const el = els[k]!;
-        const v = c ? a.data[c.q * n + k]! : 0;
-        el.style.backgroundColor = c && rowMax > 0 ? `rgba(33, 113, 181, ${(v / rowMax) * 0.85})` : "";
-        el.style.color = c && rowMax > 0 && v / rowMax > 0.5 ? "#fff" : "";
-        el.classList.toggle("query", !!c && k === c.q);
+        el.style.backgroundColor = t > 0 ? `rgba(33, 113, 181, ${Math.round(t * 85) / 100})` : "";
+        el.style.color = t > 0.5 ? "#fff" : "";
       }
+      els[this._queryIdx]?.classList.remove("query");
+      if (c) els[q]?.classList.add("query");
+      this._queryIdx = q;
+      this._paintedRow = q;
     }
-    els.forEach((el, k) => {
-      el.classList.toggle("key", !!c && k === c.k);
-    });
+    const k = c?.k ?? -1;
+    if (k !== this._paintedKey) {
+      els[this._paintedKey]?.classList.remove("key");
+      if (c) els[k]?.classList.add("key");
+      this._paintedKey = k;
+    }
   }
 
   private _renderTokens() {
@@ -510,6 +528,10 @@ export class PatternLensPattern extends LitElement {
       }`;
   }
 
+  private _headOptionsCached(selected: string) {
+    return guard([this._nLayers, this._nHeads, selected], () => this._headOptions(selected));
+  }
+
   private _headOptions(selected: string) {
     const out = [];
     for (let l = 0; l < this._nLayers; l++)
@@ -530,11 +552,14 @@ export class PatternLensPattern extends LitElement {
           const [l, h] = (e.target as HTMLSelectElement).value.split(",").map(Number);
           this.layer = l!;
           this.head = h!;
-        }}>${this._headOptions(`${this.layer},${this.head}`)}</select></label>
-        <label>Colormap <select class="colormap" @change=${(e: Event) => {
+          this.dispatchEvent(plEvent("pl-head-change", { layer: this.layer, head: this.head }));
+        }}>${this._headOptionsCached(`${this.layer},${this.head}`)}</select></label>
+        <label>Colormap <select class="colormap" ?disabled=${this.compareMode === "diff"} @change=${(
+          e: Event,
+        ) => {
           this.colormap = (e.target as HTMLSelectElement).value as SequentialColormap;
         }}>${SEQUENTIAL_COLORMAPS.map((c) => html`<option ?selected=${c === this.colormap}>${c}</option>`)}</select></label>
-        <label>Scale <select class="scale" @change=${(e: Event) => {
+        <label>Scale <select class="scale" ?disabled=${this.compareMode === "diff"} @change=${(e: Event) => {
           this.scale = (e.target as HTMLSelectElement).value as ScaleMode;
         }}><option ?selected=${this.scale === "linear"}>linear</option><option ?selected=${this.scale === "log"}>log</option></select></label>
         <label>Compare <select class="compare-mode" @change=${(e: Event) => {
@@ -554,7 +579,7 @@ export class PatternLensPattern extends LitElement {
                 const [l, h] = (e.target as HTMLSelectElement).value.split(",").map(Number);
                 this.compareLayer = l!;
                 this.compareHead = h!;
-              }}>${this._headOptions(`${this.compareLayer},${this.compareHead}`)}</select></label>`
+              }}>${this._headOptionsCached(`${this.compareLayer},${this.compareHead}`)}</select></label>`
             : nothing
         }
         <span class="hint">${this._n} tokens${factor > 1 ? ` · drawn at 1/${factor} (values exact)` : ""}</span>

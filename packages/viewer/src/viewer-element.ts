@@ -10,7 +10,7 @@ import {
   type ModelInfo,
   type PromptInfo,
 } from "./data.ts";
-import { plEvent } from "./events.ts";
+import { type HeadChangeEvent, plEvent } from "./events.ts";
 import { formatHeadSelection, headKey, parseHeadSelection } from "./head-selection.ts";
 import {
   decodeState,
@@ -727,7 +727,7 @@ export class PatternLensViewer extends LitElement {
     const shown = items.slice(0, this._shown);
     return html`<div class="grid" part="grid" style=${`grid-template-columns: repeat(${s.perRow}, minmax(0, 1fr))`}>
         ${shown.map((it) => {
-          const caption = `${it.model} · ${it.prompt.slice(0, 8)} · L${it.layer}H${it.head} · ${it.figure}`;
+          const caption = `L${it.layer}H${it.head} · ${it.figure} · ${it.prompt.slice(0, 8)} · ${it.model}`;
           const border = colours && s.colorBy !== "none" ? colours.get(keyValue(it, s.colorBy)) : undefined;
           return html`<figure class="card" part="figure" style=${border ? `border-color:${border}` : ""}
             data-model=${it.model} data-prompt=${it.prompt} data-layer=${it.layer} data-head=${it.head} data-figure=${it.figure}>
@@ -752,7 +752,8 @@ export class PatternLensViewer extends LitElement {
       <div class="dialog" role="dialog" aria-label="attention pattern">
         <header><b>${o.model}</b><span class="mono">${o.prompt}</span><span class="spacer"></span>
           <button class="close" @click=${close}>close ✕</button></header>
-        <pattern-lens-pattern .src=${this.src} .model=${o.model} .prompt=${o.prompt} .layer=${o.layer} .head=${o.head}></pattern-lens-pattern>
+        <pattern-lens-pattern .src=${this.src} .model=${o.model} .prompt=${o.prompt} .layer=${o.layer} .head=${o.head}
+          @pl-head-change=${(e: HeadChangeEvent) => this._update({ open: { ...o, layer: e.detail.layer, head: e.detail.head } })}></pattern-lens-pattern>
       </div>
     </div>`;
   }

@@ -1,0 +1,153 @@
+// Viewer benchmarks in real Chromium (Debian's /usr/bin/chromium through playwright-core).
+// Needs the built package (`pnpm build`; `pnpm bench` builds first). Prints figures, never fails on time.
+//
+// 1. browse: time from navigation to the first full grid of the shared demo's 768 figures
+//    (32 prompts x 24 heads, 32 per row in a 1400x2000 window: every image loaded and decoded),
+//    and to the first screen at the default 6 per row.
+// 2. pattern: hover latency at 2,048 tokens on a synthesised activations.npz: from the mousemove
+//    to the readout, row/column highlight and token panel all updated (after the paint callback).
+import { cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+import { writeViewerFiles } from "../dist/node.js";
+import { serve } from "./serve.mjs";
+import { synth } from "./synth.mjs";
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const here = fileURLToPath(new URL(".", import.meta.url));
+const shared = process.env.PATTERN_LENS_SHARED ?? join(here, "../../../../shared");
+const demo = join(shared, "reference/pattern-lens-demo");
+const ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))];
+const ms = (x) => `${x.toFixed(1)} ms`;
+
+async function benchBrowse(browser, url, hashes) {
+  const grid = [];
+  const screen = [];
+  const frag = `#m=pythia-14m&p=${hashes.join(",")}&f=raw&h=pythia-14m:L*H*`;
+  for (let i = 0; i < RUNS; i++) {
+    for (const [perRow, height, out] of [
+      [32, 2000, grid],
+      [6, 1000, screen],
+    ]) {
+      const ctx = await browser.newContext({ viewport: { width: 1400, height } });
+      const page = await ctx.newPage();
+      await page.goto(`${url}${frag}&row=${perRow}`);
+      const t = await page.evaluate(
+        (want) =>
+          new Promise((resolve) => {
+            const check = () => {
+              const root = document.querySelector("pattern-lens-viewer")?.shadowRoot;
+              const imgs = root ? [...root.querySelectorAll("figure.card img")] : [];
+              const inView =
+                want === 0 ? imgs.filter((im) => im.getBoundingClientRect().top < innerHeight) : imgs;
+              const done =
+                inView.length >= (want || 1) && inView.every((im) => im.complete && im.naturalWidth > 0);
+              if (done) Promise.all(inView.map((im) => im.decode())).then(() => resolve(performance.now()));
+              else requestAnimationFrame(check);
+            };
+            check();
+          }),
+        perRow === 32 ? 768 : 0,
+      );
+      out.push(t);
+      if (process.env.BENCH_VERBOSE) console.log(`  browse ${perRow}/row run ${i}: ${t.toFixed(0)} ms`);
+      await ctx.close();
+    }
+  }
+  return { grid, screen };
+}
+
+async function benchPattern(browser, url) {
+  const loads = [];
+  const hovers = [];
+  for (let i = 0; i < RUNS; i++) {
+    const ctx = await browser.newContext({ viewport: { width: 1400, height: 1200 } });
+    const page = await ctx.newPage();
+    await page.goto(`${url}bench-pattern.html`);
+    const r = await page.evaluate(async () => {
+      const el = document.querySelector("pattern-lens-pattern");
+      await new Promise((res) => el.addEventListener("pl-load", res, { once: true }));
+      const loaded = performance.now();
+      const stack = el.shadowRoot.querySelector(".stack");
+      const rect = stack.getBoundingClientRect();
+      const n = 2048;
+      const frame = () => new Promise((res) => requestAnimationFrame(() => res()));
+      await frame();
+      const lat = [];
+      let seed = 7;
+      for (let j = 0; j < 60; j++) {
+        seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+        const q = seed % n;
+        const k = Math.floor((q * ((seed >> 8) % 1000)) / 1000);
+        const x = rect.left + ((k + 0.5) / n) * rect.width;
+        const y = rect.top + ((q + 0.5) / n) * rect.height;
+        const t0 = performance.now();
+        stack.dispatchEvent(new MouseEvent("mousemove", { clientX: x, clientY: y, bubbles: true }));
+        await el.updateComplete;
+        await frame(); // our paint callback (overlay + token panel) runs in this frame
+        await new Promise((res) => setTimeout(res, 0));
+        // Mouse coordinates are whole CSS pixels: at 2,048 tokens on 768 px, a pixel spans ~3 cells.
+        const c = el.selectedCell;
+        if (!c || Math.abs(c.query - q) > 3 || Math.abs(c.key - k) > 3) {
+          throw new Error(`hover landed on ${c?.query},${c?.key}, not near ${q},${k}`);
+        }
+        lat.push(performance.now() - t0);
+      }
+      return { loaded, lat };
+    });
+    loads.push(r.loaded);
+    hovers.push(...r.lat);
+    await ctx.close();
+  }
+  return { loads, hovers };
+}
+
+const dir = mkdtempSync(join(tmpdir(), "pl-viewer-bench-"));
+try {
+  cpSync(demo, dir, { recursive: true });
+  await writeViewerFiles(dir);
+  const hashes = readFileSync(join(dir, "pythia-14m/prompts.jsonl"), "utf8")
+    .split("\n")
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l).hash);
+  const { bytes } = synth(dir);
+  const server = await serve(dir);
+  const url = `http://127.0.0.1:${server.address().port}/`;
+  const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", headless: true, args: ARGS });
+  const { grid, screen } = await benchBrowse(browser, url, hashes);
+  const { loads, hovers } = await benchPattern(browser, url);
+  await browser.close();
+  server.close();
+  console.log(`viewer bench (${RUNS} runs each, Chromium headless, 127.0.0.1)`);
+  console.log(
+    `  browse: first full grid of ${hashes.length * 24} demo figures (32/row): median ${ms(median(grid))} [${grid.map((x) => x.toFixed(0)).join(", ")}]`,
+  );
+  console.log(
+    `  browse: first screen (6/row, 1400x1000):          median ${ms(median(screen))} [${screen.map((x) => x.toFixed(0)).join(", ")}]`,
+  );
+  console.log(
+    `  pattern 2,048 tokens: load (fetch ${(bytes / 1e6).toFixed(1)} MB npz, inflate, draw): median ${ms(median(loads))}`,
+  );
+  console.log(
+    `  pattern 2,048 tokens: hover latency over ${hovers.length} hovers: median ${ms(median(hovers))}, p95 ${ms(pct(hovers, 0.95))}`,
+  );
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
