@@ -1,8 +1,11 @@
-// Benchmark: figures/s of the built-in `raw` figure, end to end (read npz, normalise, Blues, PNG, write).
+// Benchmark: figures/s of the built-in `raw` figure, end to end (read npz, normalise, Blues, PNG,
+// write), on fresh runs (figures deleted before each timed run). Also prints figures per CPU-second
+// (all threads), which is steadier than wall time on a shared machine.
 // Run with `pnpm bench` from the repository root (or `pnpm --filter @pattern-lens/figures bench`
 // after a build). Prints medians; never fails on time.
 //
-//   BENCH_RUNS=5          runs per configuration (median reported)
+//   BENCH_RUNS=5           timed runs per demo configuration (median reported)
+//   BENCH_SYNTH_RUNS=3     timed runs per synthetic configuration
 //   BENCH_SYNTH_PROMPTS=64 prompts in the synthetic set (12 layers x 12 heads x 128 tokens)
 import {
   copyFileSync,
@@ -13,7 +16,7 @@ import {
   rmSync,
   writeFileSync,
 } from "node:fs";
-import { availableParallelism, tmpdir } from "node:os";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { runFigures } from "@pattern-lens/figures";
@@ -23,6 +26,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const shared = resolve(process.env.PATTERN_LENS_SHARED ?? join(here, "..", "..", "..", "..", "shared"));
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const SYNTH_PROMPTS = Number(process.env.BENCH_SYNTH_PROMPTS ?? 64);
+const SYNTH_RUNS = Number(process.env.BENCH_SYNTH_RUNS ?? 3);
 const CORES = availableParallelism();
 
 const median = (xs) => {
@@ -114,31 +118,59 @@ async function synthetic(nPrompts) {
   return { save, model };
 }
 
-async function measure(label, save, model, jobs) {
-  // First run writes everything once (and warms caches); timed runs re-render with force.
-  await runFigures({ savePath: save, model, figureFuncs: "raw", jobs, force: true });
+/** Removes every figure folder (L0, L1, ...) of a model, so the next run renders everything afresh. */
+function clearFigures(save, model) {
+  const prompts = join(save, model, "prompts");
+  for (const h of readdirSync(prompts)) {
+    for (const d of readdirSync(join(prompts, h))) {
+      if (/^L\d+$/.test(d)) rmSync(join(prompts, h, d), { recursive: true, force: true });
+    }
+  }
+}
+
+const cpuMs = () => {
+  const u = process.cpuUsage(); // the whole process: main thread and workers
+  return (u.user + u.system) / 1000;
+};
+
+async function measure(label, save, model, jobs, runs) {
+  // A first run warms the page cache and module caches; then `runs` timed fresh runs, each after
+  // deleting the figures (untimed), so every run renders and writes all of them.
+  clearFigures(save, model);
+  await runFigures({ savePath: save, model, figureFuncs: "raw", jobs });
   const rates = [];
+  const perCpu = [];
   let written = 0;
-  for (let i = 0; i < RUNS; i++) {
-    const s = await runFigures({ savePath: save, model, figureFuncs: "raw", jobs, force: true });
+  for (let i = 0; i < runs; i++) {
+    clearFigures(save, model);
+    const c0 = cpuMs();
+    const s = await runFigures({ savePath: save, model, figureFuncs: "raw", jobs });
+    const cpu = cpuMs() - c0;
     written = s.written;
     rates.push(s.written / (s.elapsedMs / 1000));
+    perCpu.push(s.written / (cpu / 1000));
   }
-  const fmt = (x) => x.toFixed(0).padStart(6);
+  const fmt = (x) => x.toFixed(0).padStart(5);
   console.log(
-    `${label.padEnd(34)} jobs=${String(jobs).padEnd(2)} ${String(written).padStart(5)} figures  median ${fmt(median(rates))} figures/s  (runs: ${rates.map((r) => r.toFixed(0)).join(", ")})`,
+    `${label.padEnd(40)} jobs=${String(jobs).padEnd(2)} ${String(written).padStart(5)} figures: ` +
+      `median ${fmt(median(rates))} figures/s wall, ${fmt(median(perCpu))} figures per CPU-second ` +
+      `(wall runs: ${rates.map((r) => r.toFixed(0)).join(", ")}; load avg ${loadavg()[0].toFixed(1)})`,
   );
 }
 
 console.log(
-  `@pattern-lens/figures bench: raw figure, ${RUNS} timed runs each, ${CORES} cores, node ${process.version}`,
+  `@pattern-lens/figures bench: raw figure, fresh runs, ${CORES} cores, node ${process.version}, load avg ${loadavg()[0].toFixed(1)}`,
 );
 const demo = copyDemo();
-await measure("demo (32 prompts x 24 heads, ~30 tok)", demo, "pythia-14m", 1);
-await measure("demo (32 prompts x 24 heads, ~30 tok)", demo, "pythia-14m", CORES);
-const t = performance.now();
-const synth = await synthetic(SYNTH_PROMPTS);
-console.log(`(synthetic set ready in ${((performance.now() - t) / 1000).toFixed(1)} s at ${synth.save})`);
-await measure(`synthetic (${SYNTH_PROMPTS} x 144 heads x 128 tok)`, synth.save, synth.model, 1);
-await measure(`synthetic (${SYNTH_PROMPTS} x 144 heads x 128 tok)`, synth.save, synth.model, CORES);
+const DEMO = "demo (32 prompts x 24 heads, ~30 tok)";
+await measure(DEMO, demo, "pythia-14m", 1, RUNS);
+await measure(DEMO, demo, "pythia-14m", CORES, RUNS);
 rmSync(demo, { recursive: true, force: true });
+if (SYNTH_PROMPTS > 0) {
+  const t = performance.now();
+  const synth = await synthetic(SYNTH_PROMPTS);
+  console.log(`(synthetic set ready in ${((performance.now() - t) / 1000).toFixed(1)} s at ${synth.save})`);
+  const SYN = `synthetic (${SYNTH_PROMPTS} x 144 heads x 128 tok)`;
+  await measure(SYN, synth.save, synth.model, 1, SYNTH_RUNS);
+  await measure(SYN, synth.save, synth.model, CORES, SYNTH_RUNS);
+}
