@@ -188,7 +188,12 @@ export async function cachedHubModel(
   onnxFile?: string,
 ): Promise<HubModelSnapshot> {
   const commit = await readCachedRef(settings.cacheDir, repoId, revision);
-  if (commit === undefined) throw offlineMissing(repoId, revision, settings, `the revision "${revision}"`);
+  if (commit === undefined) {
+    throw new ModelsError(
+      "PL_HUB_OFFLINE_MISSING",
+      `HF_HUB_OFFLINE=1 and ${repoId}@${revision} is not in the cache ${settings.cacheDir} (no refs/${revision}); run once without HF_HUB_OFFLINE to download it.`,
+    );
+  }
   const snapshotDir = join(repoCachePaths(settings.cacheDir, repoId).snapshotsDir, commit);
   const files = await listSnapshot(snapshotDir);
   if (files.length === 0) throw offlineMissing(repoId, revision, settings, `the snapshot ${commit}`);
