@@ -105,13 +105,7 @@ export function matrixToRgb(matrix: MatrixInput, options: MatrixToRgbOptions = {
   const f = m.float32 ? Math.fround : identity;
 
   // one scan: min, max over non-NaN values; reject infinities unless normalizeMin clips them
-  let lo = Number.POSITIVE_INFINITY;
-  let hi = Number.NEGATIVE_INFINITY;
-  for (let i = 0; i < n; i++) {
-    const x = d[i]!;
-    if (x < lo) lo = x;
-    if (x > hi) hi = x;
-  }
+  const [lo, hi] = d instanceof Float32Array ? rangeF32(d) : rangeF64(d);
   const clipsLow = normalizeMin !== undefined;
   if (hi === Number.POSITIVE_INFINITY || (lo === Number.NEGATIVE_INFINITY && !clipsLow)) {
     throw new FigureError(
@@ -158,26 +152,8 @@ export function matrixToRgb(matrix: MatrixInput, options: MatrixToRgbOptions = {
   const out = new Uint8Array(n * channels);
   const lut = cmap.lut;
   const last = COLORMAP_SIZE - 1;
-  if (mode === "minmax" && m.float32 && !alpha) {
-    // the raw-figure path, kept tight: float32 min-max normalisation, RGB out
-    const fr = Math.fround;
-    const [b0, b1, b2] = cmap.bad;
-    for (let i = 0, o = 0; i < n; i++, o += 3) {
-      const y = fr(fr(d[i]! - shift) / scale);
-      if (Number.isNaN(y)) {
-        out[o] = b0;
-        out[o + 1] = b1;
-        out[o + 2] = b2;
-        continue;
-      }
-      let k = Math.floor(y * COLORMAP_SIZE);
-      if (k > last) k = last;
-      else if (k < 0) k = 0;
-      const j = k * 3;
-      out[o] = lut[j]!;
-      out[o + 1] = lut[j + 1]!;
-      out[o + 2] = lut[j + 2]!;
-    }
+  if (mode === "minmax" && d instanceof Float32Array && !alpha) {
+    minMaxF32(d, out, lut, shift, scale, cmap.bad);
     return { width: m.cols, height: m.rows, channels, data: out };
   }
   for (let i = 0, o = 0; i < n; i++, o += channels) {
@@ -205,4 +181,61 @@ export function matrixToRgb(matrix: MatrixInput, options: MatrixToRgbOptions = {
     if (alpha) out[o + 3] = 255;
   }
   return { width: m.cols, height: m.rows, channels, data: out };
+}
+
+// Monomorphic helpers for the hot paths (one typed-array type per function keeps V8's element
+// access fast).
+
+function rangeF32(d: Float32Array): [number, number] {
+  let lo = Number.POSITIVE_INFINITY;
+  let hi = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < d.length; i++) {
+    const x = d[i]!;
+    if (x < lo) lo = x;
+    if (x > hi) hi = x;
+  }
+  return [lo, hi];
+}
+
+function rangeF64(d: Float64Array): [number, number] {
+  let lo = Number.POSITIVE_INFINITY;
+  let hi = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < d.length; i++) {
+    const x = d[i]!;
+    if (x < lo) lo = x;
+    if (x > hi) hi = x;
+  }
+  return [lo, hi];
+}
+
+/** The raw-figure path: float32 min-max normalisation `(x - shift) / scale`, RGB out. */
+function minMaxF32(
+  d: Float32Array,
+  out: Uint8Array,
+  lut: Uint8Array,
+  shift: number,
+  scale: number,
+  bad: readonly [number, number, number, number],
+): void {
+  const b0 = bad[0];
+  const b1 = bad[1];
+  const b2 = bad[2];
+  const n = d.length;
+  for (let i = 0; i < n; i++) {
+    const y = Math.fround(Math.fround(d[i]! - shift) / scale);
+    const o = i * 3;
+    if (Number.isNaN(y)) {
+      // NaN (0/0 for a constant matrix): the bad colour
+      out[o] = b0;
+      out[o + 1] = b1;
+      out[o + 2] = b2;
+      continue;
+    }
+    // floor(y * 256) clipped to [0, 255]; `| 0` is floor here because t > 0
+    const t = y * 256;
+    const j = (t >= 255 ? 255 : t > 0 ? t | 0 : 0) * 3;
+    out[o] = lut[j]!;
+    out[o + 1] = lut[j + 1]!;
+    out[o + 2] = lut[j + 2]!;
+  }
 }
