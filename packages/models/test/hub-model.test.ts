@@ -27,7 +27,7 @@ beforeAll(async () => {
     {
       repoId: "org/tiny",
       commits: [
-        { sha: OLD, refs: ["v1"], files: tinyRepoFiles("v1") },
+        { sha: OLD, refs: ["v1", "refs/pr/1"], files: tinyRepoFiles("v1") },
         { refs: ["main"], files: tinyRepoFiles("v2") },
       ],
     },
@@ -283,6 +283,21 @@ describe("pinned revisions", () => {
     const both = repo!.revisions.reduce((a, r) => a + r.size, 0);
     expect(repo!.sizeOnDisk).toBeGreaterThan(300_000);
     expect(repo!.sizeOnDisk).toBeLessThanOrEqual(both - 300_000);
+  });
+
+  it("takes a revision with slashes (refs/pr/1), URL-encoded, stored as a nested ref like huggingface_hub", async () => {
+    const dir = await freshCache();
+    const n = hub.requests.length;
+    const m = (await resolveModel("org/tiny@refs/pr/1", opts(dir))) as OnnxFolderModel;
+    expect(m.source).toMatchObject({ revision: "refs/pr/1", commit: OLD });
+    expect(since(n)[0]?.url).toBe("/api/models/org/tiny/revision/refs%2Fpr%2F1");
+    expect(await readFile(join(dir, repoFolderName("org/tiny"), "refs", "refs", "pr", "1"), "utf8")).toBe(
+      OLD,
+    );
+    const offline = await resolveModel("org/tiny@refs/pr/1", opts(dir, { env: { HF_HUB_OFFLINE: "1" } }));
+    expect(offline).toEqual(m);
+    const [repo] = await scanHfCache(dir);
+    expect(repo?.revisions[0]?.refs).toEqual(["refs/pr/1"]);
   });
 
   it("rejects an unknown revision with PL_HUB_REVISION_NOT_FOUND", async () => {
