@@ -107,6 +107,19 @@ describe("matrixToRgb", () => {
     expect(px(img, 1, 1)).toEqual(bluesAt(255));
   });
 
+  it("normalizeMin clipping also holds on the float32 fast path, for huge negative values", () => {
+    const img = matrixToRgb(
+      { data: new Float32Array([Number.NEGATIVE_INFINITY, -3e38, -4, 0]), shape: [2, 2] },
+      { normalize: true, normalizeMin: -4, cmap: "Blues" },
+    );
+    expect([px(img, 0, 0), px(img, 0, 1), px(img, 1, 0), px(img, 1, 1)]).toEqual([
+      bluesAt(0),
+      bluesAt(0),
+      bluesAt(0),
+      bluesAt(255),
+    ]);
+  });
+
   it("reads ndarray views with any strides (a transposed view)", () => {
     const base = ndarray(new Float32Array([0, 0.25, 0.5, 0.75, 1, 0.125]), [2, 3]);
     const t = base.transpose(1, 0); // shape [3, 2]
