@@ -102,7 +102,7 @@ describe("pattern-lens figures", () => {
     expect(c.err.join("")).toContain("--jobs must be a non-negative integer");
   });
 
-  it("loads a TypeScript --module with a custom figure, in worker threads too", async () => {
+  it("loads a TypeScript --module with a custom figure, with --jobs 2", async () => {
     const save = demoCopy();
     const dir = mkdtempSync(join(tmpdir(), "pl-cli-module-"));
     const mod = join(dir, "my-figures.ts");

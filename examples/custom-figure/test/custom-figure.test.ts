@@ -74,6 +74,7 @@ describe("the custom-figure module through the figures runner", () => {
       figureFuncs: "svd_spectrum,attn_vs_uniform",
       nSamples: 2,
       jobs: 2,
+      renderInMainThread: false,
     });
     expect(s).toMatchObject({ written: 2 * 24 * 2, failed: 0, skipped: 0, jobs: 2 });
 

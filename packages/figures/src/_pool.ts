@@ -43,11 +43,18 @@ export interface PoolOptions {
   tasks: PromptTask[];
   onDelta: (d: FigureCounts) => void;
   onOutcome: (o: PromptOutcome) => void;
+  /**
+   * Renders a prompt in this thread: the pool's first slot, busy while the workers start up.
+   * Without it, all `jobs` slots are worker threads.
+   */
+  local?: ((task: PromptTask) => Promise<PromptOutcome>) | undefined;
 }
 
 /**
- * Runs prompt tasks on `jobs` worker threads, one prompt per worker at a time, handing out the next
- * prompt in prompts.jsonl order as each finishes. Rejects on a worker crash or an IO failure.
+ * Runs prompt tasks on `jobs` threads: this one (through `local`) and `jobs - 1` worker threads, one
+ * prompt per thread at a time, handing out the next prompt in prompts.jsonl order as each finishes.
+ * This thread starts rendering at once, so the workers' start-up (loading modules) costs no time.
+ * Rejects on a worker crash or an IO failure.
  */
 export function runPool(opts: PoolOptions): Promise<void> {
   const queue = [...opts.tasks];
@@ -71,7 +78,8 @@ export function runPool(opts: PoolOptions): Promise<void> {
       }
       w.postMessage({ type: "task", task } satisfies ToWorker);
     };
-    for (let i = 0; i < opts.jobs; i++) {
+    const local = opts.local;
+    for (let i = 0; i < (local ? opts.jobs - 1 : opts.jobs); i++) {
       const w = createWorker();
       workers.push(w);
       running++;
@@ -114,5 +122,19 @@ export function runPool(opts: PoolOptions): Promise<void> {
         settings: opts.settings,
       } satisfies ToWorker);
     }
+    if (!local) return;
+    running++;
+    void (async () => {
+      for (let task = queue.shift(); task !== undefined && !settled; task = queue.shift()) {
+        try {
+          opts.onOutcome(await local(task));
+        } catch (err) {
+          finish(err instanceof Error ? err : new FiguresInternalError(String(err)));
+          return;
+        }
+      }
+      running--;
+      if (running === 0) finish();
+    })();
   });
 }

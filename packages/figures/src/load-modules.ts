@@ -1,5 +1,5 @@
 import { isAbsolute, resolve } from "node:path";
-import { createJiti } from "jiti";
+import type { createJiti } from "jiti";
 import { registryState } from "./_registry-state.ts";
 import { FiguresError } from "./errors.ts";
 import { registerFigureExport } from "./registry.ts";
@@ -10,7 +10,9 @@ async function jiti(): Promise<ReturnType<typeof createJiti>> {
   if (jitiInstance === undefined) {
     // User modules that import our packages get the very instances this process runs, so their
     // registrations land in this registry even when a second copy of the package is installed.
-    const [self, figureUtil, indexes] = await Promise.all([
+    // jiti is loaded only when there are modules to load (it costs ~100 ms of start-up per thread).
+    const [{ createJiti }, self, figureUtil, indexes] = await Promise.all([
+      import("jiti"),
       import("./index.ts"),
       import("@pattern-lens/figure-util"),
       import("@pattern-lens/indexes"),

@@ -43,8 +43,16 @@ export interface RunFiguresOptions {
   figureFuncs?: string;
   /** User figure modules to load, in the main thread and in every worker (`--module`). */
   modules?: readonly string[];
-  /** Worker threads (`--jobs`); default `os.availableParallelism()`. 1 runs in this thread. */
+  /**
+   * Threads rendering figures (`--jobs`): this one plus `jobs - 1` worker threads; default
+   * `os.availableParallelism()`. 1 runs everything in this thread, without workers.
+   */
   jobs?: number;
+  /**
+   * With `jobs > 1`, whether this thread renders prompts too (default `true`: it starts at once while
+   * the workers load). `false` leaves all rendering to `jobs` worker threads, keeping this thread free.
+   */
+  renderInMainThread?: boolean;
   /** Called once the work is known, before any figure is rendered. */
   onStart?: (info: RunStartInfo) => void;
   /** Called as figures finish (per layer of a prompt), with running totals. */
@@ -60,7 +68,7 @@ export interface RunStartInfo {
   prompts: number;
   /** Selected figure function names, in run order. */
   figures: string[];
-  /** Worker threads actually used (1 = in this thread). */
+  /** Threads used (never more than the prompts): this one plus `jobs - 1` workers, or `jobs` workers. */
   jobs: number;
 }
 
@@ -214,7 +222,11 @@ export async function runFigures(options: RunFiguresOptions): Promise<RunFigures
   if (jobs === 1) {
     for (const task of tasks) onOutcome(await processPrompt(task, figures, settings, onDelta));
   } else {
-    await runPool({ jobs, modules, settings, tasks, onDelta, onOutcome });
+    const local =
+      options.renderInMainThread === false
+        ? undefined
+        : (task: PromptTask) => processPrompt(task, figures, settings, onDelta);
+    await runPool({ jobs, modules, settings, tasks, onDelta, onOutcome, local });
   }
 
   outcomes.sort((a, b) => a.index - b.index);

@@ -16,6 +16,7 @@ describe("parallel runner", () => {
       model: DEMO_MODEL,
       nSamples: 2,
       jobs: 2,
+      renderInMainThread: false, // two worker threads render everything
       onProgress: (p) => progress.push(p.done),
     });
     expect(two.jobs).toBe(2);
