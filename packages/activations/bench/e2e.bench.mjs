@@ -1,0 +1,227 @@
+// End-to-end benchmark of `activationsMain` on a GPT-2-small-sized graph (12 layers, 12 heads,
+// d_model 768, d_mlp 3072, GPT-2 vocab 50257, random weights, built with @pattern-lens/onnx's
+// GraphBuilder; no download): 32 prompts of about 150 tokens, writing npz.
+// Runs against the built dist (`pnpm bench` builds first through turbo).
+// Prints medians of BENCH_RUNS runs (default 3); never fails on time.
+//
+//   BENCH_RUNS=3  BENCH_PROMPTS=32  BENCH_THREADS=<intra-op threads, default ORT's>
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { cpus, loadavg, tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { GraphBuilder } from "@pattern-lens/onnx";
+import { activationsMain, openPatternModel, runPatternBatch, tokenizePrompt } from "../dist/index.js";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const shared = resolve(process.env.PATTERN_LENS_SHARED ?? join(here, "..", "..", "..", "..", "shared"));
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const N_PROMPTS = Number(process.env.BENCH_PROMPTS ?? 32);
+const THREADS = process.env.BENCH_THREADS ? Number(process.env.BENCH_THREADS) : undefined;
+
+const L = 12;
+const H = 12;
+const D = 768;
+const DH = 64;
+const MLP = 3072;
+const V = 50257;
+const CTX = 1024;
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+let seed = 42;
+function randn(n, std) {
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    // sum of 4 uniforms: cheap, roughly normal
+    let s = 0;
+    for (let k = 0; k < 4; k++) {
+      seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+      s += seed / 4294967296 - 0.5;
+    }
+    out[i] = s * std * 1.732;
+  }
+  return out;
+}
+const ones = (n) => new Float32Array(n).fill(1);
+
+/** GPT-2 small: pre-LN blocks, explicit causal softmax attention, erf GELU MLP, final LN, lm head. */
+function buildGpt2Small() {
+  const b = new GraphBuilder({ opset: 17 });
+  const ids = b.input("input_ids", "int64", ["batch_size", "sequence_length"]);
+  const mask = b.input("attention_mask", "int64", ["batch_size", "sequence_length"]);
+  const pos = b.input("position_ids", "int64", ["batch_size", "sequence_length"]);
+  b.float32("wte", [V, D], randn(V * D, 0.02));
+  b.float32("wpe", [CTX, D], randn(CTX * D, 0.01));
+  let x = b.add(b.gather("wte", ids), b.gather("wpe", pos));
+  const keypad = b.unsqueeze(b.equal(mask, b.constInt64(0)), [1, 2]);
+  const seq = b.squeeze(b.shape(ids, 1, 2), [0]);
+  const r = b.range(b.constInt64(0), seq, b.constInt64(1));
+  const future = b.node("Greater", [b.unsqueeze(r, [0]), b.unsqueeze(r, [1])])[0];
+  const blocked = b.node("Or", [future, keypad])[0];
+  const neg = b.constFloat(-3.4028234663852886e38);
+  const scale = b.constFloat(1 / Math.sqrt(DH));
+  for (let l = 0; l < L; l++) {
+    const p = `h.${l}`;
+    b.float32(`${p}.ln_1.g`, [D], ones(D));
+    b.float32(`${p}.ln_1.b`, [D], new Float32Array(D));
+    b.float32(`${p}.attn.c_attn.w`, [D, 3 * D], randn(D * 3 * D, 0.02));
+    b.float32(`${p}.attn.c_attn.b`, [3 * D], new Float32Array(3 * D));
+    b.float32(`${p}.attn.c_proj.w`, [D, D], randn(D * D, 0.02));
+    b.float32(`${p}.attn.c_proj.b`, [D], new Float32Array(D));
+    b.float32(`${p}.ln_2.g`, [D], ones(D));
+    b.float32(`${p}.ln_2.b`, [D], new Float32Array(D));
+    b.float32(`${p}.mlp.c_fc.w`, [D, MLP], randn(D * MLP, 0.02));
+    b.float32(`${p}.mlp.c_fc.b`, [MLP], new Float32Array(MLP));
+    b.float32(`${p}.mlp.c_proj.w`, [MLP, D], randn(MLP * D, 0.02));
+    b.float32(`${p}.mlp.c_proj.b`, [D], new Float32Array(D));
+    b.scope(`transformer/h.${l}`, () => {
+      const h = b.layerNorm(x, `${p}.ln_1.g`, `${p}.ln_1.b`);
+      const qkv = b.add(b.matMul(h, `${p}.attn.c_attn.w`), `${p}.attn.c_attn.b`);
+      const [q, k, v] = b.split(qkv, -1, [D, D, D]);
+      const heads = (t, perm) => b.transpose(b.reshape(t, [0, 0, H, DH]), perm);
+      const scores = b.mul(b.matMul(heads(q, [0, 2, 1, 3]), heads(k, [0, 2, 3, 1])), scale);
+      const probs = b.softmax(b.where(blocked, neg, scores), -1, {
+        name: `/transformer/h.${l}/attn/Softmax`,
+      });
+      const ctx = b.reshape(b.transpose(b.matMul(probs, heads(v, [0, 2, 1, 3])), [0, 2, 1, 3]), [0, 0, D]);
+      x = b.add(x, b.add(b.matMul(ctx, `${p}.attn.c_proj.w`), `${p}.attn.c_proj.b`));
+      const h2 = b.layerNorm(x, `${p}.ln_2.g`, `${p}.ln_2.b`);
+      const f = b.add(b.matMul(h2, `${p}.mlp.c_fc.w`), `${p}.mlp.c_fc.b`);
+      const gelu = b.mul(
+        b.mul(f, b.constFloat(0.5)),
+        b.add(b.constFloat(1), b.node("Erf", [b.mul(f, b.constFloat(Math.SQRT1_2))])[0]),
+      );
+      x = b.add(x, b.add(b.matMul(gelu, `${p}.mlp.c_proj.w`), `${p}.mlp.c_proj.b`));
+    });
+  }
+  b.float32("ln_f.g", [D], ones(D));
+  b.float32("ln_f.b", [D], new Float32Array(D));
+  b.float32("lm_head", [D, V], randn(D * V, 0.02));
+  b.output(b.matMul(b.layerNorm(x, "ln_f.g", "ln_f.b"), "lm_head"), "logits");
+  return b.toBytes();
+}
+
+function du(dir) {
+  let total = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (e.isFile() && e.name === "activations.npz")
+      total += statSync(join(e.parentPath ?? e.path, e.name)).size;
+  }
+  return total;
+}
+
+const work = mkdtempSync(join(tmpdir(), "pl-bench-act-"));
+try {
+  const modelDir = join(work, "gpt2-small-random");
+  mkdirSync(join(modelDir, "onnx"), { recursive: true });
+  let t = performance.now();
+  const bytes = buildGpt2Small();
+  writeFileSync(join(modelDir, "onnx", "model.onnx"), bytes);
+  writeFileSync(
+    join(modelDir, "config.json"),
+    JSON.stringify({
+      model_type: "gpt2",
+      architectures: ["GPT2LMHeadModel"],
+      vocab_size: V,
+      n_positions: CTX,
+      n_embd: D,
+      n_layer: L,
+      n_head: H,
+      bos_token_id: 50256,
+    }),
+  );
+  for (const f of ["tokenizer.json", "tokenizer_config.json"])
+    copyFileSync(join(shared, "models", "gpt2-tokenizer", f), join(modelDir, f));
+  console.log(
+    `built GPT-2-small-sized graph: ${(bytes.length / 1e6).toFixed(0)} MB in ${((performance.now() - t) / 1000).toFixed(1)} s; ${cpus().length} CPUs`,
+  );
+
+  // prompts: pile texts cut to ~600 characters, the first 32 with >= 500 characters
+  const prompts = join(shared, "prompts", "pile_100.jsonl");
+  const common = {
+    model: modelDir,
+    prompts,
+    minChars: 500,
+    maxChars: 600,
+    nSamples: N_PROMPTS,
+    cacheDir: join(work, "cache"),
+    ...(THREADS ? { intraOpNumThreads: THREADS } : {}),
+  };
+
+  t = performance.now();
+  const pm = await openPatternModel({
+    model: modelDir,
+    cacheDir: join(work, "cache"),
+    ...(THREADS ? { intraOpNumThreads: THREADS } : {}),
+  });
+  console.log(
+    `instrumentation (hash + prune + cache) and session: ${((performance.now() - t) / 1000).toFixed(1)} s, method ${pm.instrumented.plan.method}, graph outputs ${pm.session.outputs.length}`,
+  );
+
+  // forward only (no writing): the compute side, batch of 32 like the pipeline
+  const { readFileSync } = await import("node:fs");
+  const texts = readFileSync(prompts, "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l).text)
+    .filter((s) => [...s].length >= 600)
+    .slice(0, N_PROMPTS)
+    .map((s) => [...s].slice(0, 600).join(""));
+  const rows = texts.map(
+    (s) => tokenizePrompt(pm.tokenizer, s, { prependBos: true, maxTokens: CTX }).tokenIds,
+  );
+  const nTok = rows.reduce((a, r) => a + r.length, 0);
+  const fwd = [];
+  const fwdCpu = [];
+  for (let i = 0; i < RUNS; i++) {
+    const s = performance.now();
+    const c0 = process.cpuUsage();
+    await runPatternBatch(pm, rows);
+    const c = process.cpuUsage(c0);
+    fwd.push((performance.now() - s) / 1000);
+    fwdCpu.push((c.user + c.system) / 1e6);
+  }
+  await pm.close();
+  console.log(
+    `forward + capture + validation only: ${rows.length} prompts, ${nTok} tokens (mean ${(nTok / rows.length).toFixed(0)}), median ${median(fwd).toFixed(2)} s = ${(nTok / median(fwd)).toFixed(0)} tokens/s`,
+  );
+
+  const results = {};
+  for (const [label, extra] of [
+    ["float32 deflate-6", { dtype: "float32", compressLevel: 6 }],
+    ["float16 deflate-6", { dtype: "float16", compressLevel: 6 }],
+    ["float32 stored   ", { dtype: "float32", compressLevel: 0 }],
+  ]) {
+    const times = [];
+    const cpuTimes = [];
+    let summary;
+    let size = 0;
+    for (let i = 0; i < RUNS; i++) {
+      const save = join(work, `save-${label.trim().replace(/\s+/g, "-")}-${i}`);
+      const c0 = process.cpuUsage();
+      summary = await activationsMain({ ...common, ...extra, savePath: save, force: true });
+      const c = process.cpuUsage(c0);
+      times.push(summary.elapsedMs / 1000);
+      cpuTimes.push((c.user + c.system) / 1e6);
+      size = du(save);
+      rmSync(save, { recursive: true, force: true });
+    }
+    const secs = median(times);
+    results[label] = size;
+    console.log(
+      `${label}: ${summary.computed} prompts, ${summary.tokens} tokens, median ${secs.toFixed(2)} s (runs: ${times.map((x) => x.toFixed(2)).join(", ")}) = ${(summary.tokens / secs).toFixed(0)} tokens/s, ${(summary.computed / secs).toFixed(2)} prompts/s, npz ${(size / 1e6).toFixed(1)} MB; process CPU ${median(cpuTimes).toFixed(1)} s (${(summary.tokens / median(cpuTimes)).toFixed(0)} tokens per CPU-second)`,
+    );
+  }
+  const f32 = results["float32 deflate-6"];
+  const f16 = results["float16 deflate-6"];
+  console.log(`float16 / float32 (deflate-6) size: ${((100 * f16) / f32).toFixed(1)}% (target <= 60%)`);
+  console.log(
+    `peak RSS: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB (includes building the 650 MB graph in this process)`,
+  );
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
