@@ -58,6 +58,8 @@ export interface FetchHubModelOptions {
   /** Pause before retry n, times n (default 500 ms). */
   retryDelayMs?: number | undefined;
   signal?: AbortSignal | undefined;
+  /** Told when the hub cannot be reached and the cached copy is used instead. */
+  onWarning?: ((message: string) => void) | undefined;
 }
 
 interface RevisionInfo {
@@ -230,7 +232,8 @@ export async function cachedHubModel(
  * `config.json`, the tokenizer files, one ONNX graph and its external data, each through
  * {@link hubDownloadFile} (cached files are not fetched again). With `settings.offline` it reads the
  * cache only ({@link cachedHubModel}). A commit-hash revision whose files are all cached needs no
- * network at all.
+ * network at all. When the hub cannot be reached (no answer, not an HTTP error) and the cache holds
+ * the revision completely, the cached copy is used and `onWarning` is told.
  *
  * @throws {HubError} for hub and network failures; {@link ModelsError} `PL_MODEL_INVALID` when the
  *   repo has no usable ONNX file or no tokenizer.json, `PL_HUB_OFFLINE_MISSING` offline.
@@ -250,7 +253,24 @@ export async function fetchHubModel(
     }
   }
   const { signal } = options;
-  const info = await hubRevisionInfo(settings, repoId, revision, signal);
+  let info: RevisionInfo;
+  try {
+    info = await hubRevisionInfo(settings, repoId, revision, signal);
+  } catch (err) {
+    // like huggingface_hub: when the hub cannot be reached, a complete cached copy will do
+    if (err instanceof HubError && err.code === "PL_HUB_NETWORK") {
+      const cached = await cachedHubModel(settings, repoId, revision, options.onnxFile).catch(
+        () => undefined,
+      );
+      if (cached !== undefined) {
+        options.onWarning?.(
+          `${err.message.replace(/ Check the network.*$/, "")}; using the cached ${repoId}@${revision} (commit ${cached.commit.slice(0, 10)}).`,
+        );
+        return cached;
+      }
+    }
+    throw err;
+  }
   const { commit } = info;
   const where = `${repoId}@${revision}`;
   const onnx = chooseOnnxFile(info.files, options.onnxFile, `the hub repo ${where}`);

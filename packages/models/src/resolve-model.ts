@@ -95,6 +95,8 @@ export interface ResolveModelOptions {
   /** Pause before retry n, times n (default 500 ms). */
   retryDelayMs?: number | undefined;
   signal?: AbortSignal | undefined;
+  /** Told when the hub cannot be reached and a complete cached copy is used instead. */
+  onWarning?: ((message: string) => void) | undefined;
 }
 
 async function statOrUndefined(p: string) {
@@ -251,6 +253,7 @@ export async function resolveModel(spec: string, options: ResolveModelOptions = 
     retries: options.retries,
     retryDelayMs: options.retryDelayMs,
     signal: options.signal,
+    onWarning: options.onWarning,
   });
   const dir = snap.snapshotDir;
   return {

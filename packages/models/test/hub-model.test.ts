@@ -420,6 +420,20 @@ describe("hub errors", () => {
     expect(err.message).toContain("ECONNREFUSED");
   });
 
+  it("falls back to a complete cached copy, with a warning, when the hub cannot be reached", async () => {
+    const dir = await freshCache();
+    const online = await resolveModel("org/tiny", opts(dir));
+    hub.fault({ kind: "reset", match: (r) => r.url.includes("/revision/") });
+    const warnings: string[] = [];
+    const m = await resolveModel("org/tiny", { ...opts(dir), onWarning: (w) => warnings.push(w) });
+    expect(m).toEqual(online);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain("using the cached org/tiny@main");
+    // an HTTP error is an answer: no fallback
+    hub.fault({ kind: "status", status: 500, match: (r) => r.url.includes("/revision/") });
+    expect((await errorOf(resolveModel("org/tiny", opts(dir)))).code).toBe("PL_HUB_SERVER");
+  });
+
   it("an --onnx-file the repo lacks is PL_MODEL_INVALID listing the graphs", async () => {
     const err = await errorOf(resolveModel("org/tiny", opts(await freshCache(), { onnxFile: "int4" })));
     expect(err.code).toBe("PL_MODEL_INVALID");

@@ -112,7 +112,7 @@ export const registerActivations: RegisterCommand = (program, io) => {
     .action(async (flags: ActivationsFlags) => {
       const tty = Boolean(process.stderr.isTTY);
       let bar: SingleBar | undefined;
-      const model = await modelForRun(flags.model, flags);
+      const model = await modelForRun(flags.model, flags, io);
       const opts: ActivationsOptions = {
         model: model.path,
         modelName: model.name,

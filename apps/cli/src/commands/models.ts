@@ -86,6 +86,7 @@ export function describeResolvedModel(m: ResolvedModel): string {
 export async function modelForRun(
   spec: string,
   options: { onnxFile?: string | undefined; tokenizer?: string | undefined; cacheDir?: string | undefined },
+  io?: CliIo,
 ): Promise<{ path: string; name: string; resolved: ResolvedModel }> {
   const bar = downloadProgressBar();
   let resolved: ResolvedModel;
@@ -94,6 +95,7 @@ export async function modelForRun(
       onnxFile: options.onnxFile,
       tokenizer: options.tokenizer,
       onProgress: bar.onProgress,
+      onWarning: (m) => io?.err(`pattern-lens: warning: ${m}\n`),
     });
   } finally {
     bar.stop();
@@ -215,6 +217,7 @@ export const registerModels: RegisterCommand = (program, io) => {
         const m = await resolveModel(flags.download, {
           onnxFile: flags.onnxFile,
           onProgress: bar.onProgress,
+          onWarning: (w) => io.err(`pattern-lens: warning: ${w}\n`),
           ...(flags.cacheDir !== undefined ? { hub: { cacheDir: flags.cacheDir } } : {}),
         });
         bar.stop();
