@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { activationsPath, decodeNpz, promptHash, promptJsonPath, toFloat32 } from "@pattern-lens/indexes";
 import { describe, expect, it } from "vitest";
+import { buildViewerBundle } from "#test-support/browser.ts";
 import { sharedPath } from "#test-support/shared.ts";
 import { describeError, EXIT_USER_ERROR } from "../src/errors.ts";
 import { runCommand } from "../src/program.ts";
@@ -124,6 +125,20 @@ describe("pattern-lens activations (gpt2-tiny-torch, a real PyTorch export)", ()
     expect(npz.get("blocks.0.attn.hook_pattern")?.dtype).toBe("<f2");
     const cfg = JSON.parse(readFileSync(join(save, "tiny", "model_cfg.json"), "utf8"));
     expect(cfg.pattern_lens).toMatchObject({ dtype: "float16", compress_level: 1, prepend_bos: false });
+  });
+
+  it("writes the viewer (index.html + bundle) into the save path unless --no-index-html", async () => {
+    await buildViewerBundle();
+    const save = tmp();
+    const prompts = promptsFile([JSON.stringify({ text: "x".repeat(120) })]);
+    const c = capture();
+    const code = await runCommand(
+      ["activations", "--model", MODEL(), "--prompts", prompts, "--save-path", save, "--cache-dir", cacheDir],
+      c.io,
+    );
+    expect(code).toBe(0);
+    expect(readFileSync(join(save, "index.html"), "utf8")).toContain("pattern-lens-viewer");
+    expect(existsSync(join(save, "pattern-lens-viewer.js"))).toBe(true);
   });
 
   it("rejects bad flag values before doing anything", async () => {

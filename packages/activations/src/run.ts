@@ -229,6 +229,13 @@ export async function activationsMain(opts: ActivationsOptions): Promise<Activat
       `--dtype must be float32 or float16, got ${String(dtype)}.`,
     );
   const prependBos = opts.prependBos ?? true;
+  const mn = opts.modelName;
+  if (mn !== undefined && (mn === "" || /[\\/]/.test(mn) || mn === "." || mn === "..")) {
+    throw new ActivationsError(
+      "PL_OPTIONS_INVALID",
+      `--model-name '${mn}' is not a folder name; use e.g. '${sanitizeName(mn) || "my-model"}'.`,
+    );
+  }
 
   // prompts first: bad prompt files fail before the model is loaded
   let records: PromptRecord[] | undefined;
@@ -249,7 +256,7 @@ export async function activationsMain(opts: ActivationsOptions): Promise<Activat
   if (opts.intraOpNumThreads !== undefined) open.intraOpNumThreads = opts.intraOpNumThreads;
   const pm = await openPatternModel(open);
   try {
-    const modelName = opts.modelName ?? sanitizeName(pm.source.defaultName);
+    const modelName = opts.modelName ?? (sanitizeName(pm.source.defaultName) || "model");
     const save = opts.savePath.replace(/\/+$/, "") || "/";
     if (!records) {
       records = await readPromptsIndex(promptsIndexPath(save, modelName), warn);

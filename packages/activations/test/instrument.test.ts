@@ -1,5 +1,6 @@
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { decodeModel } from "@pattern-lens/onnx";
 import { describe, expect, it } from "vitest";
 import { ActivationsError, layerIndexFromName, openPatternModel, runPatternBatch } from "../src/index.ts";
 import { maxAbsDiff, tempDir } from "./_helpers.ts";
@@ -50,6 +51,9 @@ describe.each([
       }
       // only the patterns are left as outputs; the vocabulary projection is pruned
       expect(pm.session.outputs.map((o) => o.name)).toEqual(["pattern_lens.attn.0", "pattern_lens.attn.1"]);
+      const g = decodeModel(new Uint8Array(readFileSync(pm.instrumented.path))).graph;
+      expect(g?.initializer.some((t) => t.name === "Et")).toBe(false);
+      expect(g?.node.some((n) => n.input.includes("Et"))).toBe(false);
     } finally {
       await pm.close();
     }

@@ -196,5 +196,15 @@ describe("activationsMain on gpt2-tiny-torch", () => {
     });
     expect(existsSync(join(save, "my-model", "model_cfg.json"))).toBe(true);
     expect(readdirSync(join(save, "my-model", "prompts"))).toHaveLength(2);
+    const bad = await activationsMain({
+      model: gpt2TinyDir(),
+      savePath: save,
+      modelName: "org/name",
+      prompts: promptsFile(),
+      minChars: 1,
+      cacheDir,
+    }).catch((e: unknown) => e);
+    expect((bad as ActivationsError).code).toBe("PL_OPTIONS_INVALID");
+    expect((bad as Error).message).toContain("'org-name'");
   });
 });

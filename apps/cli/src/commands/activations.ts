@@ -3,6 +3,7 @@ import {
   type ActivationsProgress,
   activationsMain,
 } from "@pattern-lens/activations";
+import { sanitizeName } from "@pattern-lens/indexes";
 import { writeViewerFiles } from "@pattern-lens/viewer/node";
 import { SingleBar } from "cli-progress";
 import { InvalidArgumentError, Option } from "commander";
@@ -115,7 +116,7 @@ export const registerActivations: RegisterCommand = (program, io) => {
       const model = await modelForRun(flags.model, flags, io);
       const opts: ActivationsOptions = {
         model: model.path,
-        modelName: model.name,
+        modelName: sanitizeName(model.name),
         savePath: flags.savePath,
         minChars: flags.minChars,
         maxChars: flags.maxChars,
