@@ -184,9 +184,27 @@ export class Writer {
   readonly view: DataView;
   pos = 0;
 
-  constructor(size: number) {
+  /**
+   * In chunk mode (`chunkThreshold` set), byte fields at least that long are not copied: they are
+   * emitted as separate chunks between slices of `buf`, and `buf` only holds everything else.
+   */
+  readonly chunks: Uint8Array[] | undefined;
+  private readonly chunkThreshold: number;
+  private flushed = 0;
+
+  constructor(size: number, chunkThreshold?: number) {
     this.buf = new Uint8Array(size);
     this.view = new DataView(this.buf.buffer);
+    this.chunkThreshold = chunkThreshold ?? Number.POSITIVE_INFINITY;
+    this.chunks = chunkThreshold === undefined ? undefined : [];
+  }
+
+  /** In chunk mode: the output as a list of chunks (views, not copies). */
+  finishChunks(): Uint8Array[] {
+    const chunks = this.chunks ?? [];
+    if (this.pos > this.flushed) chunks.push(this.buf.subarray(this.flushed, this.pos));
+    this.flushed = this.pos;
+    return chunks;
   }
 
   uint53(n: number): void {
@@ -227,6 +245,12 @@ export class Writer {
   }
 
   bytes(data: Uint8Array): void {
+    if (this.chunks !== undefined && data.length >= this.chunkThreshold) {
+      if (this.pos > this.flushed) this.chunks.push(this.buf.subarray(this.flushed, this.pos));
+      this.chunks.push(data);
+      this.flushed = this.pos;
+      return;
+    }
     this.buf.set(data, this.pos);
     this.pos += data.length;
   }

@@ -7,7 +7,7 @@
  */
 import { type FieldDef, MESSAGES, type MessageDef } from "./_schema.ts";
 import { bigVarintSize, int64Size, Reader, uint53Size, utf8Length, Writer } from "./_wire.ts";
-import { OnnxError } from "./errors.ts";
+import { OnnxError, OnnxInternalError } from "./errors.ts";
 import type { GraphProto, ModelProto, NodeProto, TensorProto, UnknownField } from "./types.ts";
 
 type Obj = Record<string, unknown>;
@@ -163,6 +163,9 @@ function decodeMessage(r: Reader, end: number, def: MessageDef, depth: number): 
 interface EncodeContext {
   sizes: Map<object, number>;
   strLen: Map<string, number>;
+  /** Total length of byte fields at or above `threshold` (passed through as chunks). */
+  bigBytes: number;
+  threshold: number;
 }
 
 function tagSize(no: number): number {
@@ -195,6 +198,7 @@ function scalarSize(ctx: EncodeContext, f: FieldDef, v: unknown): number {
     }
     default: {
       const n = (v as Uint8Array).length;
+      if (n >= ctx.threshold) ctx.bigBytes += n;
       return uint53Size(n) + n;
     }
   }
@@ -342,13 +346,35 @@ function decodeRoot<T>(bytes: Uint8Array, def: MessageDef): T {
 }
 
 function encodeRoot(obj: object, def: MessageDef): Uint8Array {
-  const ctx: EncodeContext = { sizes: new Map(), strLen: new Map() };
+  const ctx: EncodeContext = {
+    sizes: new Map(),
+    strLen: new Map(),
+    bigBytes: 0,
+    threshold: Number.POSITIVE_INFINITY,
+  };
   const size = messageSize(ctx, obj as Obj, def);
   const w = new Writer(size);
   writeMessage(w, ctx, obj as Obj, def);
-  if (w.pos !== size)
-    throw new OnnxError("PL_ONNX_INVALID_GRAPH", `encoded ${w.pos} bytes, expected ${size}`);
+  if (w.pos !== size) throw new OnnxInternalError(`encoded ${w.pos} bytes, expected ${size}`);
   return w.buf;
+}
+
+/** Bytes fields at least this long are passed through as chunks by {@link encodeModelChunks}. */
+const CHUNK_THRESHOLD = 1 << 16;
+
+/**
+ * Encodes a model as a list of chunks whose concatenation is {@link encodeModel}'s output, without
+ * copying big byte fields (weights): they appear as their own chunks. Write them with
+ * `fs.promises.writeFile(path, chunks)` or a stream; this saves a full copy of the weights.
+ */
+export function encodeModelChunks(model: ModelProto): Uint8Array[] {
+  const ctx: EncodeContext = { sizes: new Map(), strLen: new Map(), bigBytes: 0, threshold: CHUNK_THRESHOLD };
+  const size = messageSize(ctx, model as unknown as Obj, MESSAGES.Model);
+  const small = size - ctx.bigBytes;
+  const w = new Writer(small, CHUNK_THRESHOLD);
+  writeMessage(w, ctx, model as unknown as Obj, MESSAGES.Model);
+  if (w.pos !== small) throw new OnnxInternalError(`encoded ${w.pos} small bytes, expected ${small}`);
+  return w.finishChunks();
 }
 
 /**

@@ -18,6 +18,7 @@ export {
   decodeTensor,
   encodeGraph,
   encodeModel,
+  encodeModelChunks,
   encodeTensor,
 } from "./codec.ts";
 export { OnnxError, type OnnxErrorCode, OnnxInternalError } from "./errors.ts";

@@ -5,7 +5,7 @@
 import { closeSync, existsSync, openSync, readSync, statSync } from "node:fs";
 import { copyFile, link, mkdir, readFile, rename, rm, symlink, writeFile } from "node:fs/promises";
 import { basename, dirname, isAbsolute, join, normalize, relative, resolve, sep } from "node:path";
-import { decodeModel, encodeModel } from "./codec.ts";
+import { decodeModel, encodeModelChunks } from "./codec.ts";
 import { OnnxError } from "./errors.ts";
 import {
   type ExternalDataInfo,
@@ -171,11 +171,11 @@ export async function saveModel(
     const newLoc = moved.get(location)!;
     if (newLoc !== location) setExternalDataEntry(t, "location", newLoc);
   }
-  const bytes = encodeModel(model);
+  const chunks = encodeModelChunks(model);
   await mkdir(targetDir, { recursive: true });
   const tmp = join(targetDir, `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
   try {
-    await writeFile(tmp, bytes);
+    await writeFile(tmp, chunks);
     await rename(tmp, path);
   } catch (cause) {
     await rm(tmp, { force: true });

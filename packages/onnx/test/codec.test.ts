@@ -6,6 +6,7 @@ import {
   decodeModel,
   decodeTensor,
   encodeModel,
+  encodeModelChunks,
   encodeTensor,
   type ModelProto,
   makeFloat32Tensor,
@@ -36,6 +37,18 @@ describe("decodeModel / encodeModel on real exports", () => {
     expect(Buffer.compare(Buffer.from(again), Buffer.from(bytes))).toBe(0);
     // everything in these files is modelled: no field fell back to unknown
     expect(unknownFieldPaths(model)).toEqual([]);
+  });
+
+  it("encodeModelChunks passes big weights through as views and concatenates to encodeModel's bytes", () => {
+    const bytes = new Uint8Array(readFileSync(sharedPath(REAL_MODELS[0][1])));
+    const model = decodeModel(bytes);
+    const chunks = encodeModelChunks(model);
+    expect(chunks.length).toBeGreaterThan(3);
+    expect(Buffer.compare(Buffer.concat(chunks), Buffer.from(bytes))).toBe(0);
+    // the weights are views into the decoded bytes, not copies
+    const views = chunks.filter((c) => c.buffer === bytes.buffer);
+    const viewBytes = views.reduce((a, c) => a + c.length, 0);
+    expect(viewBytes / bytes.length).toBeGreaterThan(0.9);
   });
 
   it("decodes the structure of the PyTorch export", () => {

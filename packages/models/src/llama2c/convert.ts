@@ -9,7 +9,7 @@ import { existsSync } from "node:fs";
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { basename, join } from "node:path";
-import { encodeModel, type ModelProto, setExternalDataEntry } from "@pattern-lens/onnx";
+import { encodeModelChunks, type ModelProto, setExternalDataEntry } from "@pattern-lens/onnx";
 import { type Llama2cConfig, parseLlama2cCheckpoint } from "./checkpoint.ts";
 import { Llama2cError } from "./errors.ts";
 import { llama2cToOnnx } from "./to-onnx.ts";
@@ -178,7 +178,7 @@ export async function convertLlama2c(options: ConvertLlama2cOptions): Promise<Co
       const chunks = externalize(model, "model.onnx.data");
       await writeFile(join(tmp, "onnx", "model.onnx.data"), chunks);
     }
-    await writeFile(join(tmp, "onnx", "model.onnx"), encodeModel(model));
+    await writeFile(join(tmp, "onnx", "model.onnx"), encodeModelChunks(model));
     const json = (v: unknown) => `${JSON.stringify(v, null, 2)}\n`;
     await writeFile(join(tmp, "config.json"), json(llama2cConfigJson(checkpoint.config, name)));
     await writeFile(join(tmp, "tokenizer.json"), JSON.stringify(llama2cTokenizerJson(tokenizer)));
