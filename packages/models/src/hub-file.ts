@@ -2,9 +2,10 @@ import { createHash, type Hash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { mkdir, open, rename, rm, stat, symlink, unlink } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
+import { withBlobLock } from "./_blob-lock.ts";
 import { hubFetch, networkError, type RequestContext } from "./_http.ts";
 import { HubError, ModelsError } from "./errors.ts";
-import { repoCachePaths } from "./hf-cache.ts";
+import { repoCachePaths, repoFolderName } from "./hf-cache.ts";
 import type { HubSettings } from "./hub-settings.ts";
 
 /** What the hub says about one file at one revision (from a `HEAD` on its resolve URL). */
@@ -272,11 +273,19 @@ export async function hubDownloadFile(
   }
   const meta = options.metadata ?? (await hubFileMetadata(settings, repoId, commit, path, options.signal));
   const blob = join(blobsDir, meta.etag);
-  if ((await sizeOf(blob)) !== meta.size) {
-    await downloadToBlob(settings, meta, blob, `${repoId}/${path}@${commit.slice(0, 8)}`, options);
-  } else {
-    options.onBytes?.(meta.size);
-  }
-  await linkSnapshotFile(pointer, blob);
+  // one process at a time per blob (pattern-lens processes; huggingface_hub has its own .lock files)
+  const lock = join(settings.cacheDir, ".locks", repoFolderName(repoId), `${meta.etag}.pattern-lens.lock`);
+  await withBlobLock(
+    lock,
+    async () => {
+      if ((await sizeOf(blob)) !== meta.size) {
+        await downloadToBlob(settings, meta, blob, `${repoId}/${path}@${commit.slice(0, 8)}`, options);
+      } else {
+        options.onBytes?.(meta.size);
+      }
+      await linkSnapshotFile(pointer, blob);
+    },
+    options.signal,
+  );
   return pointer;
 }

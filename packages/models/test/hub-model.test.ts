@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { lstat, readdir, readFile, readlink, rm, stat, unlink, writeFile } from "node:fs/promises";
+import { lstat, mkdir, readdir, readFile, readlink, rm, stat, unlink, writeFile } from "node:fs/promises";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { dirname, join, resolve } from "node:path";
@@ -487,6 +487,28 @@ describe("interrupted downloads", () => {
     )) as OnnxFolderModel;
     const cdn = since(n).filter((r) => r.server === "cdn");
     expect(cdn.map((r) => r.range)).toEqual([undefined, "bytes=300000-"]);
+    expect(sha256(await readFile(m.onnxFile))).toBe(blobName());
+  });
+
+  it("two concurrent downloads into one cache take turns on a lock: both succeed, the bytes come once", async () => {
+    const dir = await freshCache();
+    const n = hub.requests.length;
+    const [a, b] = await Promise.all([
+      resolveModel("org/big", opts(dir)),
+      resolveModel("org/big", opts(dir)),
+    ]);
+    expect(a).toEqual(b);
+    expect(since(n).filter((r) => r.server === "cdn")).toHaveLength(1);
+    expect(sha256(await readFile((a as OnnxFolderModel).onnxFile))).toBe(blobName());
+    expect(await readdir(join(dir, ".locks", "models--org--big"))).toEqual([]);
+  });
+
+  it("takes over a lock left by a process that died", async () => {
+    const dir = await freshCache();
+    const lockDir = join(dir, ".locks", "models--org--big");
+    await mkdir(lockDir, { recursive: true });
+    await writeFile(join(lockDir, `${blobName()}.pattern-lens.lock`), "999999999");
+    const m = (await resolveModel("org/big", opts(dir))) as OnnxFolderModel;
     expect(sha256(await readFile(m.onnxFile))).toBe(blobName());
   });
 

@@ -23,6 +23,7 @@ async function tree(root: string): Promise<string[]> {
   const out: string[] = [];
   const walk = async (dir: string) => {
     for (const e of await readdir(dir, { withFileTypes: true })) {
+      if (e.name === ".locks") continue; // lock files: each tool has its own
       const p = join(dir, e.name);
       const rel = relative(root, p);
       if (e.isSymbolicLink()) out.push(`l ${rel} ${await readlink(p)}`);
