@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import type { CliIo } from "../program.ts";
 import { registerActivations } from "./activations.ts";
+import { registerDemo } from "./demo.ts";
 import { registerFigures } from "./figures.ts";
 import { registerIndexHtml } from "./index-html.ts";
 import { registerMetrics } from "./metrics.ts";
@@ -18,4 +19,5 @@ export const COMMANDS: RegisterCommand[] = [
   registerServe,
   registerIndexHtml,
   registerModels,
+  registerDemo,
 ];
