@@ -100,8 +100,10 @@ export interface SaveModelOptions {
    */
   sourceDir?: string;
   /**
-   * `link` (default): hard link, else symbolic link, else copy; `symlink`: symbolic link, else
-   * copy; `copy`: always copy.
+   * `link` (default): a hard link, else a copy (hard links fail across file systems); `copy`:
+   * always copy; `symlink`: a symbolic link, else a copy. ONNX Runtime 1.30 resolves symbolic
+   * links and rejects a data file whose real path is outside the model's folder, so `symlink`
+   * only suits other readers (or targets inside the same folder).
    */
   externalData?: ExternalDataMode;
 }
@@ -113,10 +115,10 @@ async function placeFile(src: string, dest: string, mode: ExternalDataMode): Pro
       await link(src, dest);
       return;
     } catch {
-      // cross-device or not permitted: fall through
+      // cross-device or not permitted: copy
     }
   }
-  if (mode !== "copy") {
+  if (mode === "symlink") {
     try {
       await symlink(resolve(src), dest);
       return;
