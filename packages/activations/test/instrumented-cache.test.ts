@@ -1,0 +1,31 @@
+import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { INSTRUMENT_VERSION, prepareInstrumentedModel, sha256File } from "../src/index.ts";
+import { tempDir } from "./_helpers.ts";
+import { tinyModel } from "./_tiny-model.ts";
+
+describe("prepareInstrumentedModel", () => {
+  it("caches the instrumented copy by sha256 and version, and reuses it", async () => {
+    const cacheDir = tempDir();
+    const model = join(tempDir(), "m.onnx");
+    writeFileSync(model, tinyModel("softmax"));
+    const sha = await sha256File(model);
+    const a = await prepareInstrumentedModel(model, { cacheDir });
+    expect(a.sha256).toBe(sha);
+    expect(a.path).toBe(
+      join(cacheDir, "instrumented", `${sha.slice(0, 32)}-v${INSTRUMENT_VERSION}`, "model.onnx"),
+    );
+    expect(JSON.parse(readFileSync(join(dirname(a.path), "plan.json"), "utf8")).plan.method).toBe("softmax");
+    const mtime = statSync(a.path).mtimeMs;
+    const b = await prepareInstrumentedModel(model, { cacheDir });
+    expect(b).toEqual(a);
+    expect(statSync(b.path).mtimeMs).toBe(mtime);
+    // a different model gets its own entry
+    writeFileSync(model, tinyModel("attentions"));
+    const c = await prepareInstrumentedModel(model, { cacheDir });
+    expect(c.path).not.toBe(a.path);
+    expect(c.plan.method).toBe("attentions-output");
+    expect(existsSync(a.path)).toBe(true);
+  });
+});
