@@ -224,6 +224,19 @@ describe("browse view", () => {
     await again.close();
   });
 
+  it("defines its elements once, even when the bundle runs twice", async () => {
+    const page = await open();
+    // A string, so that vitest does not rewrite the dynamic import meant for the browser.
+    const same = await page.evaluate(`(async () => {
+      const before = customElements.get("pattern-lens-viewer");
+      const again = await import("./pattern-lens-viewer.js?again=" + Date.now());
+      again.defineElements();
+      return before !== undefined && customElements.get("pattern-lens-viewer") === before;
+    })()`);
+    expect(same).toBe(true);
+    await page.close();
+  });
+
   it("renders 768 figures lazily, in chunks, as the grid scrolls", async () => {
     const page = await open(
       `m=${MODEL}&p=${prompts.map((p) => p.hash).join(",")}&f=raw&h=${MODEL}:L*H*&row=8`,

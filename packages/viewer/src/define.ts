@@ -14,10 +14,3 @@ export function defineElements(): void {
 }
 
 defineElements();
-
-declare global {
-  interface HTMLElementTagNameMap {
-    "pattern-lens-viewer": PatternLensViewer;
-    "pattern-lens-pattern": PatternLensPattern;
-  }
-}

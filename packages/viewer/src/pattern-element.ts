@@ -600,3 +600,9 @@ export class PatternLensPattern extends LitElement {
     `;
   }
 }
+
+declare global {
+  interface HTMLElementTagNameMap {
+    "pattern-lens-pattern": PatternLensPattern;
+  }
+}

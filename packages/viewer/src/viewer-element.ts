@@ -22,8 +22,8 @@ import {
 } from "./url-state.ts";
 
 /** Figures rendered at first; more are added as the end of the grid scrolls into view. */
-const FIRST_CHUNK = 120;
-const NEXT_CHUNK = 240;
+const FIRST_CHUNK = 200;
+const NEXT_CHUNK = 400;
 /** Rows shown in the prompt table before "show more". */
 const PROMPT_ROWS = 300;
 
@@ -775,5 +775,11 @@ export class PatternLensViewer extends LitElement {
       ${this._renderGrid(items)}
       ${this._renderPattern()}
     `;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    "pattern-lens-viewer": PatternLensViewer;
   }
 }
