@@ -8,6 +8,15 @@ export function isKeptKey(i: number, j: number, opts: MetricOptions): boolean {
   return true;
 }
 
+/** The mass of row `i` on its kept keys. */
+export function keptMass(pattern: Float32Array, n: number, i: number, opts: MetricOptions): number {
+  const row = i * n;
+  let s = 0;
+  for (let j = opts.excludeBos ? 1 : 0; j <= i; j++) s += pattern[row + j] as number;
+  if (opts.excludeCurrentToken && (i > 0 || !opts.excludeBos)) s -= pattern[row + i] as number;
+  return s;
+}
+
 /**
  * The attention mass on target keys, relative to the mass on kept keys, over the rows that have
  * at least one kept target:
@@ -17,8 +26,8 @@ export function isKeptKey(i: number, j: number, opts: MetricOptions): boolean {
  * Without exclusions every row sums to 1 and this is the mean, over the rows of R, of each row's
  * mass on its targets. Returns `undefined` when R is empty or its kept mass is 0.
  *
- * @param targets - called per row; returns the row's target keys (any order, may include
- *   keys that are not kept: they are dropped)
+ * @param targets - called per row; returns the row's target keys (any order, no duplicates; keys
+ *   that are not kept are dropped)
  */
 export function targetMassScore(
   pattern: Float32Array,
@@ -44,12 +53,4 @@ export function targetMassScore(
   }
   if (rows === 0 || total <= 0) return undefined;
   return hit / total;
-}
-
-/** The mass of row `i` on its kept keys. */
-export function keptMass(pattern: Float32Array, n: number, i: number, opts: MetricOptions): number {
-  let s = 0;
-  const row = i * n;
-  for (let j = 0; j <= i; j++) if (isKeptKey(i, j, opts)) s += pattern[row + j] as number;
-  return s;
 }

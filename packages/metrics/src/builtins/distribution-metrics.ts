@@ -1,5 +1,5 @@
 /** The built-in metrics of a row's whole distribution: mean attention distance and entropy. */
-import { isKeptKey, keptMass } from "../pattern-score.ts";
+import { keptMass } from "../pattern-score.ts";
 import type { MetricDefinition } from "../types.ts";
 
 /** Mass-weighted mean of `i - j` over rows i ≥ 1 and kept keys. */
@@ -10,10 +10,12 @@ export const meanDistance: MetricDefinition = {
   fn: ({ pattern, n, options }) => {
     let num = 0;
     let den = 0;
+    const lo = options.excludeBos ? 1 : 0;
     for (let i = 1; i < n; i++) {
-      for (let j = 0; j <= i; j++) {
-        if (!isKeptKey(i, j, options)) continue;
-        const a = pattern[i * n + j] as number;
+      const row = i * n;
+      const hi = options.excludeCurrentToken ? i - 1 : i;
+      for (let j = lo; j <= hi; j++) {
+        const a = pattern[row + j] as number;
         num += a * (i - j);
         den += a;
       }
@@ -30,16 +32,19 @@ export const entropy: MetricDefinition = {
   fn: ({ pattern, n, options }) => {
     let sum = 0;
     let rows = 0;
+    const lo = options.excludeBos ? 1 : 0;
     for (let i = 1; i < n; i++) {
       const mass = keptMass(pattern, n, i, options);
       if (!(mass > 0)) continue;
-      let h = 0;
-      for (let j = 0; j <= i; j++) {
-        if (!isKeptKey(i, j, options)) continue;
-        const p = (pattern[i * n + j] as number) / mass;
-        if (p > 0) h -= p * Math.log(p);
+      // -Σ (a/m) ln(a/m) = ln m - (1/m) Σ a ln a
+      const row = i * n;
+      const hi = options.excludeCurrentToken ? i - 1 : i;
+      let s = 0;
+      for (let j = lo; j <= hi; j++) {
+        const a = pattern[row + j] as number;
+        if (a > 0) s += a * Math.log(a);
       }
-      sum += h;
+      sum += Math.log(mass) - s / mass;
       rows++;
     }
     return rows > 0 ? sum / rows : undefined;
