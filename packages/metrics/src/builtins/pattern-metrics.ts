@@ -5,16 +5,30 @@
 import { targetMassScore } from "../pattern-score.ts";
 import type { MetricContext, MetricDefinition } from "../types.ts";
 
-/** For each position, the earlier positions holding the same token (ascending). */
-function earlierOccurrences(tokenIds: readonly number[], n: number): number[][] {
-  const seen = new Map<number, number[]>();
-  const out: number[][] = [];
-  for (let i = 0; i < n; i++) {
-    const t = tokenIds[i] as number;
-    const list = seen.get(t);
-    out.push(list === undefined ? [] : list.slice());
-    if (list === undefined) seen.set(t, [i]);
-    else list.push(i);
+const positionsCache = new WeakMap<readonly number[], Map<number, number[]>>();
+
+/** Every position of each token, ascending; computed once per prompt (the ids array is shared by its heads). */
+function positionsByToken(tokenIds: readonly number[]): Map<number, number[]> {
+  let m = positionsCache.get(tokenIds);
+  if (m === undefined) {
+    m = new Map();
+    tokenIds.forEach((t, p) => {
+      const list = (m as Map<number, number[]>).get(t);
+      if (list === undefined) (m as Map<number, number[]>).set(t, [p]);
+      else list.push(p);
+    });
+    positionsCache.set(tokenIds, m);
+  }
+  return m;
+}
+
+/** The positions before `i` that hold the same token as `i`, each plus `shift`. */
+function earlier(tokenIds: readonly number[], i: number, shift: number): number[] {
+  const list = positionsByToken(tokenIds).get(tokenIds[i] as number) ?? [];
+  const out: number[] = [];
+  for (const p of list) {
+    if (p >= i) break;
+    out.push(p + shift);
   }
   return out;
 }
@@ -33,10 +47,8 @@ export const induction: MetricDefinition = {
   doc: "attention on the token after an earlier occurrence of the current token",
   formula:
     "targets T(i) = {p+1 : p < i, tok[p] = tok[i]}; score over rows with a target; undefined when no token repeats",
-  fn: ({ pattern, n, tokenIds, options }: MetricContext) => {
-    const occ = earlierOccurrences(tokenIds, n);
-    return targetMassScore(pattern, n, options, (i) => (occ[i] as number[]).map((p) => p + 1));
-  },
+  fn: ({ pattern, n, tokenIds, options }: MetricContext) =>
+    targetMassScore(pattern, n, options, (i) => earlier(tokenIds, i, 1)),
 };
 
 /** Mass on earlier occurrences of the current token. */
@@ -45,10 +57,8 @@ export const duplicateToken: MetricDefinition = {
   doc: "attention on earlier occurrences of the current token",
   formula:
     "targets T(i) = {p : p < i, tok[p] = tok[i]}; score over rows with a target; undefined when no token repeats",
-  fn: ({ pattern, n, tokenIds, options }: MetricContext) => {
-    const occ = earlierOccurrences(tokenIds, n);
-    return targetMassScore(pattern, n, options, (i) => occ[i] as number[]);
-  },
+  fn: ({ pattern, n, tokenIds, options }: MetricContext) =>
+    targetMassScore(pattern, n, options, (i) => earlier(tokenIds, i, 0)),
 };
 
 /** Mass on position 0 (BOS sink); ignores `excludeBos`. */
