@@ -6,7 +6,11 @@
 //
 //   BENCH_RUNS=5           timed runs per demo configuration (median reported)
 //   BENCH_SYNTH_RUNS=3     timed runs per synthetic configuration
-//   BENCH_SYNTH_PROMPTS=64 prompts in the synthetic set (12 layers x 12 heads x 128 tokens)
+//   BENCH_SYNTH_PROMPTS=64 prompts in the synthetic set (12 layers x 12 heads x 128 tokens); 0 skips it
+//   BENCH_DIR=/dev/shm     where the data folders go (default: the OS temp dir); a RAM disk
+//                          separates compute from the disk's file-creation cost
+
+import { spawnSync } from "node:child_process";
 import {
   copyFileSync,
   existsSync,
@@ -28,6 +32,7 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const SYNTH_PROMPTS = Number(process.env.BENCH_SYNTH_PROMPTS ?? 64);
 const SYNTH_RUNS = Number(process.env.BENCH_SYNTH_RUNS ?? 3);
 const CORES = availableParallelism();
+const BENCH_DIR = process.env.BENCH_DIR ?? tmpdir();
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -38,7 +43,7 @@ const median = (xs) => {
 function copyDemo() {
   const src = join(shared, "reference", "pattern-lens-demo", "pythia-14m");
   if (!existsSync(src)) throw new Error(`demo data not found at ${src}; set PATTERN_LENS_SHARED`);
-  const save = mkdtempSync(join(tmpdir(), "pl-bench-demo-"));
+  const save = mkdtempSync(join(BENCH_DIR, "pl-bench-demo-"));
   const dst = join(save, "pythia-14m");
   mkdirSync(join(dst, "prompts"), { recursive: true });
   for (const f of ["model_cfg.json", "prompts.jsonl"]) copyFileSync(join(src, f), join(dst, f));
@@ -64,7 +69,7 @@ function rng(seed) {
 /** 64 prompts x 12 layers x 12 heads x 128 tokens of causal softmax patterns, float32, deflated npz. */
 async function synthetic(nPrompts) {
   const [L, H, N] = [12, 12, 128];
-  const save = join(tmpdir(), `pl-bench-synth-v1-${nPrompts}`);
+  const save = join(BENCH_DIR, `pl-bench-synth-v1-${nPrompts}`);
   const model = "synthetic";
   const done = join(save, ".complete");
   if (existsSync(done)) return { save, model };
@@ -156,6 +161,7 @@ async function measure(label, save, model, jobs, runs) {
       `median ${fmt(median(rates))} figures/s wall, ${fmt(median(perCpu))} figures per CPU-second ` +
       `(wall runs: ${rates.map((r) => r.toFixed(0)).join(", ")}; load avg ${loadavg()[0].toFixed(1)})`,
   );
+  return { wall: median(rates), cpu: median(perCpu) };
 }
 
 console.log(
@@ -163,8 +169,29 @@ console.log(
 );
 const demo = copyDemo();
 const DEMO = "demo (32 prompts x 24 heads, ~30 tok)";
-await measure(DEMO, demo, "pythia-14m", 1, RUNS);
-await measure(DEMO, demo, "pythia-14m", CORES, RUNS);
+const ours1 = await measure(DEMO, demo, "pythia-14m", 1, RUNS);
+const oursN = await measure(DEMO, demo, "pythia-14m", CORES, RUNS);
+// The same work in Python (numpy + zlib, see python-baseline.py), right after ours, on the same copy.
+const py = spawnSync("python3", [join(here, "python-baseline.py"), demo, "pythia-14m", String(RUNS)], {
+  encoding: "utf8",
+  env: { ...process.env, PATTERN_LENS_SHARED: shared },
+});
+if (py.status === 0) {
+  const line = py.stdout.trim();
+  console.log(line);
+  const m = /median (\d+) figures\/s wall, (\d+) figures per CPU-second/.exec(line);
+  if (m) {
+    const [pyWall, pyCpu] = [Number(m[1]), Number(m[2])];
+    console.log(
+      `ratio vs python baseline: jobs=1 ${(ours1.wall / pyWall).toFixed(2)}x wall, ${(ours1.cpu / pyCpu).toFixed(2)}x per CPU-second; ` +
+        `jobs=${CORES} ${(oursN.wall / pyWall).toFixed(2)}x wall (python: one process)`,
+    );
+  }
+} else {
+  console.log(
+    `(python baseline skipped: python3 with numpy not available: ${(py.stderr ?? "").trim().split("\n").pop()})`,
+  );
+}
 rmSync(demo, { recursive: true, force: true });
 if (SYNTH_PROMPTS > 0) {
   const t = performance.now();

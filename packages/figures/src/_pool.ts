@@ -15,7 +15,12 @@ import { FiguresError, FiguresInternalError } from "./errors.ts";
 function createWorker(): Worker {
   const here = fileURLToPath(import.meta.url);
   const built = join(dirname(here), "worker.js");
-  if (!here.endsWith(".ts") && existsSync(built)) return new Worker(built);
+  if (!here.endsWith(".ts")) {
+    if (!existsSync(built)) {
+      throw new FiguresInternalError(`the worker entry ${built} is missing; the package build is incomplete`);
+    }
+    return new Worker(built);
+  }
   const workerTs = join(dirname(here), "worker.ts");
   const root = resolve(dirname(here), "..", "..", "..");
   const alias: Record<string, string> = {};
@@ -80,7 +85,13 @@ export function runPool(opts: PoolOptions): Promise<void> {
     };
     const local = opts.local;
     for (let i = 0; i < (local ? opts.jobs - 1 : opts.jobs); i++) {
-      const w = createWorker();
+      let w: Worker;
+      try {
+        w = createWorker();
+      } catch (err) {
+        finish(err instanceof Error ? err : new FiguresInternalError(String(err)));
+        return;
+      }
       workers.push(w);
       running++;
       w.on("message", (m: FromWorker) => {

@@ -188,6 +188,7 @@ export async function processPrompt(
     const { data, nHeads, nCtx } = layers[l]!;
     const delta: FigureCounts = { written: 0, skipped: 0, failed: 0 };
     const size = nCtx * nCtx;
+    let layerMade = false;
     for (let h = 0; h < nHeads; h++) {
       const flags = todo[l]?.[h] ?? figures.map(() => true);
       const dir = headDirOf(l, h);
@@ -200,7 +201,16 @@ export async function processPrompt(
           continue;
         }
         if (!made) {
-          mkdirSync(dir, { recursive: true });
+          // One mkdir per layer folder, then a plain mkdir per head (cheaper than recursive each time).
+          if (!layerMade) {
+            mkdirSync(`${task.promptDir}/L${l}`, { recursive: true });
+            layerMade = true;
+          }
+          try {
+            mkdirSync(dir);
+          } catch (err) {
+            if ((err as { code?: unknown }).code !== "EEXIST") throw err;
+          }
           made = true;
         }
         const pattern = ndarray(data.subarray(h * size, (h + 1) * size), [nCtx, nCtx]);

@@ -50,7 +50,11 @@ export const registerFigures: RegisterCommand = (program, io) => {
       "load custom figure functions from a .js/.mjs/.ts module (repeatable)",
       collect,
     )
-    .option("--jobs <n>", "worker threads (default: all cores; 1 runs in-process)", parseCount("--jobs"))
+    .option(
+      "--jobs <n>",
+      "threads rendering figures (default: all cores, fewer for small runs; 1 runs in-process)",
+      parseCount("--jobs"),
+    )
     .action(async (flags: FiguresFlags) => {
       const tty = Boolean(process.stderr.isTTY);
       const started = performance.now();
@@ -63,7 +67,7 @@ export const registerFigures: RegisterCommand = (program, io) => {
         force: flags.force ?? false,
         ...(flags.figureFuncs !== undefined ? { figureFuncs: flags.figureFuncs } : {}),
         modules: flags.module ?? [],
-        ...(flags.jobs !== undefined ? { jobs: flags.jobs === 0 ? 1 : flags.jobs } : {}),
+        ...(flags.jobs !== undefined ? { jobs: flags.jobs } : {}),
         onStart: (info) => {
           io.out(
             `figures: ${info.figures.join(", ")} × ${info.prompts} prompts (${info.total} outputs), ${info.jobs} job${info.jobs === 1 ? "" : "s"}\n`,
