@@ -3,8 +3,10 @@ import { describe, expect, it } from "vitest";
 import { sharedPath } from "#test-support/shared.ts";
 import {
   DataType,
+  decodeGraph,
   decodeModel,
   decodeTensor,
+  encodeGraph,
   encodeModel,
   encodeModelChunks,
   encodeTensor,
@@ -99,6 +101,37 @@ describe("unknown fields", () => {
       [0xa2, 0x01, 0x02, 0x0a, 0x00],
       [0xf0, 0x01, 0x05],
     ]);
+  });
+
+  it("puts an unmodelled field back between the known fields around it (sparse_initializer = 15)", () => {
+    // GraphProto: value_info (13) {name "v"}, sparse_initializer (15) {}, metadata_props (16) {key "k"}
+    const bytes = new Uint8Array([
+      0x6a, 0x03, 0x0a, 0x01, 0x76, 0x7a, 0x00, 0x82, 0x01, 0x03, 0x0a, 0x01, 0x6b,
+    ]);
+    const g = decodeGraph(bytes);
+    expect(g.valueInfo[0]!.name).toBe("v");
+    expect(g.metadataProps[0]!.key).toBe("k");
+    expect(g.unknownFields?.map((u) => u.fieldNumber)).toEqual([15]);
+    expect([...encodeGraph(g)]).toEqual([...bytes]);
+  });
+
+  it("round-trips model-local functions", () => {
+    const model = decodeModel(new Uint8Array(readFileSync(sharedPath(REAL_MODELS[1][1]))));
+    model.functions.push({
+      name: "MyGelu",
+      domain: "local",
+      input: ["x"],
+      output: ["y"],
+      attribute: [],
+      attributeProto: [],
+      node: [{ input: ["x"], output: ["y"], opType: "Gelu", attribute: [], metadataProps: [] }],
+      opsetImport: [{ domain: "", version: 20 }],
+      valueInfo: [],
+      metadataProps: [],
+    });
+    const back = decodeModel(encodeModel(model));
+    expect(back.functions).toEqual(model.functions);
+    expect([...encodeModel(back)]).toEqual([...encodeModel(model)]);
   });
 
   it("accepts packed and unpacked encodings of repeated numbers", () => {
