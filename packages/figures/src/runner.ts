@@ -111,7 +111,7 @@ async function readModel(savePath: string, model: string): Promise<{ cfg: ModelC
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     throw new FiguresError(
       "PL_MODEL_DIR_MISSING",
-      `model folder ${dir} does not exist. Save activations first: \`pattern-lens activations --model ${model} --save-path ${savePath} --prompts FILE\`.`,
+      `model folder ${dir} does not exist. Save activations first: \`pattern-lens activations --model <model> --model-name ${model} --save-path ${savePath} --prompts <file>\`.`,
       { path: dir },
     );
   }
@@ -119,7 +119,7 @@ async function readModel(savePath: string, model: string): Promise<{ cfg: ModelC
   if (!existsSync(cfgPath)) {
     throw new FiguresError(
       "PL_MODEL_CFG_MISSING",
-      `${cfgPath} is missing. It is written by \`pattern-lens activations --model ${model} --save-path ${savePath} --prompts FILE\`.`,
+      `${cfgPath} is missing. It is written by \`pattern-lens activations --model <model> --model-name ${model} --save-path ${savePath} --prompts <file>\`.`,
       { path: cfgPath },
     );
   }
@@ -128,7 +128,7 @@ async function readModel(savePath: string, model: string): Promise<{ cfg: ModelC
   if (!existsSync(idx)) {
     throw new FiguresError(
       "PL_PROMPTS_INDEX_MISSING",
-      `${idx} is missing. It is written by \`pattern-lens activations --model ${model} --save-path ${savePath} --prompts FILE\`.`,
+      `${idx} is missing. It is written by \`pattern-lens activations --model <model> --model-name ${model} --save-path ${savePath} --prompts <file>\`.`,
       { path: idx },
     );
   }

@@ -107,6 +107,33 @@ describe("registry", () => {
   });
 });
 
+describe("loadFigureModules", () => {
+  it("fails with PL_FIGURE_MODULE naming the file when it is missing, not JS/TS, or throws", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "pl-mods-"));
+    const missing = join(dir, "nope.ts");
+    await expect(loadFigureModules([missing])).rejects.toMatchObject({
+      code: "PL_FIGURE_MODULE",
+      path: missing,
+      message: expect.stringContaining(missing),
+    });
+    await expect(loadFigureModules([join(dir, "figs.py")])).rejects.toMatchObject({
+      code: "PL_FIGURE_MODULE",
+    });
+    const throws = join(dir, "throws.ts");
+    writeFileSync(throws, `const x: number = 1;\nthrow new Error("kaput " + x);\n`);
+    await expect(loadFigureModules([throws])).rejects.toMatchObject({
+      code: "PL_FIGURE_MODULE",
+      message: expect.stringMatching(/throws\.ts failed to load: kaput 1/),
+    });
+    const bad = join(dir, "bad-default.mjs");
+    writeFileSync(bad, "export default 42;\n");
+    await expect(loadFigureModules([bad])).rejects.toMatchObject({
+      code: "PL_FIGURE_MODULE",
+      message: expect.stringContaining("not a figure definition"),
+    });
+  });
+});
+
 describe("figures.jsonl", () => {
   it("has one line per figure with a relative source, never an absolute path", async () => {
     const save = mkdtempSync(join(tmpdir(), "pl-figidx-"));

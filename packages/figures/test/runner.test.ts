@@ -159,7 +159,7 @@ describe("runner: skip, force, errors, retry", () => {
     const err = await runFigures({ savePath: empty, model: "gpt2" }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(FiguresError);
     expect(err).toMatchObject({ code: "PL_MODEL_DIR_MISSING", path: join(empty, "gpt2") });
-    expect((err as Error).message).toContain("pattern-lens activations --model gpt2");
+    expect((err as Error).message).toContain("pattern-lens activations --model <model> --model-name gpt2");
 
     const save = copyDemoInputs();
     rmSync(join(save, DEMO_MODEL, "model_cfg.json"));
