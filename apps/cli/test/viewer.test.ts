@@ -179,6 +179,14 @@ describe("browse view", () => {
       .toEqual([82, 82, 82]);
     const src = await cards(page).first().locator("img").getAttribute("src");
     expect(src).toBe(`${srv.url}${MODEL}/prompts/${PROMPT}/L0/H0/raw.png`);
+
+    // Clicking a figure opens its head in the pattern view, and the URL says so.
+    await cards(page).nth(1).locator("img").click();
+    await page.locator("pattern-lens-pattern .stack").waitFor();
+    await expect(page.locator("pattern-lens-pattern figcaption").textContent()).resolves.toBe("L2H3");
+    expect(page.url()).toContain(`open=${MODEL}%3A${PROMPT}%3A2%3A3`);
+    await page.keyboard.press("Escape");
+    await expect.poll(() => page.locator("pattern-lens-pattern").count()).toBe(0);
     await page.close();
   });
 
@@ -334,8 +342,21 @@ describe("pattern view", () => {
     for (let i = 0; i < 9; i++) await page.keyboard.press("Control+ArrowDown");
     await expect.poll(cell).toEqual([n - 1, 0, data[(n - 1) * n]]);
     await expect.poll(() => readValue(page)).toBe(data[(n - 1) * n]);
+    // Escape unlocks first (the pattern view stays open), then closes the view.
     await page.keyboard.press("Escape");
     await expect.poll(() => page.locator("pattern-lens-pattern .readout .locked").count()).toBe(0);
+    await expect(page.locator("pattern-lens-pattern").count()).resolves.toBe(1);
+    // Clicking a token makes it the query (no cell is selected now, so the key is the token too);
+    // a second token click keeps the key.
+    await page.locator('pattern-lens-pattern .tokens .tok[data-index="7"]').click();
+    await expect.poll(cell).toEqual([7, 7, data[7 * n + 7]]);
+    await page.locator('pattern-lens-pattern .tokens .tok[data-index="30"]').click();
+    await expect.poll(cell).toEqual([30, 7, data[30 * n + 7]]);
+    await page.keyboard.press("ArrowLeft");
+    await expect.poll(cell).toEqual([30, 6, data[30 * n + 6]]);
+    await page.keyboard.press("Escape");
+    await page.keyboard.press("Escape");
+    await expect.poll(() => page.locator("pattern-lens-pattern").count()).toBe(0);
     await page.close();
   });
 

@@ -6,7 +6,7 @@
 //    and to the first screen at the default 6 per row.
 // 2. pattern: hover latency at 2,048 tokens on a synthesised activations.npz: from the mousemove
 //    to the readout, row/column highlight and token panel all updated (after the paint callback).
-import { cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -40,21 +40,24 @@ const ms = (x) => `${x.toFixed(1)} ms`;
 async function benchBrowse(browser, url, hashes) {
   const grid = [];
   const screen = [];
+  const plain = [];
   const frag = `#m=pythia-14m&p=${hashes.join(",")}&f=raw&h=pythia-14m:L*H*`;
   for (let i = 0; i < RUNS; i++) {
     for (const [perRow, height, out] of [
       [32, 2000, grid],
       [6, 1000, screen],
+      [0, 2000, plain],
     ]) {
       const ctx = await browser.newContext({ viewport: { width: 1400, height } });
       const page = await ctx.newPage();
-      await page.goto(`${url}${frag}&row=${perRow}`);
+      await page.goto(perRow === 0 ? `${url}plain.html` : `${url}${frag}&row=${perRow}`);
       const t = await page.evaluate(
         (want) =>
           new Promise((resolve) => {
             const check = () => {
-              const root = document.querySelector("pattern-lens-viewer")?.shadowRoot;
-              const imgs = root ? [...root.querySelectorAll("figure.card img")] : [];
+              const viewer = document.querySelector("pattern-lens-viewer");
+              const root = viewer ? viewer.shadowRoot : document;
+              const imgs = root ? [...root.querySelectorAll(viewer ? "figure.card img" : "img")] : [];
               const inView =
                 want === 0 ? imgs.filter((im) => im.getBoundingClientRect().top < innerHeight) : imgs;
               const done =
@@ -64,14 +67,14 @@ async function benchBrowse(browser, url, hashes) {
             };
             check();
           }),
-        perRow === 32 ? 768 : 0,
+        perRow === 6 ? 0 : 768,
       );
       out.push(t);
       if (process.env.BENCH_VERBOSE) console.log(`  browse ${perRow}/row run ${i}: ${t.toFixed(0)} ms`);
       await ctx.close();
     }
   }
-  return { grid, screen };
+  return { grid, screen, plain };
 }
 
 async function benchPattern(browser, url) {
@@ -136,16 +139,27 @@ try {
     .filter((l) => l.trim())
     .map((l) => JSON.parse(l).hash);
   const { bytes } = synth(dir);
+  // Baseline: the same 768 images as plain <img> tags, no viewer.
+  const tags = hashes.flatMap((h) =>
+    Array.from(
+      { length: 24 },
+      (_, i) => `<img src="pythia-14m/prompts/${h}/L${i >> 2}/H${i & 3}/raw.png" width="40" height="40">`,
+    ),
+  );
+  writeFileSync(join(dir, "plain.html"), `<!doctype html><body>${tags.join("")}</body>`);
   const server = await serve(dir);
   const url = `http://127.0.0.1:${server.address().port}/`;
   const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", headless: true, args: ARGS });
-  const { grid, screen } = await benchBrowse(browser, url, hashes);
+  const { grid, screen, plain } = await benchBrowse(browser, url, hashes);
   const { loads, hovers, updates, works } = await benchPattern(browser, url);
   await browser.close();
   server.close();
   console.log(`viewer bench (${RUNS} runs each, Chromium headless, 127.0.0.1)`);
   console.log(
     `  browse: first full grid of ${hashes.length * 24} demo figures (32/row): median ${ms(median(grid))} [${grid.map((x) => x.toFixed(0)).join(", ")}]`,
+  );
+  console.log(
+    `  baseline: the same 768 PNGs as plain <img> tags, no viewer: median ${ms(median(plain))} [${plain.map((x) => x.toFixed(0)).join(", ")}]`,
   );
   console.log(
     `  browse: first screen (6/row, 1400x1000):          median ${ms(median(screen))} [${screen.map((x) => x.toFixed(0)).join(", ")}]`,

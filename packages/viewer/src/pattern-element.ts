@@ -186,6 +186,7 @@ export class PatternLensPattern extends LitElement {
       padding: 2px;
     }
     .tokens .tok {
+      cursor: pointer;
       padding: 0 2px;
       border-radius: 2px;
       border: 1px solid transparent;
@@ -420,7 +421,10 @@ export class PatternLensPattern extends LitElement {
   private _onKey = (ev: KeyboardEvent) => {
     if (this._n === 0) return;
     if (ev.key === "Escape") {
-      if (this._locked) this.lockCell(null);
+      if (this._locked) {
+        this.lockCell(null);
+        ev.preventDefault();
+      }
       return;
     }
     const moves: Record<string, [number, number]> = {
@@ -436,6 +440,15 @@ export class PatternLensPattern extends LitElement {
     const c = this._cell ?? { q: 0, k: 0 };
     const wasLocked = this._locked;
     this.lockCell(wasLocked ? c.q + m[0] * step : c.q, wasLocked ? c.k + m[1] * step : c.k);
+  };
+
+  private _onTokenClick = (ev: MouseEvent) => {
+    const el = (ev.target as HTMLElement).closest<HTMLElement>(".tok");
+    const i = Number(el?.dataset.index);
+    if (!el || !Number.isInteger(i)) return;
+    // Clicking a token makes it the query; the key stays where it was (or the token itself).
+    this.lockCell(i, this._cell?.k ?? i);
+    this.renderRoot.querySelector<HTMLElement>(".stack")?.focus(); // arrow keys go on from here
   };
 
   /** Draws the row/column highlight and the token panel's attention for the current cell. */
@@ -513,7 +526,7 @@ export class PatternLensPattern extends LitElement {
   private _renderReadout() {
     const c = this._cell ? this._detail(this._cell) : null;
     if (!c)
-      return html`<span class="hint">Hover the heatmap for values; click to lock, then arrow keys move (Ctrl: 10).</span>`;
+      return html`<span class="hint">Hover the heatmap for values; click to lock, then arrow keys move (Ctrl: 10); click a token to make it the query.</span>`;
     const diff = c.compareValue !== undefined ? c.value - c.compareValue : undefined;
     return html`${this._locked ? html`<b class="locked">locked</b> · ` : nothing}query <b>#${c.query}</b>
       <span class="tok">${c.queryToken}</span> → key <b>#${c.key}</b>
@@ -596,7 +609,7 @@ export class PatternLensPattern extends LitElement {
         )}
       </div>
       <div class="readout" part="readout" aria-live="polite">${this._renderReadout()}</div>
-      <div class="tokens" part="tokens">${this._renderTokens()}</div>
+      <div class="tokens" part="tokens" @click=${this._onTokenClick}>${this._renderTokens()}</div>
     `;
   }
 }

@@ -315,9 +315,6 @@ export class PatternLensViewer extends LitElement {
     .overlay .dialog header {
       padding: 0 0 0.5rem;
     }
-    pattern-lens-pattern {
-      --pl-fg: var(--pl-fg);
-    }
   `;
 
   /** The whole selection. Setting it redraws (and updates the URL with `url-state`). */
@@ -386,7 +383,8 @@ export class PatternLensViewer extends LitElement {
   };
 
   private _onWindowKey = (e: KeyboardEvent) => {
-    if (e.key === "Escape" && this._state.open) this._update({ open: undefined });
+    // The pattern view uses Escape to unlock a cell first (and then prevents the default).
+    if (e.key === "Escape" && this._state.open && !e.defaultPrevented) this._update({ open: undefined });
   };
 
   private async _load(): Promise<void> {
