@@ -137,6 +137,11 @@ try {
   for (const f of ["tokenizer.json", "tokenizer_config.json"])
     copyFileSync(join(shared, "models", "gpt2-tokenizer", f), join(modelDir, f));
   console.log(
+    `load average at start: ${loadavg()
+      .map((x) => x.toFixed(1))
+      .join(" ")} (2-core machine shared with others: judge the figures by it)`,
+  );
+  console.log(
     `built GPT-2-small-sized graph: ${(bytes.length / 1e6).toFixed(0)} MB in ${((performance.now() - t) / 1000).toFixed(1)} s; ${cpus().length} CPUs`,
   );
 
@@ -219,6 +224,11 @@ try {
   const f32 = results["float32 deflate-6"];
   const f16 = results["float16 deflate-6"];
   console.log(`float16 / float32 (deflate-6) size: ${((100 * f16) / f32).toFixed(1)}% (target <= 60%)`);
+  console.log(
+    `load average at end: ${loadavg()
+      .map((x) => x.toFixed(1))
+      .join(" ")}`,
+  );
   console.log(
     `peak RSS: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB (includes building the 650 MB graph in this process)`,
   );

@@ -32,29 +32,52 @@ export function validatePattern(
       `layer ${layer}: pattern has ${data.length} values, expected ${nHeads}x${n}x${n}${context}. The capture method does not fit this model; please report it.`,
     );
   }
-  const fail = (head: number, q: number, what: string): never => {
-    throw new ActivationsError(
-      "PL_PATTERN_INVALID",
-      `layer ${layer}, head ${head}, query ${q}: ${what}${context}. The captured attention is not a probability distribution, so nothing was saved for this prompt; the capture method does not fit this model.`,
-    );
-  };
+  const causal = opts.causal;
+  // hot loop: plain comparisons only (NaN fails `v >= 0`); messages are built in `describe`
   for (let h = 0; h < nHeads; h++) {
     for (let q = 0; q < n; q++) {
       const row = (h * n + q) * n;
       let sum = 0;
+      let bad = false;
       for (let k = 0; k < n; k++) {
         const v = data[row + k] as number;
-        if (!Number.isFinite(v)) fail(h, q, `value at key ${k} is ${v}`);
-        if (v < 0) fail(h, q, `negative value ${v} at key ${k}`);
-        if (opts.causal && k > q && v > upTol)
-          fail(
-            h,
-            q,
-            `value ${v} above the diagonal at key ${k} (a causal model attends only to earlier keys)`,
-          );
+        if (!(v >= 0 && v <= 1 + sumTol) || (causal && k > q && v > upTol)) {
+          bad = true;
+          break;
+        }
         sum += v;
       }
-      if (Math.abs(sum - 1) > sumTol) fail(h, q, `row sums to ${sum}, not 1`);
+      if (bad || Math.abs(sum - 1) > sumTol) describe(data, row, n, h, q, layer, sum, upTol, causal, context);
     }
   }
+}
+
+/** Throws the error for the first bad value of a row (or its sum). */
+function describe(
+  data: Float32Array,
+  row: number,
+  n: number,
+  head: number,
+  q: number,
+  layer: number,
+  sum: number,
+  upTol: number,
+  causal: boolean,
+  context: string,
+): never {
+  let what = `row sums to ${sum}, not 1`;
+  for (let k = 0; k < n; k++) {
+    const v = data[row + k] as number;
+    if (!Number.isFinite(v)) what = `value at key ${k} is ${v}`;
+    else if (v < 0) what = `negative value ${v} at key ${k}`;
+    else if (v > 1.001) what = `value ${v} at key ${k} is above 1`;
+    else if (causal && k > q && v > upTol)
+      what = `value ${v} above the diagonal at key ${k} (a causal model attends only to earlier keys)`;
+    else continue;
+    break;
+  }
+  throw new ActivationsError(
+    "PL_PATTERN_INVALID",
+    `layer ${layer}, head ${head}, query ${q}: ${what}${context}. The captured attention is not a probability distribution, so nothing was saved for this prompt; the capture method does not fit this model.`,
+  );
 }
