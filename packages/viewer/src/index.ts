@@ -37,6 +37,7 @@ export type {
   SelectionChangeEvent,
   ViewerErrorEvent,
 } from "./events.ts";
+export type { GridItem } from "./grid-items.ts";
 export {
   formatHeadSelection,
   type HeadSelectionResult,

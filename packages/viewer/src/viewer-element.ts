@@ -1,6 +1,5 @@
 import { figurePath } from "@pattern-lens/indexes";
 import { css, html, LitElement, nothing, type PropertyValues } from "lit";
-import { colourMap, type GridItem, gridItems, headSets, keyValue } from "./_grid.ts";
 import {
   dataUrl,
   type FigureInfo,
@@ -11,6 +10,7 @@ import {
   type PromptInfo,
 } from "./data.ts";
 import { type HeadChangeEvent, plEvent } from "./events.ts";
+import { colourMap, type GridItem, gridItems, headSets, keyValue } from "./grid-items.ts";
 import { formatHeadSelection, headKey, parseHeadSelection } from "./head-selection.ts";
 import {
   decodeState,
@@ -414,7 +414,7 @@ export class PatternLensViewer extends LitElement {
 
   /** A first look when the URL says nothing: first model, all heads, first prompt, every figure. */
   private _initialState(): ViewerState {
-    const s = { ...defaultState(), ...this._stateKeepingUi() };
+    const s = defaultState();
     const first = this._models[0];
     if (first) {
       s.models = [first.dir];
@@ -425,10 +425,6 @@ export class PatternLensViewer extends LitElement {
     s.figures = this._figures.map((f) => f.name);
     s.dark = window.matchMedia?.("(prefers-color-scheme: dark)").matches ?? false;
     return s;
-  }
-
-  private _stateKeepingUi(): Partial<ViewerState> {
-    return {};
   }
 
   private _applyState(s: ViewerState, writeUrl: boolean): void {

@@ -6,11 +6,17 @@ import { GRID_KEYS, type GridKey, type ViewerState } from "./url-state.ts";
 
 /** One figure of the grid. */
 export interface GridItem {
+  /** Model folder name. */
   model: string;
+  /** Prompt hash. */
   prompt: string;
+  /** Layer index. */
   layer: number;
+  /** Head index. */
   head: number;
+  /** Figure name (file stem). */
   figure: string;
+  /** Figure file format (png, svg, svgz). */
   fmt: string;
 }
 
