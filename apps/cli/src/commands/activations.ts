@@ -99,7 +99,7 @@ export const registerActivations: RegisterCommand = (program, io) => {
     )
     .option("--compress-level <n>", "npz deflate level, 0 = stored", parseInt0("--compress-level", 0, 9), 6)
     .option("--no-index-html", "do not write the viewer's index.html into the save path")
-    .option("--prepend-bos", "prepend BOS the TransformerLens way (default)", true)
+    .option("--prepend-bos", "prepend BOS the TransformerLens way", true)
     .option("--no-prepend-bos", "do not prepend BOS")
     .addOption(
       new Option("--device <device>", "ONNX Runtime execution provider")
