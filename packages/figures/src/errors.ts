@@ -40,17 +40,3 @@ export class FiguresInternalError extends Error {
     this.name = "FiguresInternalError";
   }
 }
-
-/**
- * Why one figure function failed on one head: it threw, returned the wrong shape, or returned NaN.
- * The runner writes its message to `{name}.error.txt` and moves on; it never escapes the runner.
- */
-export class FigureFunctionError extends Error {
-  /** Always `PL_FIGURE_FAILED`. */
-  readonly code = "PL_FIGURE_FAILED";
-
-  constructor(message: string, options: { cause?: unknown } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = "FigureFunctionError";
-  }
-}

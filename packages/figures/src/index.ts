@@ -14,7 +14,7 @@ export {
   raw,
   rawLog,
 } from "./builtins/index.ts";
-export { FigureFunctionError, FiguresError, type FiguresErrorCode, FiguresInternalError } from "./errors.ts";
+export { FiguresError, type FiguresErrorCode, FiguresInternalError } from "./errors.ts";
 export { figureIndexLines, figureSourceText, writeFiguresIndex } from "./figures-index.ts";
 export { loadFigureModules } from "./load-modules.ts";
 export {
