@@ -287,27 +287,56 @@ export interface PruneResult {
   removedInputs: string[];
 }
 
+/** Options of {@link pruneGraph}. */
+export interface PruneOptions {
+  /** Also drop graph inputs nothing reads (the model then no longer asks for them). Default false. */
+  removeUnusedInputs?: boolean;
+  /**
+   * Also cut the outputs of `If` nodes that nothing needs, from the node and from both branches,
+   * and prune inside the branches (merged decoders compute logits inside them). Default true.
+   */
+  pruneIfOutputs?: boolean;
+}
+
+function pruneIfNode(node: NodeProto, needed: Set<string>): number {
+  const thenB = node.attribute.find((a) => a.name === "then_branch")?.g;
+  const elseB = node.attribute.find((a) => a.name === "else_branch")?.g;
+  if (thenB === undefined || elseB === undefined) return 0;
+  if (thenB.output.length !== node.output.length || elseB.output.length !== node.output.length) return 0;
+  let removed = 0;
+  for (let i = node.output.length - 1; i >= 0; i--) {
+    if (needed.has(node.output[i]!)) continue;
+    node.output.splice(i, 1);
+    thenB.output.splice(i, 1);
+    elseB.output.splice(i, 1);
+  }
+  for (const b of [thenB, elseB]) removed += pruneGraph(b, { pruneIfOutputs: true }).removedNodes;
+  return removed;
+}
+
 /**
  * Dead-code elimination: removes the nodes of `graph` whose results no graph output needs
  * (directly, or through a subgraph's outer-scope reference), then the initializers and
- * `value_info` entries nothing uses any more. Subgraphs are kept whole. With
- * `removeUnusedInputs`, graph inputs nothing reads are dropped too (the model then no longer
- * asks for them).
+ * `value_info` entries nothing uses any more. `If` outputs nothing needs are cut from the node and
+ * its branches, which are pruned in turn; other subgraphs (`Loop`, `Scan`) are kept whole.
+ * `removedNodes` counts nodes removed in branches too.
  */
-export function pruneGraph(graph: GraphProto, options: { removeUnusedInputs?: boolean } = {}): PruneResult {
-  const prod = producers(graph);
+export function pruneGraph(graph: GraphProto, options: PruneOptions = {}): PruneResult {
+  const pruneIf = options.pruneIfOutputs !== false;
   const needed = new Set<string>();
+  for (const o of graph.output) if (o.name) needed.add(o.name);
   const keep = new Set<NodeProto>();
-  const stack: string[] = [];
-  for (const o of graph.output) if (o.name) stack.push(o.name);
-  while (stack.length > 0) {
-    const name = stack.pop()!;
-    if (needed.has(name)) continue;
-    needed.add(name);
-    const p = prod.get(name);
-    if (p === undefined || keep.has(p)) continue;
-    keep.add(p);
-    for (const d of nodeDependencies(p)) if (!needed.has(d)) stack.push(d);
+  let removedInBranches = 0;
+  // reverse topological order: when a node is visited, every consumer of its outputs has been
+  const order = topologicalOrder(graph);
+  for (let i = order.length - 1; i >= 0; i--) {
+    const node = order[i]!;
+    if (!node.output.some((o) => o !== "" && needed.has(o))) continue;
+    if (pruneIf && node.opType === "If" && (node.domain ?? "") === "") {
+      removedInBranches += pruneIfNode(node, needed);
+    }
+    keep.add(node);
+    for (const d of nodeDependencies(node)) needed.add(d);
   }
   const before = graph.node.length;
   graph.node = graph.node.filter((n) => keep.has(n));
@@ -325,7 +354,7 @@ export function pruneGraph(graph: GraphProto, options: { removeUnusedInputs?: bo
     });
   }
   return {
-    removedNodes: before - graph.node.length,
+    removedNodes: before - graph.node.length + removedInBranches,
     removedInitializers: initBefore - graph.initializer.length,
     removedInputs,
   };

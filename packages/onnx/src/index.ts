@@ -50,6 +50,7 @@ export {
   nodeSubgraphs,
   opsetVersion,
   outerScopeReferences,
+  type PruneOptions,
   type PruneResult,
   producers,
   pruneGraph,

@@ -198,3 +198,47 @@ describe("setNodeOutput", () => {
     expect(m.output).toEqual(["out", "", "", "scores"]);
   });
 });
+
+describe("pruneGraph through If branches", () => {
+  it("cuts If outputs nothing needs from the node and both branches, and prunes inside", () => {
+    const branch = (op: string) =>
+      graph(
+        [
+          node(op, ["x"], [`${op}_cheap`]),
+          node("MatMul", ["x", "big"], [`${op}_mm`]),
+          node("Relu", [`${op}_mm`], [`${op}_costly`]),
+        ],
+        [],
+        [`${op}_cheap`, `${op}_costly`],
+      );
+    const ifNode = node("If", ["cond"], ["cheap", "costly"]);
+    ifNode.attribute = [
+      makeAttribute("then_branch", branch("Neg")),
+      makeAttribute("else_branch", branch("Abs")),
+    ];
+    const g = graph(
+      [ifNode, node("Sigmoid", ["costly"], ["logits"])],
+      ["x", "cond", "big"],
+      ["cheap", "logits"],
+    );
+    removeGraphOutputs(g, ["logits"]);
+    const res = pruneGraph(g, { removeUnusedInputs: true });
+    expect(ifNode.output).toEqual(["cheap"]);
+    const thenB = ifNode.attribute[0]!.g!;
+    expect(thenB.output.map((o) => o.name)).toEqual(["Neg_cheap"]);
+    expect(thenB.node.map((n) => n.opType)).toEqual(["Neg"]);
+    expect(ifNode.attribute[1]!.g!.node.map((n) => n.opType)).toEqual(["Abs"]);
+    expect(g.node.map((n) => n.opType)).toEqual(["If"]);
+    expect(res.removedNodes).toBe(1 + 4);
+    expect(res.removedInputs).toEqual(["big"]);
+  });
+
+  it("keeps If outputs when asked not to prune them", () => {
+    const b = graph([node("Neg", ["x"], ["a"]), node("Abs", ["x"], ["b"])], [], ["a", "b"]);
+    const ifNode = node("If", ["cond"], ["a_out", "b_out"]);
+    ifNode.attribute = [makeAttribute("then_branch", b), makeAttribute("else_branch", structuredClone(b))];
+    const g = graph([ifNode], ["x", "cond"], ["a_out"]);
+    pruneGraph(g, { pruneIfOutputs: false });
+    expect(ifNode.output).toEqual(["a_out", "b_out"]);
+  });
+});
