@@ -13,9 +13,12 @@ import type { GraphProto, ModelProto, NodeProto, TensorProto, UnknownField } fro
 type Obj = Record<string, unknown>;
 type Part = number | bigint | ArrayLike<number> | ArrayLike<bigint>;
 
-const textDecoder = new TextDecoder();
+const textDecoder = new TextDecoder("utf-8", { fatal: true });
 
-function readString(buf: Uint8Array, start: number, end: number): string {
+/** Returned for a string field whose bytes are not UTF-8: the field is kept as an unknown field. */
+const NOT_UTF8 = Symbol("not utf-8");
+
+function readString(buf: Uint8Array, start: number, end: number): string | typeof NOT_UTF8 {
   const n = end - start;
   if (n < 48) {
     let ascii = true;
@@ -27,7 +30,22 @@ function readString(buf: Uint8Array, start: number, end: number): string {
     }
     if (ascii) return String.fromCharCode.apply(null, buf.subarray(start, end) as unknown as number[]);
   }
-  return textDecoder.decode(buf.subarray(start, end));
+  try {
+    return textDecoder.decode(buf.subarray(start, end));
+  } catch {
+    return NOT_UTF8;
+  }
+}
+
+const lossyDecoder = new TextDecoder();
+
+/** Decodes the payload of the length-delimited field encoded at `[tagStart, end)`, lossily. */
+function lossyString(buf: Uint8Array, tagStart: number, end: number): string {
+  const r = new Reader(buf.subarray(0, end));
+  r.pos = tagStart;
+  r.uint32(); // tag
+  const stop = r.delimitedEnd(end);
+  return lossyDecoder.decode(buf.subarray(r.pos, stop));
 }
 
 function expectedWireType(f: FieldDef): number {
@@ -45,7 +63,11 @@ function expectedWireType(f: FieldDef): number {
   }
 }
 
-function readScalar(r: Reader, f: FieldDef, end: number): number | bigint | string | Uint8Array {
+function readScalar(
+  r: Reader,
+  f: FieldDef,
+  end: number,
+): number | bigint | string | Uint8Array | typeof NOT_UTF8 {
   switch (f.kind) {
     case "int32":
       return r.int32();
@@ -135,6 +157,17 @@ function decodeMessage(r: Reader, end: number, def: MessageDef, depth: number): 
           f.kind === "message"
             ? decodeMessage(r, r.delimitedEnd(end), f.msg!, depth + 1)
             : readScalar(r, f, end);
+        if (value === NOT_UTF8) {
+          if (f.repeated) {
+            // a list keeps its positions (node inputs!): decode lossily, with U+FFFD
+            (obj[f.name] as unknown[]).push(lossyString(r.buf, tagStart, r.pos));
+            continue;
+          }
+          // invalid UTF-8 in a single string field: keep its exact bytes, not a lossy decode
+          if (unknown === undefined) unknown = [];
+          unknown.push({ fieldNumber: no, bytes: r.buf.subarray(tagStart, r.pos) });
+          continue;
+        }
         if (f.repeated) (obj[f.name] as unknown[]).push(value);
         else obj[f.name] = value;
         continue;

@@ -5,6 +5,7 @@ import {
   DataType,
   decodeGraph,
   decodeModel,
+  decodeNode,
   decodeTensor,
   encodeGraph,
   encodeModel,
@@ -132,6 +133,19 @@ describe("unknown fields", () => {
     const back = decodeModel(encodeModel(model));
     expect(back.functions).toEqual(model.functions);
     expect(Buffer.compare(Buffer.from(encodeModel(back)), Buffer.from(encodeModel(model)))).toBe(0);
+  });
+
+  it("keeps a doc_string that is not UTF-8 byte for byte; lists decode lossily but keep positions", () => {
+    // NodeProto: input "a", input <ff>, input "c", doc_string (6) <ff fe>, op_type "Add"
+    const bytes = new Uint8Array([
+      0x0a, 0x01, 0x61, 0x0a, 0x01, 0xff, 0x0a, 0x01, 0x63, 0x22, 0x03, 0x41, 0x64, 0x64, 0x32, 0x02, 0xff,
+      0xfe,
+    ]);
+    const n = decodeNode(bytes);
+    expect(n.input).toEqual(["a", "\ufffd", "c"]);
+    expect(n.opType).toBe("Add");
+    expect(n.docString).toBeUndefined();
+    expect(n.unknownFields?.map((u) => [u.fieldNumber, ...u.bytes])).toEqual([[6, 0x32, 0x02, 0xff, 0xfe]]);
   });
 
   it("accepts packed and unpacked encodings of repeated numbers", () => {
