@@ -5,8 +5,9 @@
 import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
+import { Worker } from "node:worker_threads";
 import * as ort from "onnxruntime-node";
-import { ActivationsError } from "./errors.ts";
+import { ActivationsError, ActivationsInternalError } from "./errors.ts";
 
 /** Where the forward pass runs: `cpu` everywhere, `cuda` with onnxruntime-node's CUDA files. */
 export type Device = "cpu" | "cuda";
@@ -52,6 +53,12 @@ export interface OrtSessionOptions {
    * where they are, never copied.
    */
   externalDataDir?: string;
+  /**
+   * Run the session on a worker thread (default true). onnxruntime-node's `run` blocks the thread
+   * it is called on; on a worker, the main thread stays free to compress and write the previous
+   * batch's npz files while the next batch runs.
+   */
+  worker?: boolean;
 }
 
 const CUDA_HELP =
@@ -95,28 +102,169 @@ export async function createOrtSession(modelPath: string, opts: OrtSessionOption
   if (opts.externalDataDir !== undefined) {
     options.extra = { session: { model_external_initializers_file_folder_path: opts.externalDataDir } };
   }
-  let session: ort.InferenceSession;
-  try {
-    session =
-      opts.externalDataDir !== undefined
-        ? await ort.InferenceSession.create(new Uint8Array(readFileSync(modelPath)), options)
-        : await ort.InferenceSession.create(modelPath, options);
-  } catch (err) {
+  const classify = (err: unknown): ActivationsError => {
     const msg = err instanceof Error ? err.message : String(err);
     if (device === "cuda" && /cuda|CUDA|provider/.test(msg)) {
-      throw new ActivationsError(
+      return new ActivationsError(
         "PL_DEVICE_UNAVAILABLE",
         `ONNX Runtime could not start the CUDA execution provider: ${msg}. ${CUDA_HELP}`,
         { cause: err },
       );
     }
-    throw new ActivationsError(
+    return new ActivationsError(
       "PL_MODEL_INVALID",
       `ONNX Runtime cannot load ${modelPath}: ${msg}. Check that it is a complete ONNX model with its external data files beside it.`,
       { cause: err },
     );
+  };
+  const source = opts.externalDataDir !== undefined ? new Uint8Array(readFileSync(modelPath)) : modelPath;
+  if (opts.worker ?? true) return createWorkerSession(source, options, classify);
+  let session: ort.InferenceSession;
+  try {
+    session =
+      typeof source === "string"
+        ? await ort.InferenceSession.create(source, options)
+        : await ort.InferenceSession.create(source, options);
+  } catch (err) {
+    throw classify(err);
   }
   return wrapSession(session);
+}
+
+/**
+ * The worker's code (CommonJS, evaluated): owns one ORT session, runs it on request and sends
+ * the outputs back as transferred buffers.
+ */
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require("node:worker_threads");
+const ort = require(workerData.ortPath);
+let session;
+const meta = (m) => (m.isTensor ? { name: m.name, type: m.type, shape: [...m.shape] } : { name: m.name, type: undefined, shape: undefined });
+parentPort.on("message", async (m) => {
+  try {
+    if (m.op === "create") {
+      session = await ort.InferenceSession.create(m.source, m.options);
+      parentPort.postMessage({ id: m.id, ok: true, inputs: session.inputMetadata.map(meta), outputs: session.outputMetadata.map(meta) });
+    } else if (m.op === "run") {
+      const feeds = {};
+      for (const [name, t] of Object.entries(m.feeds)) feeds[name] = new ort.Tensor(t.type, t.data, t.dims);
+      const fetches = {};
+      for (const name of m.outputs) fetches[name] = null;
+      const res = await session.run(feeds, fetches);
+      const out = {};
+      const transfer = [];
+      for (const name of m.outputs) {
+        const t = res[name];
+        if (!t) continue;
+        const data = t.data.slice();
+        out[name] = { type: t.type, dims: [...t.dims], data };
+        transfer.push(data.buffer);
+      }
+      parentPort.postMessage({ id: m.id, ok: true, out }, transfer);
+    } else if (m.op === "release") {
+      if (session) await session.release();
+      parentPort.postMessage({ id: m.id, ok: true });
+    }
+  } catch (e) {
+    parentPort.postMessage({ id: m.id, ok: false, message: e && e.message ? e.message : String(e) });
+  }
+});
+`;
+
+interface WorkerReply {
+  id: number;
+  ok: boolean;
+  message?: string;
+  inputs?: ValueMeta[];
+  outputs?: ValueMeta[];
+  out?: Record<string, { type: string; dims: number[]; data: ArrayBufferView }>;
+}
+
+async function createWorkerSession(
+  source: string | Uint8Array,
+  options: ort.InferenceSession.SessionOptions,
+  classify: (err: unknown) => ActivationsError,
+): Promise<OrtSession> {
+  const ortPath = createRequire(import.meta.url).resolve("onnxruntime-node");
+  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { ortPath } });
+  worker.unref();
+  let next = 0;
+  const waiting = new Map<number, { resolve: (r: WorkerReply) => void; reject: (e: Error) => void }>();
+  worker.on("message", (r: WorkerReply) => {
+    const w = waiting.get(r.id);
+    waiting.delete(r.id);
+    w?.resolve(r);
+  });
+  const failAll = (err: Error) => {
+    for (const w of waiting.values()) w.reject(err);
+    waiting.clear();
+  };
+  worker.on("error", failAll);
+  worker.on("exit", (code) =>
+    failAll(new ActivationsInternalError(`the ONNX Runtime worker exited (code ${code})`)),
+  );
+  const call = (msg: Record<string, unknown>, transfer: ArrayBuffer[] = []): Promise<WorkerReply> =>
+    new Promise((resolve, reject) => {
+      const id = next++;
+      waiting.set(id, { resolve, reject });
+      worker.ref();
+      worker.postMessage({ ...msg, id }, transfer);
+    }).finally(() => {
+      if (waiting.size === 0) worker.unref();
+    }) as Promise<WorkerReply>;
+  const created = await call({ op: "create", source, options });
+  if (!created.ok) {
+    await worker.terminate();
+    throw classify(new Error(created.message));
+  }
+  return {
+    inputs: created.inputs ?? [],
+    outputs: created.outputs ?? [],
+    async run(feeds, outputNames) {
+      const plain: Record<string, { type: string; dims: number[]; data: ArrayBufferView }> = {};
+      for (const [name, t] of Object.entries(feeds))
+        plain[name] = { type: t.type, dims: t.dims, data: t.data };
+      const r = await call({ op: "run", feeds: plain, outputs: outputNames });
+      if (!r.ok) {
+        throw new ActivationsError("PL_MODEL_INVALID", `ONNX Runtime failed to run the model: ${r.message}.`);
+      }
+      const out: Record<string, HostTensor> = {};
+      for (const [name, t] of Object.entries(r.out ?? {})) out[name] = fromPlain(t);
+      return out;
+    },
+    async dispose() {
+      try {
+        await call({ op: "release" });
+      } finally {
+        await worker.terminate();
+      }
+    },
+  };
+}
+
+function fromPlain(t: { type: string; dims: number[]; data: ArrayBufferView }): HostTensor {
+  const d = t.data;
+  switch (t.type) {
+    case "float32":
+      return { type: "float32", dims: t.dims, data: d as Float32Array };
+    case "float16":
+      return {
+        type: "float16",
+        dims: t.dims,
+        data: new Uint16Array(d.buffer, d.byteOffset, d.byteLength / 2),
+      };
+    case "int64":
+      return { type: "int64", dims: t.dims, data: d as BigInt64Array };
+    case "int32":
+      return { type: "int32", dims: t.dims, data: d as Int32Array };
+    case "bool":
+      return { type: "bool", dims: t.dims, data: d as Uint8Array };
+    default:
+      throw new ActivationsError(
+        "PL_MODEL_INVALID",
+        `the model returned a ${t.type} tensor where attention probabilities were expected.`,
+      );
+  }
 }
 
 function meta(m: ort.InferenceSession.ValueMetadata): ValueMeta {
