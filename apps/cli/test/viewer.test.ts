@@ -439,3 +439,52 @@ describe("pattern view", () => {
     await page.close();
   });
 });
+
+describe("browse view at 5,376 figures", () => {
+  it("renders the first chunk and requests only the images near the screen", async () => {
+    // Seven figure functions x 768 heads and prompts; only raw.png exists, the others 404.
+    const figuresIndex = join(dir, "figures.jsonl");
+    const original = readFileSync(figuresIndex);
+    chmodSync(figuresIndex, 0o644);
+    const names = ["raw", "f1", "f2", "f3", "f4", "f5", "f6"];
+    writeFileSync(
+      figuresIndex,
+      `${names.map((name) => JSON.stringify({ name, func_name: name, doc: "", figure_save_fmt: "png" })).join("\n")}\n`,
+    );
+    try {
+      const page = await browser.context.newPage();
+      let pngRequests = 0;
+      page.on("request", (r) => {
+        if (r.url().endsWith(".png")) pngRequests++;
+      });
+      const all = prompts.map((p) => p.hash).join(",");
+      await page.goto(`${srv.url}#m=${MODEL}&p=${all}&f=${names.join(",")}&h=${MODEL}:L*H*&sort=function`);
+      await expect.poll(() => page.locator("pattern-lens-viewer .count").textContent()).toBe("5376 figures");
+      await expect.poll(() => cards(page).count()).toBeGreaterThan(0);
+      // The first screen (raw figures, sorted by function first) loads...
+      await expect
+        .poll(() =>
+          cards(page)
+            .locator("img")
+            .evaluateAll((imgs) =>
+              imgs
+                .filter((i) => i.getBoundingClientRect().top < innerHeight)
+                .map((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth),
+            ),
+        )
+        .toEqual(expect.arrayContaining([82]));
+      // ...while only a chunk of cards exists and most of the 5,376 images were never requested.
+      expect(await cards(page).count()).toBeLessThanOrEqual(600);
+      expect(pngRequests).toBeGreaterThan(0);
+      expect(pngRequests).toBeLessThan(1000);
+      // The page still answers: filtering the prompt table works at once.
+      await page.locator("pattern-lens-viewer input.prompt-search").fill("phosphate");
+      await expect
+        .poll(() => promptRows(page).count())
+        .toBe(prompts.filter((p) => p.text.includes("phosphate")).length);
+      await page.close();
+    } finally {
+      writeFileSync(figuresIndex, original);
+    }
+  });
+});
