@@ -18,13 +18,17 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe("pattern-lens index", () => {
   it("writes index.html and the bundle into the folder, with no CDN", async () => {
     let out = "";
+    let err = "";
     const code = await runCommand(["index", "--path", dir, "--title", "my <run>"], {
       out: (t) => {
         out += t;
       },
-      err: () => {},
+      err: (t) => {
+        err += t;
+      },
     });
     expect(code).toBe(0);
+    expect(err).toContain("has no models.jsonl");
     expect(out).toContain(join(dir, "index.html"));
     const html = readFileSync(join(dir, "index.html"), "utf8");
     expect(html).toContain('<script type="module" src="./pattern-lens-viewer.js"></script>');

@@ -1,4 +1,5 @@
-import { resolve } from "node:path";
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { writeViewerFiles } from "@pattern-lens/viewer/node";
 import type { RegisterCommand } from "./index.ts";
 
@@ -11,6 +12,11 @@ export const registerIndexHtml: RegisterCommand = (program, io) => {
     .option("--title <title>", "the page title", "pattern-lens")
     .action(async (opts: { path: string; title: string }) => {
       const dir = resolve(opts.path);
+      if (!existsSync(join(dir, "models.jsonl"))) {
+        io.err(
+          `pattern-lens: note: ${dir} has no models.jsonl yet; the viewer will show an error until 'pattern-lens activations' writes one there\n`,
+        );
+      }
       const written = await writeViewerFiles(dir, { title: opts.title });
       for (const f of written) io.out(`wrote ${f}\n`);
       io.out(`Open it with: pattern-lens serve --path ${opts.path}\n`);
