@@ -163,9 +163,9 @@ export interface HeadPattern {
 }
 
 const npzCache = new Map<string, Promise<Map<string, NpyArray>>>();
-const NPZ_CACHE_SIZE = 8;
+const NPZ_CACHE_SIZE = 4;
 
-/** Fetches and decodes an `activations.npz` (the last few are cached). */
+/** Fetches and decodes an `activations.npz` (the last four are cached; a 2,048-token file is ~32 MB decoded). */
 export function loadActivations(base: string, model: string, hash: string): Promise<Map<string, NpyArray>> {
   const url = dataUrl(base, activationsPath("", model, hash));
   const hit = npzCache.get(url);

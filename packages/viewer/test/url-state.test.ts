@@ -3,7 +3,9 @@ import { decodeState, defaultState, encodeState, type ViewerState } from "../src
 
 describe("URL state", () => {
   it("round-trips every field", () => {
+    // Built on the defaults so that fields added later (with their own defaults) keep this test valid.
     const s: ViewerState = {
+      ...defaultState(),
       models: ["pythia-14m", "gpt2"],
       prompts: ["-dDLtEAuQkO6aEbgF9OZ9A", "sCw9tqGtgecntuFkGO7kVw"],
       heads: { "pythia-14m": "L2-4H3, L*H0", gpt2: "L*H*" },
