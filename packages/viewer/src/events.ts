@@ -33,6 +33,10 @@ export type HeadChangeEvent = CustomEvent<{ layer: number; head: number }>;
 export type SelectionChangeEvent = CustomEvent<ViewerState>;
 /** `pl-figure-open`: a figure was opened in the pattern view. */
 export type FigureOpenEvent = CustomEvent<OpenPattern>;
+/** `pl-head-open`: a head was clicked in the metrics view (heatmap cell or table row). */
+export type HeadOpenEvent = CustomEvent<{ model: string; layer: number; head: number }>;
+/** `pl-metrics-change`: the metrics view's metric or table sort changed. */
+export type MetricsChangeEvent = CustomEvent<{ metric: string; sortBy: string; sortDir: "asc" | "desc" }>;
 /** `pl-error`: loading failed; `detail.message` says why. */
 export type ViewerErrorEvent = CustomEvent<{ code: string; message: string }>;
 
@@ -50,5 +54,7 @@ declare global {
     "pl-selection-change": SelectionChangeEvent;
     "pl-figure-open": FigureOpenEvent;
     "pl-error": ViewerErrorEvent;
+    "pl-head-open": HeadOpenEvent;
+    "pl-metrics-change": MetricsChangeEvent;
   }
 }

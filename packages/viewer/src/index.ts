@@ -33,6 +33,8 @@ export type {
   CellLockEvent,
   FigureOpenEvent,
   HeadChangeEvent,
+  HeadOpenEvent,
+  MetricsChangeEvent,
   PatternLoadEvent,
   SelectionChangeEvent,
   ViewerErrorEvent,
@@ -55,6 +57,28 @@ export {
   valueRange,
 } from "./heatmap.ts";
 export { type IndexHtmlOptions, viewerIndexHtml } from "./index-html.ts";
+export {
+  argmaxHead,
+  type FilterClause,
+  type FilterOp,
+  formatMetricFilter,
+  type HeadMetric,
+  headPasses,
+  indexMetrics,
+  isMetricSortKey,
+  loadHeadMetrics,
+  METRIC_SORT_KEYS,
+  type MetricFilterResult,
+  type MetricIndex,
+  type MetricSortKey,
+  metricMatrix,
+  metricNames,
+  parseHeadMetrics,
+  parseMetricFilter,
+  sharedRange,
+  sortHeadMetrics,
+} from "./metrics.ts";
+export { PatternLensMetrics } from "./metrics-element.ts";
 export { type CompareMode, PatternLensPattern } from "./pattern-element.ts";
 export { type DisplayToken, displayTokens, visibleWhitespace } from "./tokens.ts";
 export {

@@ -49,7 +49,21 @@ export interface ViewerState {
   modelSearch: string;
   /** The head open in the pattern view, if any. */
   open?: OpenPattern | undefined;
+  // The metrics fields are optional: absent means the default given in each comment.
+  /** Which view is shown: the figure grid (`browse`, default) or the head metrics (`metrics`). */
+  tab?: "browse" | "metrics" | undefined;
+  /** Metric shown in the metrics view (`""`: the first one available). */
+  metric?: string | undefined;
+  /** Head table sort column (one of `METRIC_SORT_KEYS` in metrics.ts; default `mean`). */
+  metricSort?: string | undefined;
+  /** Head table sort direction (default `desc`). */
+  metricSortDir?: "asc" | "desc" | undefined;
+  /** Metric filter of the figure grid and head table, e.g. `induction > 0.4` (default: none). */
+  metricFilter?: string | undefined;
 }
+
+/** The head table's default sort column (descending); see {@link ViewerState.metricSort}. */
+const METRIC_SORT_DEFAULT = "mean";
 
 /** The state of a fresh viewer. */
 export function defaultState(): ViewerState {
@@ -101,6 +115,11 @@ export function encodeState(s: ViewerState): string {
   if (s.maxTokens) p.set("tmax", String(s.maxTokens));
   if (s.promptSort) p.set("ps", `${s.promptSort}:${s.promptSortDir}`);
   if (s.modelSearch) p.set("mq", s.modelSearch);
+  if (s.tab === "metrics") p.set("tab", s.tab);
+  if (s.metric) p.set("mt", s.metric);
+  const ms = `${s.metricSort || METRIC_SORT_DEFAULT}:${s.metricSortDir ?? "desc"}`;
+  if (ms !== `${METRIC_SORT_DEFAULT}:desc`) p.set("ms", ms);
+  if (s.metricFilter) p.set("mf", s.metricFilter);
   if (s.open) p.set("open", `${s.open.model}:${s.open.prompt}:${s.open.layer}:${s.open.head}`);
   return p.toString();
 }
@@ -135,6 +154,17 @@ export function decodeState(fragment: string): ViewerState {
     s.promptSortDir = dir === "desc" ? "desc" : "asc";
   }
   s.modelSearch = p.get("mq") ?? "";
+  if (p.get("tab") === "metrics") s.tab = "metrics";
+  const mt = p.get("mt");
+  if (mt) s.metric = mt;
+  const ms = p.get("ms");
+  if (ms) {
+    const [col = "", dir] = ms.split(":");
+    s.metricSort = col || METRIC_SORT_DEFAULT;
+    s.metricSortDir = dir === "asc" ? "asc" : "desc";
+  }
+  const mf = p.get("mf");
+  if (mf) s.metricFilter = mf;
   const open = p.get("open")?.split(":");
   if (open && open.length === 4) {
     const [model = "", prompt = "", l, h] = open;

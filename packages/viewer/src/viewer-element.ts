@@ -13,6 +13,14 @@ import { type HeadChangeEvent, plEvent } from "./events.ts";
 import { colourMap, type GridItem, gridItems, headSets, keyValue } from "./grid-items.ts";
 import { formatHeadSelection, headKey, parseHeadSelection } from "./head-selection.ts";
 import {
+  type HeadMetric,
+  headPasses,
+  indexMetrics,
+  loadHeadMetrics,
+  metricNames,
+  parseMetricFilter,
+} from "./metrics.ts";
+import {
   decodeState,
   defaultState,
   encodeState,
@@ -71,6 +79,7 @@ export class PatternLensViewer extends LitElement {
     _error: { state: true },
     _promptRows: { state: true },
     _headDrafts: { state: true },
+    _metrics: { state: true },
   };
 
   /** URL of the data folder (default: the page's folder). */
@@ -92,6 +101,8 @@ export class PatternLensViewer extends LitElement {
   private _itemsFor: unknown[] = [];
   private _observer: IntersectionObserver | undefined;
   private _loaded = false;
+  /** Each model's head metrics (`null`: no head_metrics.jsonl). */
+  private _metrics = new Map<string, HeadMetric[] | null>();
 
   static override styles = css`
     :host {
@@ -293,6 +304,11 @@ export class PatternLensViewer extends LitElement {
     .status {
       opacity: 0.75;
     }
+    .tabs button[aria-selected="true"] {
+      background: var(--pl-accent);
+      color: #fff;
+      border-color: var(--pl-accent);
+    }
     .overlay {
       position: fixed;
       inset: 0;
@@ -398,9 +414,16 @@ export class PatternLensViewer extends LitElement {
           prompts.set(m.dir, await loadPrompts(this.src, m.dir));
         }),
       );
+      const metrics = new Map<string, HeadMetric[] | null>();
+      await Promise.all(
+        models.map(async (m) => {
+          metrics.set(m.dir, await loadHeadMetrics(this.src, m.dir).catch(() => null));
+        }),
+      );
       this._models = models;
       this._figures = figures;
       this._prompts = prompts;
+      this._metrics = metrics;
       this._loaded = true;
       const frag = this.urlState ? location.hash.replace(/^#/, "") : "";
       if (frag) this._applyState(decodeState(frag), false);
@@ -451,9 +474,9 @@ export class PatternLensViewer extends LitElement {
   }
 
   private _computeItems(): GridItem[] {
-    const deps = [this._state, this._models, this._figures, this._prompts];
+    const deps = [this._state, this._models, this._figures, this._prompts, this._metrics];
     if (deps.some((d, i) => d !== this._itemsFor[i])) {
-      const items = gridItems(this._state, this._models, this._figures, this._prompts);
+      const items = this._metricFiltered(gridItems(this._state, this._models, this._figures, this._prompts));
       const sig = (list: GridItem[]) =>
         list.map((i) => `${i.model}/${i.prompt}/${i.layer}/${i.head}/${i.figure}`).join("|");
       if (items.length !== this._items.length || sig(items) !== sig(this._items)) this._shown = FIRST_CHUNK;
@@ -700,6 +723,7 @@ export class PatternLensViewer extends LitElement {
           ${GRID_KEYS.map((k) => html`<option ?selected=${k === s.sortBy}>${k}</option>`)}
         </select></label>
         <label><input type="checkbox" class="captions" .checked=${s.captions} @change=${() => this._update({ captions: !s.captions })} /> captions</label>
+        ${this._renderMetricFilter()}
       </div>
       ${
         colours && colours.size <= 40
@@ -752,12 +776,76 @@ export class PatternLensViewer extends LitElement {
     </div>`;
   }
 
+  // ---- head metrics (issue 7) ----------------------------------------------------------------
+
+  private _metricNames(): string[] {
+    return metricNames([...this._metrics.values()].flatMap((r) => r ?? []));
+  }
+
+  /** Keeps the items whose head passes the metric filter (all of them without a valid filter). */
+  private _metricFiltered(items: GridItem[]): GridItem[] {
+    const f = parseMetricFilter(this._state.metricFilter ?? "", this._metricNames());
+    if (!f.ok || f.clauses.length === 0) return items;
+    const index = indexMetrics([...this._metrics.values()].flatMap((r) => r ?? []));
+    return items.filter((it) => headPasses(index, it.model, it.layer, it.head, f.clauses));
+  }
+
+  private _renderMetricFilter() {
+    const names = this._metricNames();
+    if (names.length === 0) return nothing;
+    const text = this._state.metricFilter ?? "";
+    const f = parseMetricFilter(text, names);
+    return html`<label title=${`heads whose metric mean passes, e.g. induction > 0.4, self < 0.1 (metrics: ${names.join(", ")})`}>metric filter
+        <input class="metric-filter mono" size="22" placeholder="induction > 0.4" .value=${text}
+          @input=${(e: Event) => this._update({ metricFilter: (e.target as HTMLInputElement).value })} /></label>
+      ${f.ok ? nothing : html`<span class="error metric-filter-error">${f.error}</span>`}`;
+  }
+
+  /** Opens a head clicked in the metrics view: on the first selected prompt the model has, else its first prompt. */
+  private _openHead(model: string, layer: number, head: number): void {
+    const own = this._prompts.get(model) ?? [];
+    const prompt = this._state.prompts.find((p) => own.some((q) => q.hash === p)) ?? own[0]?.hash;
+    if (!prompt) return;
+    const open = { model, prompt, layer, head };
+    this._update({ open });
+    this.dispatchEvent(plEvent("pl-figure-open", open));
+  }
+
+  private _renderMetrics() {
+    const s = this._state;
+    return html`<div class="metrics-view gridopts">
+      ${
+        [...this._metrics.values()].every((r) => r === null)
+          ? html`<p class="status no-metrics">No head metrics in this folder: run <code>pattern-lens metrics --model NAME --save-path DIR</code>.</p>`
+          : nothing
+      }
+      <div class="row">${this._renderMetricFilter()}</div>
+      <pattern-lens-metrics .src=${this.src} .modelInfos=${this._models} .data=${this._metrics}
+        .models=${s.models.length ? s.models : undefined} .metric=${s.metric ?? ""} .sortBy=${s.metricSort ?? "mean"}
+        .sortDir=${s.metricSortDir ?? "desc"} .filter=${s.metricFilter ?? ""}
+        @pl-metrics-change=${(e: CustomEvent<{ metric: string; sortBy: string; sortDir: "asc" | "desc" }>) =>
+          this._update({
+            metric: e.detail.metric,
+            metricSort: e.detail.sortBy,
+            metricSortDir: e.detail.sortDir,
+          })}
+        @pl-head-open=${(e: CustomEvent<{ model: string; layer: number; head: number }>) =>
+          this._openHead(e.detail.model, e.detail.layer, e.detail.head)}></pattern-lens-metrics>
+    </div>`;
+  }
+
   protected override render() {
     if (this._error) return html`<p class="error" role="alert">${this._error}</p>`;
     if (!this._loaded) return html`<p class="status">Loading ${this.src || "./"}…</p>`;
     const items = this._computeItems();
     return html`
       <header part="header"><h1>pattern-lens</h1><span class="status">${this._models.length} models · ${this._figures.length} figure functions</span>
+        <span class="tabs" role="tablist">${(["browse", "metrics"] as const).map(
+          (
+            t,
+          ) => html`<button role="tab" class=${`tab tab-${t}`} aria-selected=${this._state.tab === t ? "true" : "false"}
+            @click=${() => this._update({ tab: t })}>${t === "browse" ? "Browse" : "Metrics"}</button>`,
+        )}</span>
         <span class="spacer"></span>
         <label><input type="checkbox" class="dark-mode" .checked=${this._state.dark} @change=${() => this._update({ dark: !this._state.dark })} /> dark</label>
       </header>
@@ -765,8 +853,11 @@ export class PatternLensViewer extends LitElement {
         <div>${this._renderModels()} ${this._renderFigureFunctions()}</div>
         ${this._renderPrompts()}
       </div>
-      ${this._renderGridOptions(items)}
-      ${this._renderGrid(items)}
+      ${
+        this._state.tab === "metrics"
+          ? this._renderMetrics()
+          : html`${this._renderGridOptions(items)} ${this._renderGrid(items)}`
+      }
       ${this._renderPattern()}
     `;
   }
