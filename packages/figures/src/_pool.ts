@@ -64,7 +64,9 @@ export interface PoolOptions {
 export function runPool(opts: PoolOptions): Promise<void> {
   const queue = [...opts.tasks];
   const workers: Worker[] = [];
-  let running = 0;
+  // Prompts being rendered right now; the pool is done when none is and the queue is empty, even if
+  // a worker is still starting up (it is then terminated without having rendered anything).
+  let inFlight = 0;
   let settled = false;
   return new Promise<void>((resolvePool, rejectPool) => {
     const finish = (err?: Error) => {
@@ -74,13 +76,13 @@ export function runPool(opts: PoolOptions): Promise<void> {
       if (err) rejectPool(err);
       else resolvePool();
     };
+    const doneIfIdle = () => {
+      if (queue.length === 0 && inFlight === 0) finish();
+    };
     const next = (w: Worker) => {
       const task = queue.shift();
-      if (task === undefined) {
-        running--;
-        if (running === 0) finish();
-        return;
-      }
+      if (task === undefined) return doneIfIdle();
+      inFlight++;
       w.postMessage({ type: "task", task } satisfies ToWorker);
     };
     const local = opts.local;
@@ -93,7 +95,6 @@ export function runPool(opts: PoolOptions): Promise<void> {
         return;
       }
       workers.push(w);
-      running++;
       w.on("message", (m: FromWorker) => {
         if (settled) return;
         switch (m.type) {
@@ -104,6 +105,7 @@ export function runPool(opts: PoolOptions): Promise<void> {
             opts.onDelta(m.delta);
             break;
           case "done":
+            inFlight--;
             opts.onOutcome(m.outcome);
             next(w);
             break;
@@ -134,18 +136,18 @@ export function runPool(opts: PoolOptions): Promise<void> {
       } satisfies ToWorker);
     }
     if (!local) return;
-    running++;
     void (async () => {
       for (let task = queue.shift(); task !== undefined && !settled; task = queue.shift()) {
+        inFlight++;
         try {
           opts.onOutcome(await local(task));
         } catch (err) {
           finish(err instanceof Error ? err : new FiguresInternalError(String(err)));
           return;
         }
+        inFlight--;
       }
-      running--;
-      if (running === 0) finish();
+      doneIfIdle();
     })();
   });
 }
