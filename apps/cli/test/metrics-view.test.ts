@@ -129,6 +129,16 @@ describe("metrics view", () => {
       .click();
     await page.locator("pattern-lens-pattern .stack").waitFor();
     await expect(page.locator("pattern-lens-pattern figcaption").textContent()).resolves.toBe("L0H3");
+    await page.locator("pattern-lens-viewer button.close").click();
+    // A row's "grid" button shows that head in the browse grid (a prompt and every figure chosen).
+    await page.locator('pattern-lens-metrics tr[data-layer="1"][data-head="0"] button.to-grid').click();
+    const cards = page.locator("pattern-lens-viewer figure.card");
+    await expect.poll(() => cards.count()).toBe(5);
+    expect(
+      await cards.evaluateAll((cs) => [...new Set(cs.map((c) => `L${c.dataset.layer}H${c.dataset.head}`))]),
+    ).toEqual(["L1H0"]);
+    expect(page.url()).toContain(`h=${M}%3AL1H0`);
+    expect(page.url()).not.toContain("tab=metrics");
     await page.close();
   });
 

@@ -35,6 +35,8 @@ export type SelectionChangeEvent = CustomEvent<ViewerState>;
 export type FigureOpenEvent = CustomEvent<OpenPattern>;
 /** `pl-head-open`: a head was clicked in the metrics view (heatmap cell or table row). */
 export type HeadOpenEvent = CustomEvent<{ model: string; layer: number; head: number }>;
+/** `pl-head-select`: the metrics view asked to show a head in the figure grid. */
+export type HeadSelectEvent = CustomEvent<{ model: string; layer: number; head: number }>;
 /** `pl-metrics-change`: the metrics view's metric or table sort changed. */
 export type MetricsChangeEvent = CustomEvent<{ metric: string; sortBy: string; sortDir: "asc" | "desc" }>;
 /** `pl-error`: loading failed; `detail.message` says why. */
@@ -55,6 +57,7 @@ declare global {
     "pl-figure-open": FigureOpenEvent;
     "pl-error": ViewerErrorEvent;
     "pl-head-open": HeadOpenEvent;
+    "pl-head-select": HeadSelectEvent;
     "pl-metrics-change": MetricsChangeEvent;
   }
 }

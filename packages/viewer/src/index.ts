@@ -34,6 +34,7 @@ export type {
   FigureOpenEvent,
   HeadChangeEvent,
   HeadOpenEvent,
+  HeadSelectEvent,
   MetricsChangeEvent,
   PatternLoadEvent,
   SelectionChangeEvent,

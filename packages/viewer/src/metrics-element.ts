@@ -38,6 +38,7 @@ const fmt = (v: number | null, digits = 3): string => (v === null ? "–" : v.to
  * ```
  *
  * @fires pl-head-open - a head was clicked; `detail` is `{ model, layer, head }`.
+ * @fires pl-head-select - a row's "grid" button was clicked (show that head in the figure grid); `detail` is `{ model, layer, head }`.
  * @fires pl-metrics-change - the metric or the table sort changed; `detail` is `{ metric, sortBy, sortDir }`.
  * @fires pl-error - the data folder could not be read.
  *
@@ -193,6 +194,10 @@ export class PatternLensMetrics extends LitElement {
     .heads th:first-child,
     .heads td:first-child {
       text-align: left;
+    }
+    .heads button {
+      font-size: 0.8em;
+      padding: 0 4px;
     }
     .heads th {
       cursor: pointer;
@@ -368,7 +373,7 @@ export class PatternLensMetrics extends LitElement {
         })}
       </div>
       <table class="heads" part="table">
-        <thead><tr>${METRIC_SORT_KEYS.map((k) => this._sortHeader(k))}</tr></thead>
+        <thead><tr>${METRIC_SORT_KEYS.map((k) => this._sortHeader(k))}<th></th></tr></thead>
         <tbody>
           ${rows.slice(0, this._rows).map(
             (
@@ -376,7 +381,13 @@ export class PatternLensMetrics extends LitElement {
             ) => html`<tr data-model=${r.model} data-layer=${r.layer} data-head=${r.head} title="open this head's pattern"
               @click=${() => this._openHead(r.model, r.layer, r.head)}>
               <td>${r.model}</td><td>${r.layer}</td><td>${r.head}</td><td>${fmt(r.mean, 4)}</td>
-              <td>${fmt(r.std, 4)}</td><td>${r.count}</td><td>${r.excluded}</td></tr>`,
+              <td>${fmt(r.std, 4)}</td><td>${r.count}</td><td>${r.excluded}</td>
+              <td><button class="to-grid" title="show this head in the figure grid" @click=${(e: Event) => {
+                e.stopPropagation();
+                this.dispatchEvent(
+                  plEvent("pl-head-select", { model: r.model, layer: r.layer, head: r.head }),
+                );
+              }}>grid</button></td></tr>`,
           )}
         </tbody>
       </table>

@@ -811,6 +811,22 @@ export class PatternLensViewer extends LitElement {
     this.dispatchEvent(plEvent("pl-figure-open", open));
   }
 
+  /** Shows one head in the figure grid: selects the model, only that head, a prompt and every figure if none. */
+  private _selectHead(model: string, layer: number, head: number): void {
+    const s = this._state;
+    const own = this._prompts.get(model) ?? [];
+    const hasPrompt = s.prompts.some((p) => own.some((q) => q.hash === p));
+    const first = own[0]?.hash;
+    this._headDrafts = {};
+    this._update({
+      tab: "browse",
+      models: s.models.includes(model) ? s.models : [...s.models, model],
+      heads: { ...s.heads, [model]: `L${layer}H${head}` },
+      prompts: hasPrompt || !first ? s.prompts : [...s.prompts, first],
+      figures: s.figures.length ? s.figures : this._figures.map((f) => f.name),
+    });
+  }
+
   private _renderMetrics() {
     const s = this._state;
     return html`<div class="metrics-view gridopts">
@@ -829,6 +845,8 @@ export class PatternLensViewer extends LitElement {
             metricSort: e.detail.sortBy,
             metricSortDir: e.detail.sortDir,
           })}
+        @pl-head-select=${(e: CustomEvent<{ model: string; layer: number; head: number }>) =>
+          this._selectHead(e.detail.model, e.detail.layer, e.detail.head)}
         @pl-head-open=${(e: CustomEvent<{ model: string; layer: number; head: number }>) =>
           this._openHead(e.detail.model, e.detail.layer, e.detail.head)}></pattern-lens-metrics>
     </div>`;
