@@ -1,6 +1,12 @@
 import type { Options } from "tsup";
 
 /**
+ * `PATTERN_LENS_NO_DTS=1` skips type declarations: `pnpm demo` only needs the JavaScript, and the
+ * declaration build is most of the build time. Published builds always emit them.
+ */
+const dts = process.env.PATTERN_LENS_NO_DTS !== "1";
+
+/**
  * The one tsup configuration every package builds with: ESM only, Node 20, with type declarations.
  * Packages pass their entry points and, where needed, a platform.
  */
@@ -9,7 +15,7 @@ export function packageConfig(entry: Record<string, string>, extra: Partial<Opti
     entry,
     format: ["esm"],
     target: "node20",
-    dts: true,
+    dts,
     sourcemap: true,
     clean: true,
     splitting: false,
