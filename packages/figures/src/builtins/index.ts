@@ -8,10 +8,14 @@ import {
 import { log10Matrix, meanByDistance, receivedPerKey, rowEntropy } from "./_stats.ts";
 
 /**
- * PNG encoder settings of the matrix built-ins: "up" row filter and zlib level 1. Every setting decodes
- * to the same pixels; these are several times faster than pngjs's defaults (adaptive filter, level 9).
+ * PNG encoder settings of the matrix built-ins: no row filter, zlib level 1, default deflate strategy.
+ * Every setting decodes to the same pixels; these are several times faster than pngjs's defaults
+ * (adaptive filter, level 9, Z_RLE). Measured on raw figures (figure-util encodePng, per CPU-second):
+ * 128×128 about 1.6× and 30×30 about 1.5× faster than the earlier "up" filter with Z_RLE, and the
+ * files are smaller (7.2 kB vs 11.9 kB at 128×128): colourmapped attention rows repeat, which the
+ * LZ77 matcher of the default strategy finds and Z_RLE does not.
  */
-export const FAST_PNG: PngOptions = { filterType: 2, deflateLevel: 1 };
+export const FAST_PNG: PngOptions = { filterType: 0, deflateLevel: 1, deflateStrategy: 0 };
 
 /** `raw`: min-max normalised, Blues, PNG — pixel for pixel the Python pattern-lens `raw.png`. */
 export const raw = defineMatrixFigure(
