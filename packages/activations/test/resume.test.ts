@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { REPO_ROOT, sharedPath } from "#test-support/shared.ts";
 import { activationsMain } from "../src/index.ts";
@@ -26,9 +27,11 @@ function runChild(
     "@pattern-lens/indexes": join(pkgs, "indexes/src/index.ts"),
     "@pattern-lens/onnx": join(pkgs, "onnx/src/index.ts"),
   };
+  // jiti is a devDependency of this package: resolve its CLI from here, not from a hoisted .bin.
+  const jitiCli = join(dirname(createRequire(import.meta.url).resolve("jiti/package.json")), "lib/jiti-cli.mjs");
   const child = spawn(
-    join(REPO_ROOT, "node_modules/.bin/jiti"),
-    [join(import.meta.dirname, "fixtures/run-child.ts")],
+    process.execPath,
+    [jitiCli, join(import.meta.dirname, "fixtures/run-child.ts")],
     {
       env: { ...process.env, JITI_ALIAS: JSON.stringify(alias), PL_CHILD_OPTIONS: JSON.stringify(options) },
       stdio: ["ignore", "pipe", "pipe"],
