@@ -28,15 +28,14 @@ function runChild(
     "@pattern-lens/onnx": join(pkgs, "onnx/src/index.ts"),
   };
   // jiti is a devDependency of this package: resolve its CLI from here, not from a hoisted .bin.
-  const jitiCli = join(dirname(createRequire(import.meta.url).resolve("jiti/package.json")), "lib/jiti-cli.mjs");
-  const child = spawn(
-    process.execPath,
-    [jitiCli, join(import.meta.dirname, "fixtures/run-child.ts")],
-    {
-      env: { ...process.env, JITI_ALIAS: JSON.stringify(alias), PL_CHILD_OPTIONS: JSON.stringify(options) },
-      stdio: ["ignore", "pipe", "pipe"],
-    },
+  const jitiCli = join(
+    dirname(createRequire(import.meta.url).resolve("jiti/package.json")),
+    "lib/jiti-cli.mjs",
   );
+  const child = spawn(process.execPath, [jitiCli, join(import.meta.dirname, "fixtures/run-child.ts")], {
+    env: { ...process.env, JITI_ALIAS: JSON.stringify(alias), PL_CHILD_OPTIONS: JSON.stringify(options) },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let stderr = "";
   child.stderr.on("data", (d) => {
     stderr += String(d);
