@@ -6,7 +6,8 @@ import {
 import { sanitizeName } from "@pattern-lens/indexes";
 import { writeViewerFiles } from "@pattern-lens/viewer/node";
 import { SingleBar } from "cli-progress";
-import { InvalidArgumentError, Option } from "commander";
+import { type Command, InvalidArgumentError, Option } from "commander";
+import type { CliIo } from "../program.ts";
 import type { RegisterCommand } from "./index.ts";
 import { modelForRun } from "./models.ts";
 
@@ -21,7 +22,8 @@ function parseInt0(what: string, min: number, max = Number.MAX_SAFE_INTEGER) {
   };
 }
 
-interface ActivationsFlags {
+/** The flags of `pattern-lens activations` (also read by `pattern-lens run`). */
+export interface ActivationsFlags {
   model: string;
   modelName?: string;
   prompts?: string;
@@ -56,9 +58,17 @@ function duration(s: number): string {
  * then a one-line summary.
  */
 export const registerActivations: RegisterCommand = (program, io) => {
-  program
+  const cmd = program
     .command("activations")
-    .description("run an ONNX language model over prompts and save every head's attention pattern")
+    .description("run an ONNX language model over prompts and save every head's attention pattern");
+  addActivationsOptions(cmd).action(async (flags: ActivationsFlags) => {
+    await runActivationsStep(flags, io);
+  });
+};
+
+/** Adds every `activations` flag to a command (shared with `pattern-lens run`). */
+export function addActivationsOptions(cmd: Command): Command {
+  return cmd
     .requiredOption(
       "--model <model>",
       "an .onnx file, a model folder (config.json, tokenizer.json, onnx/model.onnx), a llama2.c .bin, a hub repo org/name[@rev] or an alias (see `pattern-lens models`)",
@@ -109,74 +119,79 @@ export const registerActivations: RegisterCommand = (program, io) => {
     .option(
       "--cache-dir <dir>",
       "where instrumented model copies are cached (default: $PATTERN_LENS_CACHE or ~/.cache/pattern-lens)",
-    )
-    .action(async (flags: ActivationsFlags) => {
-      const tty = Boolean(process.stderr.isTTY);
-      let bar: SingleBar | undefined;
-      const model = await modelForRun(flags.model, flags, io);
-      const opts: ActivationsOptions = {
-        model: model.path,
-        modelName: sanitizeName(model.name),
-        savePath: flags.savePath,
-        minChars: flags.minChars,
-        maxChars: flags.maxChars,
-        batchSize: flags.batchSize,
-        dtype: flags.dtype,
-        compressLevel: flags.compressLevel,
-        prependBos: flags.prependBos,
-        device: flags.device,
-        force: flags.force ?? false,
-        shuffle: flags.shuffle ?? false,
-        onWarning: (m) => io.err(`pattern-lens: warning: ${m}\n`),
-        onStart: (info) => {
-          io.out(
-            `activations: ${info.modelName} (${info.method}), ${info.total} prompts, ${info.total - info.todo} already saved\n`,
-          );
-          if (tty && info.todo > 0) {
-            bar = new SingleBar({
-              format:
-                "activations |{bar}| {value}/{total} | {pps} prompts/s | {tps} tokens/s | ETA {eta_text}",
-              stream: process.stderr,
-              hideCursor: true,
-              clearOnComplete: true,
-            });
-            bar.start(info.total, info.total - info.todo, { pps: "0", tps: "0", eta_text: "?" });
-          }
-        },
-        onProgress: (p: ActivationsProgress) => {
-          if (!bar) return;
-          const secs = Math.max(p.elapsedMs / 1000, 1e-3);
-          const pps = (p.done - p.skipped) / secs;
-          bar.update(p.done, {
-            pps: pps.toFixed(1),
-            tps: (p.tokens / secs).toFixed(0),
-            eta_text: pps > 0 ? duration((p.total - p.done) / pps) : "?",
-          });
-        },
-      };
-      if (flags.modelName !== undefined) opts.modelName = flags.modelName;
-      if (flags.prompts !== undefined) opts.prompts = flags.prompts;
-      if (flags.nSamples !== undefined) opts.nSamples = flags.nSamples;
-      if (flags.seed !== undefined) opts.seed = flags.seed;
-      if (flags.cacheDir !== undefined) opts.cacheDir = flags.cacheDir;
-      let summary: Awaited<ReturnType<typeof activationsMain>>;
-      try {
-        summary = await activationsMain(opts);
-      } finally {
-        bar?.stop();
-      }
-      const secs = summary.elapsedMs / 1000;
+    );
+}
+
+/**
+ * Runs the activations step with a progress bar and a summary line; resolves to the model folder
+ * name the patterns were saved under.
+ */
+export async function runActivationsStep(flags: ActivationsFlags, io: CliIo): Promise<string> {
+  const tty = Boolean(process.stderr.isTTY);
+  let bar: SingleBar | undefined;
+  const model = await modelForRun(flags.model, flags, io);
+  const opts: ActivationsOptions = {
+    model: model.path,
+    modelName: sanitizeName(model.name),
+    savePath: flags.savePath,
+    minChars: flags.minChars,
+    maxChars: flags.maxChars,
+    batchSize: flags.batchSize,
+    dtype: flags.dtype,
+    compressLevel: flags.compressLevel,
+    prependBos: flags.prependBos,
+    device: flags.device,
+    force: flags.force ?? false,
+    shuffle: flags.shuffle ?? false,
+    onWarning: (m) => io.err(`pattern-lens: warning: ${m}\n`),
+    onStart: (info) => {
       io.out(
-        `activations: ${summary.computed} computed, ${summary.skipped} skipped` +
-          (summary.truncated ? `, ${summary.truncated} truncated to the context` : "") +
-          ` in ${secs.toFixed(1)} s (${(summary.computed / Math.max(secs, 1e-3)).toFixed(1)} prompts/s, ${(summary.tokens / Math.max(secs, 1e-3)).toFixed(0)} tokens/s) -> ${summary.modelPath}\n`,
+        `activations: ${info.modelName} (${info.method}), ${info.total} prompts, ${info.total - info.todo} already saved\n`,
       );
-      if (flags.indexHtml) {
-        try {
-          await writeViewerFiles(flags.savePath);
-        } catch (err) {
-          io.err(`pattern-lens: warning: index.html not written: ${(err as Error).message}\n`);
-        }
+      if (tty && info.todo > 0) {
+        bar = new SingleBar({
+          format: "activations |{bar}| {value}/{total} | {pps} prompts/s | {tps} tokens/s | ETA {eta_text}",
+          stream: process.stderr,
+          hideCursor: true,
+          clearOnComplete: true,
+        });
+        bar.start(info.total, info.total - info.todo, { pps: "0", tps: "0", eta_text: "?" });
       }
-    });
-};
+    },
+    onProgress: (p: ActivationsProgress) => {
+      if (!bar) return;
+      const secs = Math.max(p.elapsedMs / 1000, 1e-3);
+      const pps = (p.done - p.skipped) / secs;
+      bar.update(p.done, {
+        pps: pps.toFixed(1),
+        tps: (p.tokens / secs).toFixed(0),
+        eta_text: pps > 0 ? duration((p.total - p.done) / pps) : "?",
+      });
+    },
+  };
+  if (flags.modelName !== undefined) opts.modelName = flags.modelName;
+  if (flags.prompts !== undefined) opts.prompts = flags.prompts;
+  if (flags.nSamples !== undefined) opts.nSamples = flags.nSamples;
+  if (flags.seed !== undefined) opts.seed = flags.seed;
+  if (flags.cacheDir !== undefined) opts.cacheDir = flags.cacheDir;
+  let summary: Awaited<ReturnType<typeof activationsMain>>;
+  try {
+    summary = await activationsMain(opts);
+  } finally {
+    bar?.stop();
+  }
+  const secs = summary.elapsedMs / 1000;
+  io.out(
+    `activations: ${summary.computed} computed, ${summary.skipped} skipped` +
+      (summary.truncated ? `, ${summary.truncated} truncated to the context` : "") +
+      ` in ${secs.toFixed(1)} s (${(summary.computed / Math.max(secs, 1e-3)).toFixed(1)} prompts/s, ${(summary.tokens / Math.max(secs, 1e-3)).toFixed(0)} tokens/s) -> ${summary.modelPath}\n`,
+  );
+  if (flags.indexHtml) {
+    try {
+      await writeViewerFiles(flags.savePath);
+    } catch (err) {
+      io.err(`pattern-lens: warning: index.html not written: ${(err as Error).message}\n`);
+    }
+  }
+  return opts.modelName ?? sanitizeName(model.name);
+}

@@ -1,6 +1,7 @@
 import { type RunProgress, runFigures } from "@pattern-lens/figures";
 import { SingleBar } from "cli-progress";
 import { InvalidArgumentError } from "commander";
+import type { CliIo } from "../program.ts";
 import type { RegisterCommand } from "./index.ts";
 
 function parseCount(what: string) {
@@ -14,7 +15,8 @@ function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
 }
 
-interface FiguresFlags {
+/** The flags of this command (also built by `pattern-lens run`). */
+export interface FiguresFlags {
   model: string;
   savePath: string;
   nSamples?: number;
@@ -56,56 +58,61 @@ export const registerFigures: RegisterCommand = (program, io) => {
       parseCount("--jobs"),
     )
     .action(async (flags: FiguresFlags) => {
-      const tty = Boolean(process.stderr.isTTY);
-      const started = performance.now();
-      let bar: SingleBar | undefined;
-      const rate = (p: RunProgress) => p.done / Math.max(1e-3, (performance.now() - started) / 1000);
-      const summary = await runFigures({
-        savePath: flags.savePath,
-        model: flags.model,
-        ...(flags.nSamples !== undefined ? { nSamples: flags.nSamples } : {}),
-        force: flags.force ?? false,
-        ...(flags.figureFuncs !== undefined ? { figureFuncs: flags.figureFuncs } : {}),
-        modules: flags.module ?? [],
-        ...(flags.jobs !== undefined ? { jobs: flags.jobs } : {}),
-        onStart: (info) => {
-          io.out(
-            `figures: ${info.figures.join(", ")} × ${info.prompts} prompts (${info.total} outputs), ${info.jobs} job${info.jobs === 1 ? "" : "s"}\n`,
-          );
-          if (tty) {
-            bar = new SingleBar({
-              format: "figures |{bar}| {value}/{total} | {rate} fig/s | ETA {eta_text}",
-              stream: process.stderr,
-              hideCursor: true,
-              clearOnComplete: true,
-            });
-            bar.start(info.total, 0, { rate: "0", eta_text: "?" });
-          }
-        },
-        onProgress: (p) => {
-          if (!bar) return;
-          const r = rate(p);
-          bar.update(p.done, { rate: r.toFixed(0), eta_text: duration((p.total - p.done) / r) });
-        },
-        onPromptSkipped: (s) => {
-          bar?.stop();
-          bar = undefined;
-          io.err(`pattern-lens: skipped prompt ${s.hash}: ${s.message}\n`);
-        },
-      });
-      bar?.stop();
-      const secs = summary.elapsedMs / 1000;
-      const figsPerSec = summary.written / Math.max(secs, 1e-3);
-      io.out(
-        `figures: ${summary.written} written, ${summary.skipped} skipped, ${summary.failed} failed` +
-          (summary.promptsSkipped.length ? `, ${summary.promptsSkipped.length} prompts skipped` : "") +
-          ` in ${secs.toFixed(1)} s (${figsPerSec.toFixed(0)} figures/s)\n`,
-      );
-      const shown = summary.failures.slice(0, 5);
-      for (const f of shown)
-        io.err(`pattern-lens: figure '${f.figure}' failed: ${f.message} (see ${f.errorFile})\n`);
-      if (summary.failures.length > shown.length) {
-        io.err(`pattern-lens: ... and ${summary.failures.length - shown.length} more .error.txt files\n`);
-      }
+      await runFiguresStep(flags, io);
     });
 };
+
+/** Runs the figures step with a progress bar and a summary (written, skipped, failed). */
+export async function runFiguresStep(flags: FiguresFlags, io: CliIo): Promise<void> {
+  const tty = Boolean(process.stderr.isTTY);
+  const started = performance.now();
+  let bar: SingleBar | undefined;
+  const rate = (p: RunProgress) => p.done / Math.max(1e-3, (performance.now() - started) / 1000);
+  const summary = await runFigures({
+    savePath: flags.savePath,
+    model: flags.model,
+    ...(flags.nSamples !== undefined ? { nSamples: flags.nSamples } : {}),
+    force: flags.force ?? false,
+    ...(flags.figureFuncs !== undefined ? { figureFuncs: flags.figureFuncs } : {}),
+    modules: flags.module ?? [],
+    ...(flags.jobs !== undefined ? { jobs: flags.jobs } : {}),
+    onStart: (info) => {
+      io.out(
+        `figures: ${info.figures.join(", ")} × ${info.prompts} prompts (${info.total} outputs), ${info.jobs} job${info.jobs === 1 ? "" : "s"}\n`,
+      );
+      if (tty) {
+        bar = new SingleBar({
+          format: "figures |{bar}| {value}/{total} | {rate} fig/s | ETA {eta_text}",
+          stream: process.stderr,
+          hideCursor: true,
+          clearOnComplete: true,
+        });
+        bar.start(info.total, 0, { rate: "0", eta_text: "?" });
+      }
+    },
+    onProgress: (p) => {
+      if (!bar) return;
+      const r = rate(p);
+      bar.update(p.done, { rate: r.toFixed(0), eta_text: duration((p.total - p.done) / r) });
+    },
+    onPromptSkipped: (s) => {
+      bar?.stop();
+      bar = undefined;
+      io.err(`pattern-lens: skipped prompt ${s.hash}: ${s.message}\n`);
+    },
+  });
+  bar?.stop();
+  const secs = summary.elapsedMs / 1000;
+  const figsPerSec = summary.written / Math.max(secs, 1e-3);
+  io.out(
+    `figures: ${summary.written} written, ${summary.skipped} skipped, ${summary.failed} failed` +
+      (summary.promptsSkipped.length ? `, ${summary.promptsSkipped.length} prompts skipped` : "") +
+      ` in ${secs.toFixed(1)} s (${figsPerSec.toFixed(0)} figures/s)\n`,
+  );
+  const shown = summary.failures.slice(0, 5);
+  for (const f of shown)
+    io.err(`pattern-lens: figure '${f.figure}' failed: ${f.message} (see ${f.errorFile})\n`);
+  if (summary.failures.length > shown.length) {
+    io.err(`pattern-lens: ... and ${summary.failures.length - shown.length} more .error.txt files\n`);
+  }
+}

@@ -6,6 +6,7 @@ import { registerFigures } from "./figures.ts";
 import { registerIndexHtml } from "./index-html.ts";
 import { registerMetrics } from "./metrics.ts";
 import { registerModels } from "./models.ts";
+import { registerRun } from "./run.ts";
 import { registerServe } from "./serve.ts";
 
 /** A subcommand: adds itself to the program. One file per command in this folder. */
@@ -16,6 +17,7 @@ export const COMMANDS: RegisterCommand[] = [
   registerActivations,
   registerFigures,
   registerMetrics,
+  registerRun,
   registerServe,
   registerIndexHtml,
   registerModels,
