@@ -8,28 +8,7 @@ import { writeViewerFiles } from "@pattern-lens/viewer/node";
 import { InvalidArgumentError } from "commander";
 import { startStaticServer } from "../server/static-server.ts";
 import type { RegisterCommand } from "./index.ts";
-
-function parsePort(value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || n > 65535)
-    throw new InvalidArgumentError("a port is an integer from 0 to 65535.");
-  return n;
-}
-
-/** Resolves on the first SIGINT (Ctrl-C) or SIGTERM. */
-function untilInterrupted(): Promise<string> {
-  return new Promise((res) => {
-    const stop = (signal: string) => {
-      process.off("SIGINT", onInt);
-      process.off("SIGTERM", onTerm);
-      res(signal);
-    };
-    const onInt = () => stop("SIGINT");
-    const onTerm = () => stop("SIGTERM");
-    process.on("SIGINT", onInt);
-    process.on("SIGTERM", onTerm);
-  });
-}
+import { parsePort, untilInterrupted } from "./serve.ts";
 
 interface DemoFlags {
   savePath: string;

@@ -4,15 +4,16 @@ import { InvalidArgumentError } from "commander";
 import { startStaticServer } from "../server/static-server.ts";
 import type { RegisterCommand } from "./index.ts";
 
-function parsePort(value: string): number {
+/** Commander parser for `--port` (shared by `serve` and `demo`). */
+export function parsePort(value: string): number {
   const n = Number(value);
   if (!/^\d+$/.test(value) || n > 65535)
     throw new InvalidArgumentError("a port is an integer from 0 to 65535.");
   return n;
 }
 
-/** Resolves on the first SIGINT (Ctrl-C) or SIGTERM. */
-function untilInterrupted(): Promise<string> {
+/** Resolves on the first SIGINT (Ctrl-C) or SIGTERM (shared by `serve` and `demo`). */
+export function untilInterrupted(): Promise<string> {
   return new Promise((res) => {
     const stop = (signal: string) => {
       process.off("SIGINT", onInt);
