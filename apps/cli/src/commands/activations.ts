@@ -1,8 +1,4 @@
-import {
-  type ActivationsOptions,
-  type ActivationsProgress,
-  activationsMain,
-} from "@pattern-lens/activations";
+import type { ActivationsOptions, ActivationsProgress, ActivationsSummary } from "@pattern-lens/activations";
 import { sanitizeName } from "@pattern-lens/indexes";
 import { writeViewerFiles } from "@pattern-lens/viewer/node";
 import { SingleBar } from "cli-progress";
@@ -174,8 +170,10 @@ export async function runActivationsStep(flags: ActivationsFlags, io: CliIo): Pr
   if (flags.nSamples !== undefined) opts.nSamples = flags.nSamples;
   if (flags.seed !== undefined) opts.seed = flags.seed;
   if (flags.cacheDir !== undefined) opts.cacheDir = flags.cacheDir;
-  let summary: Awaited<ReturnType<typeof activationsMain>>;
+  let summary: ActivationsSummary;
   try {
+    // Loaded on use: importing it loads ONNX Runtime's native binding, which other commands never need.
+    const { activationsMain } = await import("@pattern-lens/activations");
     summary = await activationsMain(opts);
   } finally {
     bar?.stop();

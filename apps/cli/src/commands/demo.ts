@@ -1,5 +1,4 @@
 import { join, resolve } from "node:path";
-import { activationsMain, defaultCacheDir } from "@pattern-lens/activations";
 import { runFigures } from "@pattern-lens/figures";
 import { topHeads } from "@pattern-lens/metrics";
 import { runMetrics } from "@pattern-lens/metrics/node";
@@ -49,6 +48,7 @@ export const registerDemo: RegisterCommand = (program, io) => {
     .action(async (flags: DemoFlags) => {
       const t0 = performance.now();
       const save = resolve(flags.savePath);
+      const { activationsMain, defaultCacheDir } = await import("@pattern-lens/activations");
       const cacheDir = resolve(flags.cacheDir ?? defaultCacheDir());
       const model = await buildDemoModel(join(cacheDir, "demo-model", DEMO_MODEL_NAME));
       io.out(`demo: model ${DEMO_MODEL_NAME} (2 layers × 4 hand-set heads) -> ${model.dir}\n`);
