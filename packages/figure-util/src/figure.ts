@@ -1,6 +1,6 @@
 import { FigureError } from "./errors.ts";
 import { type MatrixInput, type Pattern, toDenseMatrix } from "./matrix.ts";
-import { checkMatrixToRgbOptions, type MatrixToRgbOptions, matrixToRgb } from "./matrix-to-rgb.ts";
+import { checkMatrixToRgbOptions, denseToRgb, type MatrixToRgbOptions } from "./matrix-to-rgb.ts";
 import { type PlotOptions, renderPlotSvg } from "./plot.ts";
 import { encodePng, type PngOptions } from "./png.ts";
 import { pngToSvg, svgToSvgz } from "./svg.ts";
@@ -206,7 +206,7 @@ const utf8 = new TextEncoder();
  *
  * @param what - names the source in error messages, e.g. `figure function "raw"`
  * @throws {FigureError} `PL_FIGURE_NAN` for NaN cells (a figure function's NaN is a bug, not the
- * "bad" colour), and everything {@link matrixToRgb} throws.
+ * "bad" colour), and everything `matrixToRgb` throws.
  */
 export function renderMatrix(
   matrix: MatrixInput,
@@ -215,23 +215,20 @@ export function renderMatrix(
   what = "the matrix",
 ): Uint8Array {
   const dense = toDenseMatrix(matrix);
-  const d = dense.data;
-  for (let i = 0; i < d.length; i++) {
-    if (Number.isNaN(d[i])) {
-      const r = Math.floor(i / dense.cols);
-      throw new FigureError(
-        "PL_FIGURE_NAN",
-        `${what} returned a matrix with NaN (first at row ${r}, column ${i - r * dense.cols}); return finite values.`,
-      );
-    }
-  }
   const opts: MatrixToRgbOptions = {
     normalize: style.normalize ?? false,
     cmap: style.cmap ?? "viridis",
     diverging: style.diverging ?? false,
     ...(style.normalizeMin === undefined ? {} : { normalizeMin: style.normalizeMin }),
   };
-  const img = matrixToRgb({ data: d, shape: [dense.rows, dense.cols] }, opts);
+  checkMatrixToRgbOptions(opts);
+  const img = denseToRgb(dense, opts, (i) => {
+    const r = Math.floor(i / dense.cols);
+    return new FigureError(
+      "PL_FIGURE_NAN",
+      `${what} returned a matrix with NaN (first at row ${r}, column ${i - r * dense.cols}); return finite values.`,
+    );
+  });
   const png = encodePng(img, style.png);
   if (fmt === "png") return png;
   const svg = pngToSvg(png, img.width, img.height);

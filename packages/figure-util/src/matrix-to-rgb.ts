@@ -1,6 +1,6 @@
 import { COLORMAP_SIZE, getColormap } from "./colormap.ts";
 import { FigureError } from "./errors.ts";
-import { type MatrixInput, toDenseMatrix } from "./matrix.ts";
+import { type DenseMatrix, type MatrixInput, toDenseMatrix } from "./matrix.ts";
 
 /** How {@link matrixToRgb} maps values to colours. */
 export interface MatrixToRgbOptions {
@@ -90,6 +90,20 @@ export function checkMatrixToRgbOptions(options: MatrixToRgbOptions): void {
  * `diverging`) without `normalize`, or infinite values; `PL_FIGURE_OPTIONS` for contradictory options.
  */
 export function matrixToRgb(matrix: MatrixInput, options: MatrixToRgbOptions = {}): RgbImage {
+  checkMatrixToRgbOptions(options);
+  return denseToRgb(toDenseMatrix(matrix), options, undefined);
+}
+
+/**
+ * {@link matrixToRgb} on a checked dense matrix, with options already checked. With `rejectNaN`, a
+ * NaN cell throws what it returns (given the cell's flat index) instead of taking the bad colour;
+ * the check rides on the min/max scan, so it costs no extra pass. Not part of the public API.
+ */
+export function denseToRgb(
+  m: DenseMatrix,
+  options: MatrixToRgbOptions,
+  rejectNaN: ((index: number) => Error) | undefined,
+): RgbImage {
   const {
     normalize = false,
     cmap: cmapName = "viridis",
@@ -98,14 +112,13 @@ export function matrixToRgb(matrix: MatrixInput, options: MatrixToRgbOptions = {
     alpha = false,
   } = options;
   const cmap = getColormap(cmapName);
-  checkMatrixToRgbOptions(options);
-  const m = toDenseMatrix(matrix);
   const d = m.data;
   const n = d.length;
   const f = m.float32 ? Math.fround : identity;
 
   // one scan: min, max over non-NaN values; reject infinities unless normalizeMin clips them
-  const [lo, hi] = d instanceof Float32Array ? rangeF32(d) : rangeF64(d);
+  const [lo, hi, nanAt] = d instanceof Float32Array ? rangeF32(d) : rangeF64(d);
+  if (rejectNaN !== undefined && nanAt >= 0) throw rejectNaN(nanAt);
   const clipsLow = normalizeMin !== undefined;
   if (hi === Number.POSITIVE_INFINITY || (lo === Number.NEGATIVE_INFINITY && !clipsLow)) {
     throw new FigureError(
@@ -184,28 +197,33 @@ export function matrixToRgb(matrix: MatrixInput, options: MatrixToRgbOptions = {
 }
 
 // Monomorphic helpers for the hot paths (one typed-array type per function keeps V8's element
-// access fast).
+// access fast). The range scans return [min, max, index of the first NaN or -1]; NaN fails every
+// comparison, so the NaN test runs only on cells that are not a new max.
 
-function rangeF32(d: Float32Array): [number, number] {
+function rangeF32(d: Float32Array): [number, number, number] {
   let lo = Number.POSITIVE_INFINITY;
   let hi = Number.NEGATIVE_INFINITY;
+  let nanAt = -1;
   for (let i = 0; i < d.length; i++) {
     const x = d[i]!;
     if (x < lo) lo = x;
     if (x > hi) hi = x;
+    else if (nanAt < 0 && Number.isNaN(x)) nanAt = i;
   }
-  return [lo, hi];
+  return [lo, hi, nanAt];
 }
 
-function rangeF64(d: Float64Array): [number, number] {
+function rangeF64(d: Float64Array): [number, number, number] {
   let lo = Number.POSITIVE_INFINITY;
   let hi = Number.NEGATIVE_INFINITY;
+  let nanAt = -1;
   for (let i = 0; i < d.length; i++) {
     const x = d[i]!;
     if (x < lo) lo = x;
     if (x > hi) hi = x;
+    else if (nanAt < 0 && Number.isNaN(x)) nanAt = i;
   }
-  return [lo, hi];
+  return [lo, hi, nanAt];
 }
 
 /** The raw-figure path: float32 min-max normalisation `(x - shift) / scale`, RGB out. */

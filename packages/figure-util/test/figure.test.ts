@@ -112,6 +112,12 @@ describe("defineMatrixFigure", () => {
       shape: [1, 2],
     }));
     expect(await codeOf(() => nan.render(p3, ctx))).toBe("PL_FIGURE_NAN");
+    // the first NaN is named, wherever the min and max are
+    const nan2 = defineMatrixFigure({ name: "n2", fmt: "png", normalize: true }, () => ({
+      data: [5, 4, 3, Number.NaN, 1, Number.NaN],
+      shape: [2, 3],
+    }));
+    await expect(nan2.render(p3, ctx)).rejects.toThrow("first at row 1, column 0");
     const flat = defineMatrixFigure({ name: "f", fmt: "png" }, () => ({ data: [0, 1], shape: [2] }));
     expect(await codeOf(() => flat.render(p3, ctx))).toBe("PL_FIGURE_NOT_2D");
     const out = defineMatrixFigure({ name: "o", fmt: "png" }, () => ({ data: [0, 2], shape: [1, 2] }));

@@ -75,6 +75,19 @@ describe("matrixToRgb", () => {
     expect(px(rgba, 0, 0)).toEqual([68, 1, 84, 255]);
   });
 
+  it("min and max are found in any order: decreasing values, NaN first, float32 and float64", () => {
+    for (const data of [
+      new Float32Array([Number.NaN, 3, 2, 1, 0]),
+      new Float64Array([Number.NaN, 3, 2, 1, 0]),
+    ]) {
+      const img = matrixToRgb({ data, shape: [1, 5] }, { normalize: true, cmap: "Blues" });
+      expect(px(img, 0, 0)).toEqual([0, 0, 0]);
+      expect(px(img, 0, 1)).toEqual(bluesAt(255));
+      expect(px(img, 0, 2)).toEqual(bluesAt(170)); // floor(2/3 * 256)
+      expect(px(img, 0, 4)).toEqual(bluesAt(0));
+    }
+  });
+
   it("a constant matrix normalises to 0/0 = NaN, the bad colour (as numpy + matplotlib)", () => {
     const img = matrixToRgb(
       { data: new Float32Array([1]), shape: [1, 1] },

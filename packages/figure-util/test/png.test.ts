@@ -1,3 +1,4 @@
+import { inflateSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { decodePng, encodePng, FigureError, matrixToRgb } from "../src/index.ts";
 
@@ -36,6 +37,32 @@ describe("encodePng / decodePng", () => {
     expect(back.colorType).toBe(6);
     expect(Buffer.compare(Buffer.from(back.data), Buffer.from(img.data))).toBe(0);
     expect(back.data[5 * 4 + 3]).toBe(0);
+  });
+
+  it("filter 0: unfiltered rows in one IDAT, deflate window sized to the image (9 to 15 bits)", () => {
+    for (const [rows, cols, cinfo] of [
+      [1, 1, 1], // 4 bytes + lookahead fit a 512-byte window: CINFO = 9 - 8
+      [30, 30, 4], // 2,730 bytes: 4 KiB window
+      [128, 128, 7], // 49,280 bytes: the full 32 KiB window
+    ] as const) {
+      const img = matrixToRgb({ data: grid(rows, cols), shape: [rows, cols] }, { cmap: "Blues" });
+      const png = Buffer.from(encodePng(img, { deflateLevel: 1, deflateStrategy: 0, filterType: 0 }));
+      // signature, IHDR (25 bytes), then the IDAT chunk
+      expect(png.toString("latin1", 33 + 4, 33 + 8)).toBe("IDAT");
+      const len = png.readUInt32BE(33);
+      const z = png.subarray(33 + 8, 33 + 8 + len);
+      expect(z[0]! >> 4).toBe(cinfo);
+      const raw = inflateSync(z);
+      expect(raw.length).toBe(rows * (cols * 3 + 1));
+      for (let r = 0; r < rows; r++) {
+        expect(raw[r * (cols * 3 + 1)]).toBe(0);
+        const row = raw.subarray(r * (cols * 3 + 1) + 1, (r + 1) * (cols * 3 + 1));
+        expect(Buffer.compare(row, Buffer.from(img.data.subarray(r * cols * 3, (r + 1) * cols * 3)))).toBe(0);
+      }
+      expect(png.toString("latin1", png.length - 8, png.length - 4)).toBe("IEND");
+      const back = decodePng(png);
+      expect([back.width, back.height]).toEqual([cols, rows]);
+    }
   });
 
   it("rejects a buffer of the wrong size and bytes that are not PNG", () => {

@@ -1,16 +1,20 @@
 // Benchmark: figures/s of the built-in `raw` figure, end to end (read npz, normalise, Blues, PNG,
-// write), on fresh runs (figures deleted before each timed run). Also prints figures per CPU-second
-// (all threads), which is steadier than wall time on a shared machine.
+// write), on fresh runs (figures deleted, then `sync`, before each timed run), against the Python
+// pattern-lens raw path (bench/python-reference.py: numpy, matplotlib, Pillow) on the same data,
+// with one thread/process and with one per core. The runs are interleaved round by round, so disk
+// and load noise hit both sides alike. Also prints figures per CPU-second (all threads/processes).
 // Run with `pnpm bench` from the repository root (or `pnpm --filter @pattern-lens/figures bench`
-// after a build). Prints medians; never fails on time.
+// after a build). Prints medians and ratios; never fails on time.
 //
-//   BENCH_RUNS=5           timed runs per demo configuration (median reported)
-//   BENCH_SYNTH_RUNS=3     timed runs per synthetic configuration
+//   BENCH_RUNS=5           rounds on the demo set (median reported)
+//   BENCH_SYNTH_RUNS=3     rounds on the synthetic set
+//   BENCH_PYTHON=path      python with numpy, matplotlib and Pillow (default: the first of
+//                          /usr/bin/python3 and python3 that has them; none: our side only)
 //   BENCH_SYNTH_PROMPTS=64 prompts in the synthetic set (12 layers x 12 heads x 128 tokens); 0 skips it
 //   BENCH_DIR=/dev/shm     where the data folders go (default: the OS temp dir); a RAM disk
 //                          separates compute from the disk's file-creation cost
 
-import { spawnSync } from "node:child_process";
+import { execSync, spawnSync } from "node:child_process";
 import {
   copyFileSync,
   existsSync,
@@ -123,7 +127,7 @@ async function synthetic(nPrompts) {
   return { save, model };
 }
 
-/** Removes every figure folder (L0, L1, ...) of a model, so the next run renders everything afresh. */
+/** Removes every figure folder (L0, L1, ...) of a model, then syncs, so the next run starts from the same disk state. */
 function clearFigures(save, model) {
   const prompts = join(save, model, "prompts");
   for (const h of readdirSync(prompts)) {
@@ -131,6 +135,7 @@ function clearFigures(save, model) {
       if (/^L\d+$/.test(d)) rmSync(join(prompts, h, d), { recursive: true, force: true });
     }
   }
+  execSync("sync");
 }
 
 const cpuMs = () => {
@@ -138,66 +143,91 @@ const cpuMs = () => {
   return (u.user + u.system) / 1000;
 };
 
-async function measure(label, save, model, jobs, runs) {
-  // A first run warms the page cache and module caches; then `runs` timed fresh runs, each after
-  // deleting the figures (untimed), so every run renders and writes all of them.
-  clearFigures(save, model);
-  await runFigures({ savePath: save, model, figureFuncs: "raw", jobs });
-  const rates = [];
-  const perCpu = [];
-  let written = 0;
-  for (let i = 0; i < runs; i++) {
-    clearFigures(save, model);
-    const c0 = cpuMs();
-    const s = await runFigures({ savePath: save, model, figureFuncs: "raw", jobs });
-    const cpu = cpuMs() - c0;
-    written = s.written;
-    rates.push(s.written / (s.elapsedMs / 1000));
-    perCpu.push(s.written / (cpu / 1000));
+/** The first python that imports numpy, matplotlib and Pillow, or undefined. */
+function findPython() {
+  const candidates = process.env.BENCH_PYTHON ? [process.env.BENCH_PYTHON] : ["/usr/bin/python3", "python3"];
+  for (const py of candidates) {
+    const r = spawnSync(py, ["-c", "import numpy, matplotlib, PIL"], { encoding: "utf8" });
+    if (r.status === 0) return py;
   }
-  const fmt = (x) => x.toFixed(0).padStart(5);
-  console.log(
-    `${label.padEnd(40)} jobs=${String(jobs).padEnd(2)} ${String(written).padStart(5)} figures: ` +
-      `median ${fmt(median(rates))} figures/s wall, ${fmt(median(perCpu))} figures per CPU-second ` +
-      `(wall runs: ${rates.map((r) => r.toFixed(0)).join(", ")}; load avg ${loadavg()[0].toFixed(1)})`,
-  );
-  return { wall: median(rates), cpu: median(perCpu) };
+  return undefined;
 }
 
-console.log(
-  `@pattern-lens/figures bench: raw figure, fresh runs, ${CORES} cores, node ${process.version}, load avg ${loadavg()[0].toFixed(1)}`,
-);
-const demo = copyDemo();
-const DEMO = "demo (32 prompts x 24 heads, ~30 tok)";
-const ours1 = await measure(DEMO, demo, "pythia-14m", 1, RUNS);
-const oursN = await measure(DEMO, demo, "pythia-14m", CORES, RUNS);
-// The same work in Python (numpy + zlib, see python-baseline.py), right after ours, on the same copy.
-const py = spawnSync("python3", [join(here, "python-baseline.py"), demo, "pythia-14m", String(RUNS)], {
-  encoding: "utf8",
-  env: { ...process.env, PATTERN_LENS_SHARED: shared },
-});
-if (py.status === 0) {
-  const line = py.stdout.trim();
-  console.log(line);
-  const m = /median (\d+) figures\/s wall, (\d+) figures per CPU-second/.exec(line);
-  if (m) {
-    const [pyWall, pyCpu] = [Number(m[1]), Number(m[2])];
+/** One fresh run of ours; returns [figures/s wall, figures per CPU-second]. */
+async function oursOnce(save, model, jobs) {
+  clearFigures(save, model);
+  const c0 = cpuMs();
+  const s = await runFigures({ savePath: save, model, figureFuncs: "raw", jobs });
+  const cpu = cpuMs() - c0;
+  return [s.written / (s.elapsedMs / 1000), s.written / (cpu / 1000)];
+}
+
+/** One fresh run of the Python reference (it clears and syncs itself); same return shape. */
+function pythonOnce(python, save, model, procs) {
+  const r = spawnSync(python, [join(here, "python-reference.py"), save, model, String(procs), "1"], {
+    encoding: "utf8",
+  });
+  const m = /median (\d+) figures\/s wall, (\d+) figures per CPU-second/.exec(r.stdout ?? "");
+  if (r.status !== 0 || !m)
+    throw new Error(`python-reference.py failed: ${(r.stderr ?? "").trim().split("\n").pop()}`);
+  return [Number(m[1]), Number(m[2])];
+}
+
+const fmt = (x) => (x === undefined ? "    —" : x.toFixed(0).padStart(5));
+
+/** Interleaved rounds of ours and Python's, with 1 and CORES threads/processes; prints one table. */
+async function compare(label, save, model, rounds, python) {
+  await runFigures({ savePath: save, model, figureFuncs: "raw", jobs: 1 }); // warm caches (untimed)
+  const sides = [];
+  for (const jobs of [...new Set([1, CORES])]) {
+    sides.push({ who: "ours", jobs, run: () => oursOnce(save, model, jobs), wall: [], cpu: [] });
+    if (python)
+      sides.push({
+        who: "python",
+        jobs,
+        run: async () => pythonOnce(python, save, model, jobs),
+        wall: [],
+        cpu: [],
+      });
+  }
+  for (let r = 0; r < rounds; r++) {
+    for (const side of sides) {
+      const [w, c] = await side.run();
+      side.wall.push(w);
+      side.cpu.push(c);
+    }
+  }
+  console.log(
+    `\n${label}: medians of ${rounds} interleaved fresh runs (load avg now ${loadavg()[0].toFixed(1)})`,
+  );
+  for (const side of sides) {
+    const mine = side.who === "ours";
+    const py = sides.find((s) => s.who === "python" && s.jobs === side.jobs);
+    const ratio = mine && py ? `  ${(median(side.wall) / median(py.wall)).toFixed(2)}x python wall` : "";
     console.log(
-      `ratio vs python baseline: jobs=1 ${(ours1.wall / pyWall).toFixed(2)}x wall, ${(ours1.cpu / pyCpu).toFixed(2)}x per CPU-second; ` +
-        `jobs=${CORES} ${(oursN.wall / pyWall).toFixed(2)}x wall (python: one process)`,
+      `  ${side.who.padEnd(6)} jobs=${String(side.jobs).padEnd(2)} ${fmt(median(side.wall))} figures/s wall, ` +
+        `${fmt(median(side.cpu))} per CPU-second (runs: ${side.wall.map((x) => x.toFixed(0)).join(", ")})${ratio}`,
     );
   }
-} else {
-  console.log(
-    `(python baseline skipped: python3 with numpy not available: ${(py.stderr ?? "").trim().split("\n").pop()})`,
-  );
 }
+
+const python = findPython();
+console.log(
+  `@pattern-lens/figures bench: raw figure, fresh runs, ${CORES} cores, node ${process.version}, ` +
+    `dir ${BENCH_DIR}, load avg ${loadavg()[0].toFixed(1)}, python reference: ${python ?? "not available (needs numpy, matplotlib, Pillow)"}`,
+);
+const demo = copyDemo();
+await compare("demo (32 prompts x 24 heads, ~30 tok)", demo, "pythia-14m", RUNS, python);
 rmSync(demo, { recursive: true, force: true });
 if (SYNTH_PROMPTS > 0) {
   const t = performance.now();
   const synth = await synthetic(SYNTH_PROMPTS);
   console.log(`(synthetic set ready in ${((performance.now() - t) / 1000).toFixed(1)} s at ${synth.save})`);
-  const SYN = `synthetic (${SYNTH_PROMPTS} x 144 heads x 128 tok)`;
-  await measure(SYN, synth.save, synth.model, 1, SYNTH_RUNS);
-  await measure(SYN, synth.save, synth.model, CORES, SYNTH_RUNS);
+  await compare(
+    `synthetic (${SYNTH_PROMPTS} x 144 heads x 128 tok)`,
+    synth.save,
+    synth.model,
+    SYNTH_RUNS,
+    python,
+  );
 }

@@ -59,6 +59,41 @@ function listDir(dir: string): Set<string> | undefined {
   }
 }
 
+/** Creates one folder; one that exists already (another run, a race) is fine. */
+function makeDir(dir: string): void {
+  try {
+    mkdirSync(dir);
+  } catch (err) {
+    if ((err as { code?: unknown }).code !== "EEXIST") throw err;
+  }
+}
+
+/** The files of each existing `L{l}` folder (`layers`) and `L{l}/H{h}` folder (`heads`) of a prompt. */
+interface FigureListings {
+  layers: (Set<string> | undefined)[];
+  heads: (Set<string> | undefined)[][];
+}
+
+/**
+ * Lists the figure folders of a prompt, reading only folders that exist: the prompt folder, each
+ * `L{l}` in it, each `H{h}` in those. A fresh prompt costs one directory read, not one per head.
+ */
+function listFigureFiles(task: PromptTask): FigureListings {
+  const top = listDir(task.promptDir);
+  const layers: (Set<string> | undefined)[] = [];
+  const heads: (Set<string> | undefined)[][] = [];
+  for (let l = 0; l < task.nLayers; l++) {
+    const layer = top?.has(`L${l}`) ? listDir(`${task.promptDir}/L${l}`) : undefined;
+    layers.push(layer);
+    const perHead: (Set<string> | undefined)[] = [];
+    for (let h = 0; h < task.nHeads; h++) {
+      perHead.push(layer?.has(`H${h}`) ? listDir(`${task.promptDir}/L${l}/H${h}`) : undefined);
+    }
+    heads.push(perHead);
+  }
+  return { layers, heads };
+}
+
 /** Whether `fig`'s outputs for one head exist (an `.error.txt` never counts as done). */
 function isDone(fig: RegisteredFigure, files: Set<string> | undefined): boolean {
   return files !== undefined && fig.fileNames.every((f) => files.has(f));
@@ -144,22 +179,20 @@ export async function processPrompt(
   };
   const headDirOf = (l: number, h: number) => `${task.promptDir}/L${l}/H${h}`;
 
-  // Which (layer, head, figure) still need work, judged from one directory listing per head.
-  const listings: (Set<string> | undefined)[][] = [];
+  // Which (layer, head, figure) still need work, from as few directory reads as possible: the
+  // prompt folder, then only the layer and head folders that exist (none on a fresh run).
+  const listings = listFigureFiles(task);
   const todo: boolean[][][] = [];
   let anyTodo = false;
   for (let l = 0; l < task.nLayers; l++) {
     const perHead: boolean[][] = [];
-    const lists: (Set<string> | undefined)[] = [];
     for (let h = 0; h < task.nHeads; h++) {
-      const files = listDir(headDirOf(l, h));
+      const files = listings.heads[l]?.[h];
       const flags = figures.map((f) => settings.force || !isDone(f, files));
       if (flags.some((x) => x)) anyTodo = true;
       perHead.push(flags);
-      lists.push(files);
     }
     todo.push(perHead);
-    listings.push(lists);
   }
   if (!anyTodo) {
     outcome.skipped = task.nLayers * task.nHeads * figures.length;
@@ -196,11 +229,11 @@ export async function processPrompt(
     const { data, nHeads, nCtx } = layers[l]!;
     const delta: FigureCounts = { written: 0, skipped: 0, failed: 0 };
     const size = nCtx * nCtx;
-    let layerMade = false;
+    let layerMade = listings.layers[l] !== undefined;
     for (let h = 0; h < nHeads; h++) {
       const flags = todo[l]?.[h] ?? figures.map(() => true);
       const dir = headDirOf(l, h);
-      const files = listings[l]?.[h];
+      const files = listings.heads[l]?.[h];
       let made = files !== undefined;
       for (let i = 0; i < figures.length; i++) {
         const fig = figures[i]!;
@@ -209,16 +242,12 @@ export async function processPrompt(
           continue;
         }
         if (!made) {
-          // One mkdir per layer folder, then a plain mkdir per head (cheaper than recursive each time).
+          // Plain mkdirs of folders known to be missing (a recursive mkdir costs a stat per level).
           if (!layerMade) {
-            mkdirSync(`${task.promptDir}/L${l}`, { recursive: true });
+            makeDir(`${task.promptDir}/L${l}`);
             layerMade = true;
           }
-          try {
-            mkdirSync(dir);
-          } catch (err) {
-            if ((err as { code?: unknown }).code !== "EEXIST") throw err;
-          }
+          makeDir(dir);
           made = true;
         }
         const pattern = ndarray(data.subarray(h * size, (h + 1) * size), [nCtx, nCtx]);
