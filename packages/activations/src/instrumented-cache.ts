@@ -3,9 +3,9 @@ import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { decodeModel, encodeModel, type GraphProto, type ModelProto } from "@pattern-lens/onnx";
 import { subgraphs } from "./_graph.ts";
+import { memoSha256 } from "./_sha256-memo.ts";
 import { ActivationsError } from "./errors.ts";
 import { type CapturePlan, INSTRUMENT_VERSION, instrumentModel } from "./instrument.ts";
-import { sha256File } from "./model-source.ts";
 
 /** An instrumented model ready for ONNX Runtime. */
 export interface InstrumentedModel {
@@ -39,8 +39,9 @@ function externalLocations(g: GraphProto, acc = new Set<string>()): Set<string> 
 /**
  * Instruments `onnxPath` (see {@link instrumentModel}) once and caches the copy under
  * `<cacheDir>/instrumented/<sha256>-v<version>/`, keyed by the model's sha256 and the
- * instrumentation version. External data stays where it is: the copy records the original folder
- * (`externalDataDir`) and ONNX Runtime reads the data files from there, so nothing big is duplicated. A second call with the same file only hashes it.
+ * instrumentation version (the hash itself is remembered against the file's size, mtime and inode,
+ * so an unchanged model is not read again). External data stays where it is: the copy records the original folder
+ * (`externalDataDir`) and ONNX Runtime reads the data files from there, so nothing big is duplicated.
  * @throws {ActivationsError} `PL_MODEL_INVALID` for a file that is not an ONNX model;
  *   `PL_MODEL_NO_ATTENTION` when no attention is found; `PL_IO` when the cache is not writable.
  */
@@ -48,9 +49,10 @@ export async function prepareInstrumentedModel(
   onnxPath: string,
   opts: { cacheDir?: string; exposeInputs?: boolean } = {},
 ): Promise<InstrumentedModel> {
-  const sha256 = await sha256File(onnxPath);
+  const cacheDir = opts.cacheDir ?? defaultCacheDir();
+  const sha256 = await memoSha256(onnxPath, cacheDir);
   const key = `${sha256.slice(0, 32)}-v${INSTRUMENT_VERSION}${opts.exposeInputs ? "-exposed" : ""}`;
-  const root = join(opts.cacheDir ?? defaultCacheDir(), "instrumented");
+  const root = join(cacheDir, "instrumented");
   const dir = join(root, key);
   const planPath = join(dir, "plan.json");
   if (existsSync(planPath) && existsSync(join(dir, "model.onnx"))) {

@@ -27,6 +27,8 @@ export interface CaptureProvenance {
   version: string;
   dtype: "float32" | "float16";
   compressLevel: number;
+  /** zlib strategy of the npz members (`rle` or `default`); absent in older files. */
+  compressStrategy?: "rle" | "default";
   prependBos: boolean;
   device: string;
   /** Other run options worth keeping. */
@@ -83,6 +85,7 @@ export function buildModelCfg(
     capture_method: pm.instrumented.plan.method,
     dtype: prov.dtype,
     compress_level: prov.compressLevel,
+    ...(prov.compressStrategy === undefined ? {} : { compress_strategy: prov.compressStrategy }),
     prepend_bos: prov.prependBos,
     device: prov.device,
     ...opts,

@@ -51,8 +51,16 @@ export interface ActivationsOptions {
   /** Recompute prompts that are already saved. */
   force?: boolean;
   dtype?: "float32" | "float16";
-  /** npz deflate level 0-9 (default 6, as `np.savez_compressed`). */
+  /** npz deflate level 0-9 (default 6, as `np.savez_compressed`); 0 stores. */
   compressLevel?: number;
+  /**
+   * zlib strategy for deflated npz members (default `"rle"`): run-length matching packs attention
+   * patterns as tightly as zlib's default LZ77 search at level 6 (0.432 vs 0.433 of the float32
+   * size on GPT-2-small patterns) at about twice the speed, and the level then only tells stored
+   * (0) from deflated. `"default"` is zlib's LZ77 at `compressLevel`, like `np.savez_compressed`.
+   * Any deflate reader (numpy included) reads both.
+   */
+  compressStrategy?: "rle" | "default";
   prependBos?: boolean;
   device?: Device;
   /** Instrumented-model cache (default `defaultCacheDir()`). */
@@ -222,6 +230,12 @@ export async function activationsMain(opts: ActivationsOptions): Promise<Activat
       "PL_OPTIONS_INVALID",
       `--compress-level must be an integer 0-9, got ${opts.compressLevel}.`,
     );
+  const strategy = opts.compressStrategy ?? "rle";
+  if (strategy !== "rle" && strategy !== "default")
+    throw new ActivationsError(
+      "PL_OPTIONS_INVALID",
+      `--compress-strategy must be rle or default, got ${String(strategy)}.`,
+    );
   const dtype = opts.dtype ?? "float32";
   if (dtype !== "float32" && dtype !== "float16")
     throw new ActivationsError(
@@ -267,6 +281,7 @@ export async function activationsMain(opts: ActivationsOptions): Promise<Activat
       modelName,
       batchSize,
       level: level as CompressLevel,
+      strategy,
       dtype,
       prependBos,
       warn,
@@ -285,6 +300,7 @@ async function runAll(
     modelName: string;
     batchSize: number;
     level: CompressLevel;
+    strategy: "rle" | "default";
     dtype: "float32" | "float16";
     prependBos: boolean;
     warn: (m: string) => void;
@@ -333,6 +349,7 @@ async function runAll(
       version: pkg.version,
       dtype: o.dtype,
       compressLevel: o.level,
+      compressStrategy: o.strategy,
       prependBos: o.prependBos,
       device: opts.device ?? "cpu",
     });
@@ -367,7 +384,10 @@ async function runAll(
     for (const [l, layer] of layers.entries()) entries.set(patternKey(l), toNpy(layer, o.dtype));
     try {
       mkdirSync(promptDir(save, modelName, job.hash), { recursive: true });
-      await writeNpzFile(activationsPath(save, modelName, job.hash), entries, { compressLevel: o.level });
+      await writeNpzFile(activationsPath(save, modelName, job.hash), entries, {
+        compressLevel: o.level,
+        compressStrategy: o.strategy,
+      });
       await writeJsonFile(promptJsonPath(save, modelName, job.hash), promptJson(job));
     } catch (err) {
       wrapIo(err, `prompt ${job.hash}`);

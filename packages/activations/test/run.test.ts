@@ -147,6 +147,46 @@ describe("activationsMain on gpt2-tiny-torch", () => {
     expect(maxAbsDiff(float16BitsToFloat32(arr?.data as Uint16Array), want)).toBeLessThan(1e-3);
   });
 
+  it("compress strategies: rle (default) and default hold the same patterns; the choice is recorded; a bad one is refused", async () => {
+    const prompts = promptsFile();
+    const saves: Record<string, string> = {};
+    for (const strategy of ["rle", "default"] as const) {
+      const save = tempDir();
+      saves[strategy] = save;
+      await activationsMain({
+        model: gpt2TinyDir(),
+        prompts,
+        savePath: save,
+        minChars: 1,
+        cacheDir,
+        ...(strategy === "rle" ? {} : { compressStrategy: strategy }),
+      });
+      const cfg = JSON.parse(readFileSync(join(save, "gpt2-tiny-torch", "model_cfg.json"), "utf8"));
+      expect(cfg.pattern_lens).toMatchObject({ compress_level: 6, compress_strategy: strategy });
+    }
+    const hash = promptHash(gpt2TinyPrompts()[0]?.text ?? "");
+    const read = (save: string) => readFileSync(activationsPath(save, "gpt2-tiny-torch", hash));
+    const rle = read(saves.rle!);
+    const lz = read(saves.default!);
+    expect(rle.equals(lz)).toBe(false); // different deflate streams...
+    const [a, b] = [decodeNpz(new Uint8Array(rle)), decodeNpz(new Uint8Array(lz))];
+    for (const [k, v] of a)
+      expect(
+        Buffer.from((v.data as Float32Array).buffer).equals(
+          Buffer.from((b.get(k)!.data as Float32Array).buffer),
+        ),
+      ).toBe(true); // ...same arrays
+    const bad = await activationsMain({
+      model: gpt2TinyDir(),
+      prompts,
+      savePath: tempDir(),
+      minChars: 1,
+      cacheDir,
+      compressStrategy: "zstd" as never,
+    }).catch((e: unknown) => e);
+    expect((bad as ActivationsError).code).toBe("PL_OPTIONS_INVALID");
+  });
+
   it("records truncation to the model context and goes on", async () => {
     const save = tempDir();
     const p = join(tempDir(), "long.jsonl");

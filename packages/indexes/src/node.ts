@@ -8,4 +8,4 @@
 export { isAtomicTempFile, withAtomicFile, writeFileAtomic } from "./atomic-write.ts";
 export { buildModelsIndex, buildPromptsIndex } from "./build-indexes.ts";
 export { readBytesFile, readJsonFile, readJsonl, writeJsonFile, writeJsonl } from "./json-file.ts";
-export { readNpzFile, writeNpzFile } from "./npz-file.ts";
+export { type NpzFileWriteOptions, readNpzFile, writeNpzFile } from "./npz-file.ts";

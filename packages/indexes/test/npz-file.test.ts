@@ -44,6 +44,28 @@ describe("writeNpzFile / readNpzFile", () => {
     });
   }
 
+  it('compressStrategy "rle": a zlib run-length stream (same bytes as zlib Z_RLE), read back exactly', async () => {
+    const { constants, deflateRawSync } = await import("node:zlib");
+    const { encodeNpy } = await import("../src/npy.ts");
+    const dir = temp();
+    const a = arrays(300);
+    const rle = join(dir, "rle.npz");
+    await writeNpzFile(rle, a, { compressLevel: 6, compressStrategy: "rle" });
+    const back = await readNpzFile(rle);
+    for (const [k, v] of Object.entries(a)) expect(sameArray(back.get(k), v)).toBe(true);
+    // member 0's data is exactly zlib's Z_RLE output for the .npy bytes (so the strategy reached zlib)
+    const fields = zipFields(readBytes(rle));
+    const e = fields.entries[0]!;
+    const want = deflateRawSync(encodeNpy(a[patternKey(0)]!), { level: 6, strategy: constants.Z_RLE });
+    expect(e.compressedSize).toBe(want.length);
+    const lz = join(dir, "lz.npz");
+    await writeNpzFile(lz, a, { compressLevel: 6 });
+    expect(zipFields(readBytes(lz)).entries[0]!.compressedSize).not.toBe(want.length);
+    await expect(
+      writeNpzFile(join(dir, "x.npz"), a, { compressStrategy: "zstd" as never }),
+    ).rejects.toMatchObject({ code: "PL_INVALID_ARGUMENT" });
+  });
+
   it("writes the same bytes as encodeNpz when storing", async () => {
     const p = join(temp(), "x.npz");
     const a = arrays(20);

@@ -33,6 +33,7 @@ export interface ActivationsFlags {
   force?: boolean;
   dtype: "float32" | "float16";
   compressLevel: number;
+  compressStrategy: "rle" | "default";
   indexHtml: boolean;
   prependBos: boolean;
   device: "cpu" | "cuda";
@@ -104,6 +105,14 @@ export function addActivationsOptions(cmd: Command): Command {
       new Option("--dtype <dtype>", "saved pattern dtype").choices(["float32", "float16"]).default("float32"),
     )
     .option("--compress-level <n>", "npz deflate level, 0 = stored", parseInt0("--compress-level", 0, 9), 6)
+    .addOption(
+      new Option(
+        "--compress-strategy <strategy>",
+        "zlib strategy: rle (as small as level 6 on patterns, about 2x faster) or default (zlib's LZ77 at the level)",
+      )
+        .choices(["rle", "default"])
+        .default("rle"),
+    )
     .option("--no-index-html", "do not write the viewer's index.html into the save path")
     .option("--prepend-bos", "prepend BOS the TransformerLens way", true)
     .option("--no-prepend-bos", "do not prepend BOS")
@@ -135,6 +144,7 @@ export async function runActivationsStep(flags: ActivationsFlags, io: CliIo): Pr
     batchSize: flags.batchSize,
     dtype: flags.dtype,
     compressLevel: flags.compressLevel,
+    compressStrategy: flags.compressStrategy,
     prependBos: flags.prependBos,
     device: flags.device,
     force: flags.force ?? false,
