@@ -226,7 +226,11 @@ function rangeF64(d: Float64Array): [number, number, number] {
   return [lo, hi, nanAt];
 }
 
-/** The raw-figure path: float32 min-max normalisation `(x - shift) / scale`, RGB out. */
+/**
+ * The raw-figure path: float32 min-max normalisation `(x - shift) / scale`, RGB out. Cells equal to
+ * `shift` (the masked zeros of a causal pattern, about half of it) map to colour 0 without the
+ * division, which gives the same bytes whenever `scale > 0`.
+ */
 function minMaxF32(
   d: Float32Array,
   out: Uint8Array,
@@ -238,10 +242,20 @@ function minMaxF32(
   const b0 = bad[0];
   const b1 = bad[1];
   const b2 = bad[2];
+  const z0 = lut[0]!;
+  const z1 = lut[1]!;
+  const z2 = lut[2]!;
+  const lowFast = scale > 0;
   const n = d.length;
-  for (let i = 0; i < n; i++) {
-    const y = Math.fround(Math.fround(d[i]! - shift) / scale);
-    const o = i * 3;
+  for (let i = 0, o = 0; i < n; i++, o += 3) {
+    const x = d[i]!;
+    if (lowFast && x === shift) {
+      out[o] = z0;
+      out[o + 1] = z1;
+      out[o + 2] = z2;
+      continue;
+    }
+    const y = Math.fround(Math.fround(x - shift) / scale);
     if (Number.isNaN(y)) {
       // NaN (0/0 for a constant matrix): the bad colour
       out[o] = b0;

@@ -24,9 +24,60 @@ export function isAtomicTempFile(name: string): boolean {
   return TEMP_NAME.test(name);
 }
 
+/** A temporary file being written, to be committed over its target or aborted. */
+export interface AtomicFile {
+  /** The handle to write through (positional writes are fine). */
+  readonly fh: FileHandle;
+  /** fsyncs, closes and renames the temporary file over the target. */
+  commit(): Promise<void>;
+  /** Closes and removes the temporary file; the target is left as it was. Never throws. */
+  abort(): Promise<void>;
+}
+
+/**
+ * Opens a temporary file beside `path` (`.<name>.<pid>.<12 hex>.tmp`, see
+ * {@link isAtomicTempFile}) for a write that is committed or aborted later, e.g. an npz written
+ * member by member while the members are computed. Missing parent folders are created.
+ *
+ * @throws {@link IndexesError} `PL_IO` when the folder or file cannot be created; `commit` throws
+ *   `PL_IO` too, after removing the temporary file.
+ */
+export async function openAtomicFile(path: string): Promise<AtomicFile> {
+  const dir = dirname(path);
+  const tmp = join(dir, tempName(basename(path)));
+  let fh: FileHandle;
+  try {
+    await mkdir(dir, { recursive: true });
+    fh = await open(tmp, "wx");
+  } catch (e) {
+    throw ioError("write", path, e);
+  }
+  let isOpen = true;
+  const abort = async () => {
+    if (isOpen) await fh.close().catch(() => {});
+    isOpen = false;
+    await rm(tmp, { force: true }).catch(() => {});
+  };
+  return {
+    fh,
+    abort,
+    commit: async () => {
+      try {
+        await fh.sync();
+        await fh.close();
+        isOpen = false;
+        await rename(tmp, path);
+      } catch (e) {
+        await abort();
+        throw ioError("write", path, e);
+      }
+    },
+  };
+}
+
 /**
  * Write a file atomically through a callback: the callback writes to a handle on a temporary
- * file in the same folder (`.<name>.<pid>.<12 hex>.tmp`, see {@link isAtomicTempFile}); then the data is fsynced and the
+ * file in the same folder (see {@link openAtomicFile}); then the data is fsynced and the
  * temporary file renamed over `path`. On any error the temporary file is removed and `path` is
  * left as it was, so readers see the old file or the new one, never half of one.
  * Missing parent folders are created.
@@ -35,23 +86,16 @@ export function isAtomicTempFile(name: string): boolean {
  *   that are already `IndexesError`s pass through).
  */
 export async function withAtomicFile<T>(path: string, write: (fh: FileHandle) => Promise<T>): Promise<T> {
-  const dir = dirname(path);
-  const tmp = join(dir, tempName(basename(path)));
-  let fh: FileHandle | undefined;
+  const file = await openAtomicFile(path);
+  let result: T;
   try {
-    await mkdir(dir, { recursive: true });
-    fh = await open(tmp, "wx");
-    const result = await write(fh);
-    await fh.sync();
-    await fh.close();
-    fh = undefined;
-    await rename(tmp, path);
-    return result;
+    result = await write(file.fh);
   } catch (e) {
-    await fh?.close().catch(() => {});
-    await rm(tmp, { force: true }).catch(() => {});
+    await file.abort();
     throw ioError("write", path, e);
   }
+  await file.commit();
+  return result;
 }
 
 /**

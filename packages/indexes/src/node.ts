@@ -5,7 +5,19 @@
  * @packageDocumentation
  */
 
-export { isAtomicTempFile, withAtomicFile, writeFileAtomic } from "./atomic-write.ts";
+export {
+  type AtomicFile,
+  isAtomicTempFile,
+  openAtomicFile,
+  withAtomicFile,
+  writeFileAtomic,
+} from "./atomic-write.ts";
 export { buildModelsIndex, buildPromptsIndex } from "./build-indexes.ts";
 export { readBytesFile, readJsonFile, readJsonl, writeJsonFile, writeJsonl } from "./json-file.ts";
-export { type NpzFileWriteOptions, readNpzFile, writeNpzFile } from "./npz-file.ts";
+export {
+  type NpzFileWriteOptions,
+  type NpzWriter,
+  openNpzWriter,
+  readNpzFile,
+  writeNpzFile,
+} from "./npz-file.ts";

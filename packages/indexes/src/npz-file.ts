@@ -2,6 +2,7 @@ import type { FileHandle } from "node:fs/promises";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { constants, crc32, createDeflateRaw, inflateRawSync } from "node:zlib";
+import { ioError } from "./_io-error.ts";
 import {
   centralEntry,
   endOfCentralDirectory,
@@ -11,7 +12,7 @@ import {
   METHOD_DEFLATE,
   METHOD_STORED,
 } from "./_zip.ts";
-import { withAtomicFile } from "./atomic-write.ts";
+import { openAtomicFile } from "./atomic-write.ts";
 import { IndexesError } from "./errors.ts";
 import { readBytesFile } from "./json-file.ts";
 import { assertNpyArray, npyDataBytes } from "./npy.ts";
@@ -85,6 +86,144 @@ function* chunks(header: Uint8Array, data: Uint8Array): Generator<Uint8Array> {
   for (let i = 0; i < data.length; i += CHUNK) yield data.subarray(i, Math.min(i + CHUNK, data.length));
 }
 
+/** An `.npz` being written member by member; see {@link openNpzWriter}. */
+export interface NpzWriter {
+  /**
+   * Appends one member, streamed (npy header, then the array's bytes in 1 MiB views) through zlib
+   * into the temporary file. The array may be dropped once this resolves. Members keep call order.
+   */
+  add(key: string, arr: NpyArray): Promise<void>;
+  /** Writes the central directory, fsyncs and renames the file into place. */
+  close(): Promise<void>;
+  /** Removes the temporary file, leaving `path` as it was. Never throws. */
+  abort(): Promise<void>;
+}
+
+/**
+ * Opens an `.npz` for writing one member at a time, so a producer can hand over each array as it
+ * is computed and free it (e.g. one layer's pattern of a long prompt) instead of holding all of
+ * them. Same layout, compression options and atomicity as {@link writeNpzFile}: nothing appears at
+ * `path` before `close`, and `abort` (or a failed `add`) leaves no trace.
+ *
+ * @throws {@link IndexesError} `PL_INVALID_ARGUMENT` (bad level or strategy, an invalid array or a
+ *   repeated key, from `add`), `PL_IO`.
+ * @example
+ * ```ts
+ * const w = await openNpzWriter(path, { compressLevel: 6, compressStrategy: "rle" });
+ * try {
+ *   for (let l = 0; l < nLayers; l++) await w.add(patternKey(l), await computeLayer(l));
+ *   await w.close();
+ * } catch (e) {
+ *   await w.abort();
+ *   throw e;
+ * }
+ * ```
+ */
+export async function openNpzWriter(path: string, opts: NpzFileWriteOptions = {}): Promise<NpzWriter> {
+  const level = checkCompressLevel(opts.compressLevel);
+  const strategy = opts.compressStrategy ?? "default";
+  if (strategy !== "default" && strategy !== "rle") {
+    throw new IndexesError(
+      "PL_INVALID_ARGUMENT",
+      `compressStrategy must be "default" or "rle", got ${JSON.stringify(strategy)}`,
+    );
+  }
+  const zStrategy = strategy === "rle" ? constants.Z_RLE : constants.Z_DEFAULT_STRATEGY;
+  const file = await openAtomicFile(path);
+  const fh = file.fh;
+  const central: Uint8Array[] = [];
+  const keys = new Set<string>();
+  let pos = 0;
+  let failed = false;
+
+  const addMember = async (key: string, arr: NpyArray) => {
+    const name = `${key}.npy`;
+    const header = encodeNpyHeader(arr.dtype, arr.shape);
+    const data = npyDataBytes(arr);
+    const uncompressedSize = header.length + data.length;
+    const method = level === 0 ? METHOD_STORED : METHOD_DEFLATE;
+    const start = pos;
+    const local = localHeader(name, method, 0, 0, uncompressedSize);
+    await writeAt(fh, local, pos);
+    pos += local.length;
+    let crc = 0;
+    let compressedSize = 0;
+    if (level === 0) {
+      for (const c of chunks(header, data)) {
+        crc = crc32(c, crc);
+        await writeAt(fh, c, pos);
+        pos += c.length;
+      }
+      compressedSize = uncompressedSize;
+    } else {
+      const source = Readable.from(
+        (function* () {
+          for (const c of chunks(header, data)) {
+            crc = crc32(c, crc);
+            yield c;
+          }
+        })(),
+      );
+      await pipeline(
+        source,
+        createDeflateRaw({ level, strategy: zStrategy, chunkSize: 256 * 1024 }),
+        async (out) => {
+          for await (const c of out as AsyncIterable<Uint8Array>) {
+            await writeAt(fh, c, pos);
+            pos += c.length;
+            compressedSize += c.length;
+          }
+        },
+      );
+    }
+    const patch = localHeader(name, method, crc, compressedSize, uncompressedSize);
+    await writeAt(fh, patch.subarray(LOCAL_CRC_OFFSET, LOCAL_CRC_OFFSET + 4), start + LOCAL_CRC_OFFSET);
+    const sizesAt = localZip64SizesOffset(patch.length - 50);
+    await writeAt(fh, patch.subarray(sizesAt, sizesAt + 16), start + sizesAt);
+    central.push(
+      centralEntry({ name, method, crc, compressedSize, uncompressedSize, localHeaderOffset: start }),
+    );
+  };
+
+  return {
+    async add(key, arr) {
+      if (failed) throw new IndexesError("PL_INVALID_ARGUMENT", `${path}: the writer failed or was closed`);
+      try {
+        if (keys.has(key)) {
+          throw new IndexesError("PL_INVALID_ARGUMENT", `${path}: member '${key}' was already written`);
+        }
+        assertNpyArray(arr);
+        keys.add(key);
+        await addMember(key, arr);
+      } catch (e) {
+        failed = true;
+        await file.abort();
+        throw ioError("write", path, e);
+      }
+    },
+    async close() {
+      if (failed) throw new IndexesError("PL_INVALID_ARGUMENT", `${path}: the writer failed or was closed`);
+      failed = true; // no add after close
+      try {
+        const cdOffset = pos;
+        for (const c of central) {
+          await writeAt(fh, c, pos);
+          pos += c.length;
+        }
+        await writeAt(fh, endOfCentralDirectory(central.length, cdOffset, pos - cdOffset), pos);
+      } catch (e) {
+        await file.abort();
+        throw ioError("write", path, e);
+      }
+      await file.commit();
+    },
+    async abort() {
+      failed = true;
+      await file.abort();
+    },
+  };
+}
+
 /**
  * Write arrays as an `.npz` file, atomically and with bounded memory: each member is streamed
  * (npy header, then the array's own bytes in 1 MiB views) through native zlib straight into a
@@ -93,6 +232,7 @@ function* chunks(header: Uint8Array, data: Uint8Array): Generator<Uint8Array> {
  * only zlib's buffers and the central directory are held. The layout is numpy's (see
  * `encodeNpz`); level 0 stores members, 1-9 deflate them (default 6, like
  * `np.savez_compressed`), with zlib's default strategy or its run-length one (`compressStrategy`).
+ * {@link openNpzWriter} does the same member by member.
  *
  * @throws {@link IndexesError} `PL_INVALID_ARGUMENT` (inconsistent arrays, bad level), `PL_IO`.
  * @example
@@ -105,73 +245,10 @@ export async function writeNpzFile(
   entries: Map<string, NpyArray> | Record<string, NpyArray>,
   opts: NpzFileWriteOptions = {},
 ): Promise<void> {
-  const level = checkCompressLevel(opts.compressLevel);
-  const strategy = opts.compressStrategy ?? "default";
-  if (strategy !== "default" && strategy !== "rle") {
-    throw new IndexesError(
-      "PL_INVALID_ARGUMENT",
-      `compressStrategy must be "default" or "rle", got ${JSON.stringify(strategy)}`,
-    );
-  }
-  const zStrategy = strategy === "rle" ? constants.Z_RLE : constants.Z_DEFAULT_STRATEGY;
+  checkCompressLevel(opts.compressLevel);
   const list = npzEntries(entries);
   for (const [, arr] of list) assertNpyArray(arr);
-  await withAtomicFile(path, async (fh) => {
-    let pos = 0;
-    const central: Uint8Array[] = [];
-    for (const [key, arr] of list) {
-      const name = `${key}.npy`;
-      const header = encodeNpyHeader(arr.dtype, arr.shape);
-      const data = npyDataBytes(arr);
-      const uncompressedSize = header.length + data.length;
-      const method = level === 0 ? METHOD_STORED : METHOD_DEFLATE;
-      const start = pos;
-      const local = localHeader(name, method, 0, 0, uncompressedSize);
-      await writeAt(fh, local, pos);
-      pos += local.length;
-      let crc = 0;
-      let compressedSize = 0;
-      if (level === 0) {
-        for (const c of chunks(header, data)) {
-          crc = crc32(c, crc);
-          await writeAt(fh, c, pos);
-          pos += c.length;
-        }
-        compressedSize = uncompressedSize;
-      } else {
-        const source = Readable.from(
-          (function* () {
-            for (const c of chunks(header, data)) {
-              crc = crc32(c, crc);
-              yield c;
-            }
-          })(),
-        );
-        await pipeline(
-          source,
-          createDeflateRaw({ level, strategy: zStrategy, chunkSize: 256 * 1024 }),
-          async (out) => {
-            for await (const c of out as AsyncIterable<Uint8Array>) {
-              await writeAt(fh, c, pos);
-              pos += c.length;
-              compressedSize += c.length;
-            }
-          },
-        );
-      }
-      const patch = localHeader(name, method, crc, compressedSize, uncompressedSize);
-      await writeAt(fh, patch.subarray(LOCAL_CRC_OFFSET, LOCAL_CRC_OFFSET + 4), start + LOCAL_CRC_OFFSET);
-      const sizesAt = localZip64SizesOffset(patch.length - 50);
-      await writeAt(fh, patch.subarray(sizesAt, sizesAt + 16), start + sizesAt);
-      central.push(
-        centralEntry({ name, method, crc, compressedSize, uncompressedSize, localHeaderOffset: start }),
-      );
-    }
-    const cdOffset = pos;
-    for (const c of central) {
-      await writeAt(fh, c, pos);
-      pos += c.length;
-    }
-    await writeAt(fh, endOfCentralDirectory(central.length, cdOffset, pos - cdOffset), pos);
-  });
+  const w = await openNpzWriter(path, opts);
+  for (const [key, arr] of list) await w.add(key, arr);
+  await w.close();
 }

@@ -5,7 +5,7 @@ import { float32ToFloat16Bits } from "../src/float16.ts";
 import { patternKey } from "../src/layout.ts";
 import type { NpyArray } from "../src/npy-dtype.ts";
 import { decodeNpz, encodeNpz } from "../src/npz.ts";
-import { readNpzFile, writeNpzFile } from "../src/npz-file.ts";
+import { openNpzWriter, readNpzFile, writeNpzFile } from "../src/npz-file.ts";
 import { demoPromptDirs, readBytes, sameArray, zipFields } from "./support/reference.ts";
 import { rejectsWith, useTempDir } from "./support/temp.ts";
 
@@ -64,6 +64,44 @@ describe("writeNpzFile / readNpzFile", () => {
     await expect(
       writeNpzFile(join(dir, "x.npz"), a, { compressStrategy: "zstd" as never }),
     ).rejects.toMatchObject({ code: "PL_INVALID_ARGUMENT" });
+  });
+
+  it("openNpzWriter: member by member gives writeNpzFile's bytes; nothing at the path before close", async () => {
+    const dir = temp();
+    const a = arrays(40);
+    for (const opts of [
+      { compressLevel: 0 as const },
+      { compressLevel: 6 as const, compressStrategy: "rle" as const },
+    ]) {
+      const whole = join(dir, `whole-${opts.compressLevel}.npz`);
+      await writeNpzFile(whole, a, opts);
+      const p = join(dir, `stream-${opts.compressLevel}.npz`);
+      const w = await openNpzWriter(p, opts);
+      for (const [k, v] of Object.entries(a)) {
+        await w.add(k, v);
+        expect(readdirSync(dir)).not.toContain(`stream-${opts.compressLevel}.npz`);
+      }
+      await w.close();
+      expect(readFileSync(p).equals(readFileSync(whole))).toBe(true);
+    }
+    expect(readdirSync(dir).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+  });
+
+  it("openNpzWriter: abort and a repeated key leave no file and no temp file", async () => {
+    const dir = temp();
+    const a = arrays(10);
+    const w = await openNpzWriter(join(dir, "a.npz"));
+    await w.add(patternKey(0), a[patternKey(0)]!);
+    await w.abort();
+    expect(readdirSync(dir)).toEqual([]);
+    const w2 = await openNpzWriter(join(dir, "b.npz"));
+    await w2.add(patternKey(0), a[patternKey(0)]!);
+    await expect(w2.add(patternKey(0), a[patternKey(0)]!)).rejects.toMatchObject({
+      code: "PL_INVALID_ARGUMENT",
+    });
+    expect(readdirSync(dir)).toEqual([]);
+    await expect(w2.close()).rejects.toMatchObject({ code: "PL_INVALID_ARGUMENT" });
+    expect(readdirSync(dir)).toEqual([]);
   });
 
   it("writes the same bytes as encodeNpz when storing", async () => {
