@@ -91,7 +91,7 @@ describe("pattern-lens activations (gpt2-tiny-torch, a real PyTorch export)", ()
     expect(again.out).toContain("0 computed, 4 skipped");
   });
 
-  it("honours --model-name, --n-samples, --dtype float16, --no-prepend-bos, --batch-size", async () => {
+  it("honours --model-name, --n-samples, --dtype float16, --no-prepend-bos, --batch-size, --compress-strategy, --stream-from-tokens", async () => {
     const save = tmp();
     const prompts = promptsFile(refs().map((r) => JSON.stringify({ text: r.text })));
     const r = await cli([
@@ -114,8 +114,13 @@ describe("pattern-lens activations (gpt2-tiny-torch, a real PyTorch export)", ()
       "2",
       "--compress-level",
       "1",
+      "--compress-strategy",
+      "default",
+      "--stream-from-tokens",
+      "1",
     ]);
     expect(r.code).toBe(0);
+    expect(r.out).toContain("2 run layer by layer");
     const dirs = readdirSync(join(save, "tiny", "prompts"));
     expect(dirs).toHaveLength(2);
     const hash = promptHash(refs()[0]?.text ?? "");
@@ -124,7 +129,12 @@ describe("pattern-lens activations (gpt2-tiny-torch, a real PyTorch export)", ()
     const npz = decodeNpz(new Uint8Array(readFileSync(activationsPath(save, "tiny", hash))));
     expect(npz.get("blocks.0.attn.hook_pattern")?.dtype).toBe("<f2");
     const cfg = JSON.parse(readFileSync(join(save, "tiny", "model_cfg.json"), "utf8"));
-    expect(cfg.pattern_lens).toMatchObject({ dtype: "float16", compress_level: 1, prepend_bos: false });
+    expect(cfg.pattern_lens).toMatchObject({
+      dtype: "float16",
+      compress_level: 1,
+      compress_strategy: "default",
+      prepend_bos: false,
+    });
   });
 
   it("writes the viewer (index.html + bundle) into the save path unless --no-index-html", async () => {

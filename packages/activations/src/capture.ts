@@ -2,7 +2,13 @@ import { ActivationsError } from "./errors.ts";
 import { buildFeeds } from "./feeds.ts";
 import { type InstrumentedModel, prepareInstrumentedModel } from "./instrumented-cache.ts";
 import { type ModelSource, resolveModel } from "./model-source.ts";
-import { createOrtSession, type Device, type HostTensor, type OrtSession } from "./ort.ts";
+import {
+  createOrtSession,
+  type Device,
+  type HostTensor,
+  type OrtSession,
+  type OrtSessionOptions,
+} from "./ort.ts";
 import { loadHfTokenizer, type PromptTokenizer, type TokenizedPrompt, tokenizePrompt } from "./tokenizer.ts";
 import { validatePattern } from "./validate.ts";
 
@@ -87,7 +93,7 @@ export async function openPatternModel(opts: OpenModelOptions): Promise<PatternM
   if (opts.device !== undefined) sessionOpts.device = opts.device;
   if (opts.intraOpNumThreads !== undefined) sessionOpts.intraOpNumThreads = opts.intraOpNumThreads;
   const session = await createOrtSession(instrumented.path, sessionOpts);
-  return {
+  const pm: PatternModel = {
     source,
     instrumented,
     session,
@@ -95,8 +101,32 @@ export async function openPatternModel(opts: OpenModelOptions): Promise<PatternM
     nLayers: instrumented.plan.outputs.length,
     nCtx: contextLength(source.config),
     causal: opts.causal ?? instrumented.plan.causal ?? source.config.is_encoder_decoder !== true,
-    close: () => session.dispose(),
+    close: () => (suspended.has(pm) ? Promise.resolve() : pm.session.dispose()),
   };
+  sessionOptions.set(pm, sessionOpts);
+  return pm;
+}
+
+/** How each open model's session was created, so it can be recreated. */
+const sessionOptions = new WeakMap<PatternModel, OrtSessionOptions>();
+/** Models whose session is freed for now. */
+const suspended = new WeakSet<PatternModel>();
+
+/**
+ * Frees the model's ONNX Runtime session (its weights) until {@link resumeSession}, e.g. while
+ * the per-layer models of a long prompt hold them; `runPatternBatch` fails meanwhile.
+ */
+export async function suspendSession(pm: PatternModel): Promise<void> {
+  if (suspended.has(pm)) return;
+  suspended.add(pm);
+  await pm.session.dispose();
+}
+
+/** Opens the session again after {@link suspendSession}; a no-op otherwise. */
+export async function resumeSession(pm: PatternModel): Promise<void> {
+  if (!suspended.has(pm)) return;
+  pm.session = await createOrtSession(pm.instrumented.path, sessionOptions.get(pm) ?? {});
+  suspended.delete(pm);
 }
 
 function toFloat32(t: HostTensor, what: string): Float32Array {
@@ -122,39 +152,12 @@ export async function runPatternBatch(
   const plan = pm.instrumented.plan;
   const names = [...plan.outputs, ...(plan.exposed ?? [])];
   const out = await pm.session.run(feeds, names);
-  const b = rows.length;
   const results: { layers: LayerPattern[]; exposed?: HostTensor[] }[] = rows.map(() => ({ layers: [] }));
   plan.outputs.forEach((name, layer) => {
     const t = out[name];
     if (!t) throw new ActivationsError("PL_MODEL_INVALID", `the instrumented model did not return ${name}.`);
-    const data = toFloat32(t, `layer ${layer} attention`);
-    let [d0, h, s, k] = t.dims as [number, number, number, number];
-    if (t.dims.length === 3) {
-      [d0, s, k] = t.dims as [number, number, number];
-      h = d0 / b;
-      d0 = b;
-    }
-    if (t.dims.length < 3 || t.dims.length > 4 || d0 !== b || !Number.isInteger(h)) {
-      throw new ActivationsError(
-        "PL_PATTERN_INVALID",
-        `layer ${layer}: attention output has shape [${t.dims.join(", ")}], expected [${b}, heads, seq, seq].`,
-      );
-    }
-    rows.forEach((row, r) => {
-      const n = row.length;
-      let pat: Float32Array;
-      if (b === 1 && n === s && n === k) pat = data;
-      else {
-        pat = new Float32Array(h * n * n);
-        for (let hh = 0; hh < h; hh++) {
-          for (let q = 0; q < n; q++) {
-            const src = ((r * h + hh) * s + q) * k;
-            pat.set(data.subarray(src, src + n), (hh * n + q) * n);
-          }
-        }
-      }
-      validatePattern(pat, h, n, layer, { causal: pm.causal }, b > 1 ? ` (batch row ${r})` : "");
-      (results[r] as { layers: LayerPattern[] }).layers.push({ nHeads: h, n, data: pat });
+    cutRows(t, layer, rows, pm.causal).forEach((p, r) => {
+      (results[r] as { layers: LayerPattern[] }).layers.push(p);
     });
   });
   if (plan.exposed) {
@@ -163,6 +166,49 @@ export async function runPatternBatch(
     for (const name of plan.exposed) for (const res of results) res.exposed?.push(out[name] as HostTensor);
   }
   return results;
+}
+
+/**
+ * One layer's output of a right-padded batch, cut into each row's own `[heads, n, n]` pattern and
+ * validated. A single unpadded row is returned without a copy.
+ * @throws {ActivationsError} `PL_PATTERN_INVALID` for a wrong shape or an invalid pattern.
+ */
+export function cutRows(
+  t: HostTensor,
+  layer: number,
+  rows: readonly (readonly number[])[],
+  causal: boolean,
+): LayerPattern[] {
+  const b = rows.length;
+  const data = toFloat32(t, `layer ${layer} attention`);
+  let [d0, h, s, k] = t.dims as [number, number, number, number];
+  if (t.dims.length === 3) {
+    [d0, s, k] = t.dims as [number, number, number];
+    h = d0 / b;
+    d0 = b;
+  }
+  if (t.dims.length < 3 || t.dims.length > 4 || d0 !== b || !Number.isInteger(h)) {
+    throw new ActivationsError(
+      "PL_PATTERN_INVALID",
+      `layer ${layer}: attention output has shape [${t.dims.join(", ")}], expected [${b}, heads, seq, seq].`,
+    );
+  }
+  return rows.map((row, r) => {
+    const n = row.length;
+    let pat: Float32Array;
+    if (b === 1 && n === s && n === k) pat = data;
+    else {
+      pat = new Float32Array(h * n * n);
+      for (let hh = 0; hh < h; hh++) {
+        for (let q = 0; q < n; q++) {
+          const src = ((r * h + hh) * s + q) * k;
+          pat.set(data.subarray(src, src + n), (hh * n + q) * n);
+        }
+      }
+    }
+    validatePattern(pat, h, n, layer, { causal }, b > 1 ? ` (batch row ${r})` : "");
+    return { nHeads: h, n, data: pat };
+  });
 }
 
 /**

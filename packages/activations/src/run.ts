@@ -18,6 +18,7 @@ import {
   buildModelsIndex,
   buildPromptsIndex,
   isAtomicTempFile,
+  openNpzWriter,
   readJsonFile,
   readJsonl,
   readNpzFile,
@@ -25,8 +26,16 @@ import {
   writeNpzFile,
 } from "@pattern-lens/indexes/node";
 import pkg from "../package.json" with { type: "json" };
-import { type LayerPattern, openPatternModel, type PatternModel, runPatternBatch } from "./capture.ts";
+import {
+  type LayerPattern,
+  openPatternModel,
+  type PatternModel,
+  resumeSession,
+  runPatternBatch,
+  suspendSession,
+} from "./capture.ts";
 import { ActivationsError } from "./errors.ts";
+import { type LayerStreamer, openLayerStreamer } from "./layer-stream.ts";
 import { buildModelCfg } from "./model-cfg.ts";
 import type { Device } from "./ort.ts";
 import { loadPrompts, type PromptRecord } from "./prompts.ts";
@@ -69,6 +78,13 @@ export interface ActivationsOptions {
   tokenizer?: PromptTokenizer;
   /** Upper bound on the bytes of patterns one batch may hold (default 512 MiB). */
   maxBatchBytes?: number;
+  /**
+   * Prompts of at least this many tokens (default 2048) run layer by layer through a per-layer
+   * split of the model (cached), each layer's pattern written to the npz and freed before the next
+   * layer runs, instead of all layers at once. Models that cannot be split (patterns inside `If`
+   * branches) run such prompts whole, with a warning.
+   */
+  streamFromTokens?: number;
   intraOpNumThreads?: number;
   onProgress?: (p: ActivationsProgress) => void;
   onWarning?: (message: string) => void;
@@ -100,6 +116,8 @@ export interface ActivationsSummary {
   skipped: number;
   truncated: number;
   tokens: number;
+  /** Prompts run layer by layer (see `streamFromTokens`). */
+  streamed: number;
   elapsedMs: number;
 }
 
@@ -369,8 +387,33 @@ async function runAll(
   }
   opts.onStart?.({ modelName, method: pm.instrumented.plan.method, total: jobs.length, todo: todo.length });
 
+  const streamFrom = opts.streamFromTokens ?? 2048;
+  let longJobs = todo.filter((j) => j.tokenIds.length >= streamFrom);
+  let shortJobs = todo.filter((j) => j.tokenIds.length < streamFrom);
+  let streamer: LayerStreamer | undefined;
+  if (longJobs.length > 0) {
+    // the per-layer sessions hold the weights too: free the whole-model session meanwhile
+    await suspendSession(pm);
+    streamer = await openLayerStreamer(pm, {
+      ...(opts.device !== undefined ? { device: opts.device } : {}),
+      ...(opts.intraOpNumThreads !== undefined ? { intraOpNumThreads: opts.intraOpNumThreads } : {}),
+    });
+    if (streamer === undefined) {
+      o.warn(
+        `${longJobs.length} prompt(s) of ${streamFrom}+ tokens run with all layers at once: this model cannot be split by layer (its patterns come from inside If branches).`,
+      );
+      shortJobs = todo;
+      longJobs = [];
+      await resumeSession(pm);
+    }
+  }
   const bytesPerToken2 = nHeads * pm.nLayers * 4 * 2; // batch output + per-prompt copies
-  const batches = makeBatches(todo, o.batchSize, bytesPerToken2, opts.maxBatchBytes ?? 512 * 1024 * 1024);
+  const batches = makeBatches(
+    shortJobs,
+    o.batchSize,
+    bytesPerToken2,
+    opts.maxBatchBytes ?? 512 * 1024 * 1024,
+  );
   const start = performance.now();
   let done = skipped;
   let tokens = 0;
@@ -378,6 +421,37 @@ async function runAll(
   const report = () =>
     opts.onProgress?.({ done, total: jobs.length, skipped, tokens, elapsedMs: performance.now() - start });
   report();
+
+  const finishJob = async (job: Job) => {
+    await writeJsonFile(promptJsonPath(save, modelName, job.hash), promptJson(job));
+    done++;
+    tokens += job.tokenIds.length;
+    if (job.truncated) truncated++;
+    report();
+  };
+
+  if (streamer !== undefined) {
+    try {
+      for (const job of longJobs) {
+        const path = activationsPath(save, modelName, job.hash);
+        const writer = await openNpzWriter(path, {
+          compressLevel: o.level,
+          compressStrategy: o.strategy,
+        }).catch((err: unknown) => wrapIo(err, `prompt ${job.hash}`));
+        try {
+          await streamer.run(job.tokenIds, (l, p) => writer.add(patternKey(l), toNpy(p, o.dtype)));
+          await writer.close();
+          await finishJob(job);
+        } catch (err) {
+          await writer.abort();
+          wrapIo(err, `prompt ${job.hash}`);
+        }
+      }
+    } finally {
+      await streamer.close();
+    }
+    if (batches.length > 0) await resumeSession(pm);
+  }
 
   const writeJob = async (job: Job, layers: LayerPattern[]) => {
     const entries = new Map<string, NpyArray>();
@@ -388,14 +462,10 @@ async function runAll(
         compressLevel: o.level,
         compressStrategy: o.strategy,
       });
-      await writeJsonFile(promptJsonPath(save, modelName, job.hash), promptJson(job));
+      await finishJob(job);
     } catch (err) {
       wrapIo(err, `prompt ${job.hash}`);
     }
-    done++;
-    tokens += job.tokenIds.length;
-    if (job.truncated) truncated++;
-    report();
   };
 
   let pending: Promise<unknown> = Promise.resolve();
@@ -426,6 +496,7 @@ async function runAll(
     skipped,
     truncated,
     tokens,
+    streamed: longJobs.length,
     elapsedMs: performance.now() - start,
   };
 }

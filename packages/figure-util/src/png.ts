@@ -1,3 +1,4 @@
+/// <reference path="./_pngjs-packer.d.ts" />
 // The only module of @pattern-lens/figure-util that touches pngjs.
 import { deflateSync } from "node:zlib";
 import { PNG } from "pngjs";

@@ -34,6 +34,7 @@ export interface ActivationsFlags {
   dtype: "float32" | "float16";
   compressLevel: number;
   compressStrategy: "rle" | "default";
+  streamFromTokens: number;
   indexHtml: boolean;
   prependBos: boolean;
   device: "cpu" | "cuda";
@@ -113,6 +114,12 @@ export function addActivationsOptions(cmd: Command): Command {
         .choices(["rle", "default"])
         .default("rle"),
     )
+    .option(
+      "--stream-from-tokens <n>",
+      "prompts of at least N tokens run layer by layer, each layer written before the next (bounded memory)",
+      parseInt0("--stream-from-tokens", 1),
+      2048,
+    )
     .option("--no-index-html", "do not write the viewer's index.html into the save path")
     .option("--prepend-bos", "prepend BOS the TransformerLens way", true)
     .option("--no-prepend-bos", "do not prepend BOS")
@@ -145,6 +152,7 @@ export async function runActivationsStep(flags: ActivationsFlags, io: CliIo): Pr
     dtype: flags.dtype,
     compressLevel: flags.compressLevel,
     compressStrategy: flags.compressStrategy,
+    streamFromTokens: flags.streamFromTokens,
     prependBos: flags.prependBos,
     device: flags.device,
     force: flags.force ?? false,
@@ -192,6 +200,7 @@ export async function runActivationsStep(flags: ActivationsFlags, io: CliIo): Pr
   io.out(
     `activations: ${summary.computed} computed, ${summary.skipped} skipped` +
       (summary.truncated ? `, ${summary.truncated} truncated to the context` : "") +
+      (summary.streamed ? `, ${summary.streamed} run layer by layer` : "") +
       ` in ${secs.toFixed(1)} s (${(summary.computed / Math.max(secs, 1e-3)).toFixed(1)} prompts/s, ${(summary.tokens / Math.max(secs, 1e-3)).toFixed(0)} tokens/s) -> ${summary.modelPath}\n`,
   );
   if (flags.indexHtml) {

@@ -1,0 +1,100 @@
+import { cutRows, type LayerPattern, type PatternModel } from "./capture.ts";
+import { ActivationsError } from "./errors.ts";
+import { buildFeeds } from "./feeds.ts";
+import { type LayerSegments, prepareLayerSegments } from "./layer-segments.ts";
+import { createOrtSession, type Device, type HostTensor, type OrtSession } from "./ort.ts";
+
+/** Runs prompts one layer at a time; see {@link openLayerStreamer}. */
+export interface LayerStreamer {
+  /**
+   * Runs one prompt (token ids, BOS included when wanted) layer by layer. Each layer's validated
+   * pattern goes to `onLayer`, which is awaited before the next layer runs, so a caller that
+   * writes and drops it holds one layer at a time (two while a layer's value product still needs
+   * the previous pattern).
+   * @throws {ActivationsError} `PL_PATTERN_INVALID` naming layer and head.
+   */
+  run(
+    tokenIds: readonly number[],
+    onLayer: (layer: number, pattern: LayerPattern) => Promise<void>,
+  ): Promise<void>;
+  /** Frees the per-layer sessions. */
+  close(): Promise<void>;
+}
+
+/** Options of {@link openLayerStreamer}. */
+export interface LayerStreamerOptions {
+  device?: Device;
+  intraOpNumThreads?: number;
+}
+
+/**
+ * Opens the model split into one ONNX Runtime session per layer (built once and cached beside the
+ * instrumented copy), for prompts whose patterns are too big to hold all at once: together the
+ * sessions hold the weights once, and only the values passed between layers (residual stream,
+ * masks, the previous pattern) are kept between runs. Returns `undefined` when the graph cannot be
+ * split by layer (patterns inside `If` branches, or one node producing several layers).
+ */
+export async function openLayerStreamer(
+  pm: PatternModel,
+  opts: LayerStreamerOptions = {},
+): Promise<LayerStreamer | undefined> {
+  const split: LayerSegments | undefined = await prepareLayerSegments(pm.instrumented);
+  if (split === undefined) return undefined;
+  const sessions: OrtSession[] = [];
+  try {
+    for (const seg of split.segments) {
+      sessions.push(
+        await createOrtSession(seg.path, {
+          worker: false,
+          ...(opts.device !== undefined ? { device: opts.device } : {}),
+          ...(opts.intraOpNumThreads !== undefined ? { intraOpNumThreads: opts.intraOpNumThreads } : {}),
+          ...(pm.instrumented.externalDataDir !== undefined
+            ? { externalDataDir: pm.instrumented.externalDataDir }
+            : {}),
+        }),
+      );
+    }
+  } catch (err) {
+    for (const s of sessions) await s.dispose().catch(() => {});
+    throw err;
+  }
+  // the last segment reading each carried value: it is dropped after that segment has run
+  const lastUse = new Map<string, number>();
+  split.segments.forEach((seg, l) => {
+    for (const c of seg.carriesIn) lastUse.set(c, l);
+  });
+  return {
+    async run(tokenIds, onLayer) {
+      const carries = new Map<string, HostTensor>();
+      for (const [l, seg] of split.segments.entries()) {
+        const session = sessions[l] as OrtSession;
+        const graphMetas = session.inputs.filter((m) => seg.graphInputs.includes(m.name));
+        const feeds = buildFeeds(graphMetas, { rows: [tokenIds], padId: 0 });
+        for (const c of seg.carriesIn) {
+          const t = carries.get(c);
+          if (t === undefined)
+            throw new ActivationsError(
+              "PL_MODEL_INVALID",
+              `layer ${l} needs ${c}, which no earlier layer returned.`,
+            );
+          feeds[c] = t;
+        }
+        const wanted = [seg.pattern, ...seg.carriesOut.filter((c) => c !== seg.pattern)];
+        const out = await session.run(feeds, wanted);
+        for (const c of seg.carriesIn) if (lastUse.get(c) === l) carries.delete(c);
+        for (const c of seg.carriesOut) {
+          const t = out[c];
+          if (t !== undefined) carries.set(c, t);
+        }
+        const t = out[seg.pattern];
+        if (t === undefined)
+          throw new ActivationsError("PL_MODEL_INVALID", `layer ${l} did not return ${seg.pattern}.`);
+        const [pattern] = cutRows(t, l, [tokenIds], pm.causal);
+        await onLayer(l, pattern as LayerPattern);
+      }
+    },
+    async close() {
+      for (const s of sessions) await s.dispose();
+    },
+  };
+}

@@ -1,0 +1,142 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { decodeNpz, promptHash } from "@pattern-lens/indexes";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type LayerPattern, openPatternModel, type PatternModel, runPatternBatch } from "../src/index.ts";
+import { openLayerStreamer } from "../src/layer-stream.ts";
+import {
+  gpt2TinyDir,
+  gpt2TinyPrompts,
+  gpt2TinyReference,
+  maxAbsDiff,
+  tempDir,
+  toFloat32,
+} from "./_helpers.ts";
+import { type TinyVariant, tinyModel, tinyReference } from "./_tiny-model.ts";
+
+const TOKENIZER = {
+  encode: (t: string) => [...t].map((c) => c.charCodeAt(0) % 40),
+  idToToken: (i: number) => `t${i}`,
+  bosId: 0,
+};
+
+async function openTiny(variant: TinyVariant): Promise<PatternModel> {
+  const path = join(tempDir(`pl-stream-${variant}-`), `${variant}.onnx`);
+  writeFileSync(path, tinyModel(variant));
+  return openPatternModel({ model: path, cacheDir: tempDir(), tokenizer: TOKENIZER });
+}
+
+async function streamAll(pm: PatternModel, ids: number[]): Promise<LayerPattern[]> {
+  const streamer = await openLayerStreamer(pm);
+  if (!streamer) throw new Error("expected a split");
+  const got: LayerPattern[] = [];
+  try {
+    await streamer.run(ids, async (l, p) => {
+      expect(l).toBe(got.length); // layer order, one at a time
+      got.push(p);
+    });
+  } finally {
+    await streamer.close();
+  }
+  return got;
+}
+
+describe("openLayerStreamer: one ONNX Runtime session per layer", () => {
+  let pm: PatternModel;
+  beforeAll(async () => {
+    pm = await openPatternModel({ model: gpt2TinyDir(), cacheDir: tempDir() });
+  });
+  afterAll(async () => pm.close());
+
+  it("gpt2-tiny-torch: per-layer patterns equal the PyTorch reference (1e-5) and the whole-model run (1e-6)", async () => {
+    for (const [j, ref] of gpt2TinyPrompts().entries()) {
+      const streamed = await streamAll(pm, ref.input_ids);
+      const [whole] = await runPatternBatch(pm, [ref.input_ids]);
+      expect(streamed).toHaveLength(2);
+      for (const [l, p] of streamed.entries()) {
+        const want = gpt2TinyReference(j).get(`blocks.${l}.attn.hook_pattern`);
+        expect(maxAbsDiff(toFloat32(want as never), p.data)).toBeLessThan(1e-5);
+        expect(maxAbsDiff(whole?.layers[l]?.data ?? [], p.data)).toBeLessThanOrEqual(1e-6);
+      }
+    }
+    // the split is cached beside the instrumented copy: layer 1 reads what layer 0 passes on
+    const plan = JSON.parse(
+      readFileSync(join(dirname(pm.instrumented.path), "segments-v1", "segments.json"), "utf8"),
+    );
+    expect(plan.split).toBe(true);
+    expect(plan.segments).toHaveLength(2);
+    expect(plan.segments[1].carriesIn.length).toBeGreaterThan(0);
+    expect(plan.segments[0].carriesOut).toEqual(expect.arrayContaining(plan.segments[1].carriesIn));
+    expect(plan.segments[1].carriesOut).toEqual([]);
+  });
+
+  for (const variant of ["softmax", "attentions", "mha", "softmax-fp16"] as const) {
+    it(`builder graph '${variant}': per-layer patterns equal a float64 JS forward pass`, async () => {
+      const m = await openTiny(variant);
+      try {
+        const ids = [0, 5, 17, 3, 9, 33, 1, 12];
+        const streamed = await streamAll(m, ids);
+        const ref = tinyReference(ids);
+        expect(streamed).toHaveLength(ref.length);
+        const tol = variant === "softmax-fp16" ? 2e-3 : 1e-5;
+        for (const [l, p] of streamed.entries())
+          expect(maxAbsDiff(ref[l] as Float64Array, p.data)).toBeLessThan(tol);
+      } finally {
+        await m.close();
+      }
+    });
+  }
+
+  it("a merged decoder (patterns inside If branches) cannot be split: undefined", async () => {
+    const m = await openTiny("if");
+    try {
+      expect(await openLayerStreamer(m)).toBeUndefined();
+    } finally {
+      await m.close();
+    }
+  });
+});
+
+describe("activationsMain with streamFromTokens", () => {
+  it("streams every prompt at or over the threshold, writing the same npz as a whole-model run", async () => {
+    const { activationsMain } = await import("../src/index.ts");
+    const prompts = join(tempDir(), "p.jsonl");
+    writeFileSync(
+      prompts,
+      `${gpt2TinyPrompts()
+        .map((r) => JSON.stringify({ text: r.text }))
+        .join("\n")}\n`,
+    );
+    const cacheDir = tempDir();
+    const run = (savePath: string, streamFromTokens?: number) =>
+      activationsMain({
+        model: gpt2TinyDir(),
+        prompts,
+        savePath,
+        minChars: 1,
+        cacheDir,
+        compressLevel: 0,
+        ...(streamFromTokens === undefined ? {} : { streamFromTokens }),
+      });
+    const [a, b] = [tempDir(), tempDir()];
+    const whole = await run(a);
+    const lens = gpt2TinyPrompts().map((r) => r.input_ids.length);
+    const cut = [...lens].sort((x, y) => x - y)[1] as number; // stream all but the shortest
+    const streamed = await run(b, cut);
+    expect(whole.streamed).toBe(0);
+    expect(streamed.streamed).toBe(lens.filter((n) => n >= cut).length);
+    expect(streamed.computed).toBe(whole.computed);
+    for (const r of gpt2TinyPrompts()) {
+      const p = (d: string) =>
+        decodeNpz(
+          new Uint8Array(
+            readFileSync(join(d, "gpt2-tiny-torch", "prompts", promptHash(r.text), "activations.npz")),
+          ),
+        );
+      const [x, y] = [p(a), p(b)];
+      expect([...y.keys()]).toEqual([...x.keys()]);
+      for (const [k, v] of x)
+        expect(maxAbsDiff(toFloat32(v), toFloat32(y.get(k) as never))).toBeLessThanOrEqual(1e-6);
+    }
+  });
+});
