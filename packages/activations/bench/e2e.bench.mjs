@@ -2,9 +2,11 @@
 // d_model 768, d_mlp 3072, GPT-2 vocab 50257, random weights, built with @pattern-lens/onnx's
 // GraphBuilder; no download): 32 prompts of about 150 tokens, writing npz.
 // Runs against the built dist (`pnpm bench` builds first through turbo).
-// Prints medians of BENCH_RUNS runs (default 3); never fails on time.
+// Prints medians of BENCH_RUNS runs (default 3); never fails on time. Then a long-prompt section:
+// 4 prompts of 1,024 tokens run whole and layer by layer (--stream-from-tokens), with peak RSS.
 //
-//   BENCH_RUNS=3  BENCH_PROMPTS=32  BENCH_THREADS=<intra-op threads, default ORT's>
+//   BENCH_RUNS=3  BENCH_PROMPTS=32  BENCH_THREADS=<intra-op threads, default ORT's>  BENCH_LONG=0 skips
+//   the long-prompt section
 import { execFileSync } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
@@ -115,6 +117,12 @@ function du(dir) {
   return total;
 }
 
+if (process.argv[2] === "--build") {
+  // the graph is built in its own process, so the parent's RSS is not the builder's
+  writeFileSync(process.argv[3], buildGpt2Small());
+  process.exit(0);
+}
+
 if (process.argv[2] === "--child") {
   // one end-to-end run in a fresh process, so its peak RSS is the pipeline's alone
   const opts = JSON.parse(process.argv[3]);
@@ -139,8 +147,14 @@ try {
   const modelDir = join(work, "gpt2-small-random");
   mkdirSync(join(modelDir, "onnx"), { recursive: true });
   let t = performance.now();
-  const bytes = buildGpt2Small();
-  writeFileSync(join(modelDir, "onnx", "model.onnx"), bytes);
+  execFileSync(
+    process.execPath,
+    [fileURLToPath(import.meta.url), "--build", join(modelDir, "onnx", "model.onnx")],
+    {
+      stdio: "inherit",
+    },
+  );
+  const bytes = { length: statSync(join(modelDir, "onnx", "model.onnx")).size };
   writeFileSync(
     join(modelDir, "config.json"),
     JSON.stringify({
@@ -216,11 +230,20 @@ try {
   );
 
   const results = {};
-  for (const [label, extra] of [
-    ["float32 deflate-6", { dtype: "float32", compressLevel: 6 }],
-    ["float16 deflate-6", { dtype: "float16", compressLevel: 6 }],
-    ["float32 stored   ", { dtype: "float32", compressLevel: 0 }],
-  ]) {
+  const runs = [
+    ["float32 deflate-6 rle (default)   ", { dtype: "float32", compressLevel: 6 }],
+    [
+      "float32 deflate-6 (savez_compressed)",
+      { dtype: "float32", compressLevel: 6, compressStrategy: "default" },
+    ],
+    ["float16 deflate-6 rle              ", { dtype: "float16", compressLevel: 6 }],
+    [
+      "float16 deflate-6 (savez_compressed)",
+      { dtype: "float16", compressLevel: 6, compressStrategy: "default" },
+    ],
+    ["float32 stored                     ", { dtype: "float32", compressLevel: 0 }],
+  ];
+  for (const [label, extra] of runs) {
     const times = [];
     const cpuTimes = [];
     let summary;
@@ -250,16 +273,53 @@ try {
       `${label}: ${summary.computed} prompts, ${summary.tokens} tokens, median ${secs.toFixed(2)} s (runs: ${times.map((x) => x.toFixed(2)).join(", ")}) = ${(summary.tokens / secs).toFixed(0)} tokens/s, ${(summary.computed / secs).toFixed(2)} prompts/s, npz ${(size / 1e6).toFixed(1)} MB; process CPU ${median(cpuTimes).toFixed(1)} s (${(summary.tokens / median(cpuTimes)).toFixed(0)} tokens per CPU-second), peak RSS ${median(rss).toFixed(0)} MB (a fresh process per run, model instrumented and cached already)`,
     );
   }
-  const f32 = results["float32 deflate-6"];
-  const f16 = results["float16 deflate-6"];
-  console.log(`float16 / float32 (deflate-6) size: ${((100 * f16) / f32).toFixed(1)}% (target <= 60%)`);
+  const f32 = results[runs[1][0]];
+  const f16 = results[runs[2][0]];
+  console.log(
+    `float16 rle / float32 deflate-6 (savez_compressed) size: ${((100 * f16) / f32).toFixed(1)}% (target <= 60%); float32 rle / float32 deflate-6: ${((100 * results[runs[0][0]]) / f32).toFixed(1)}%`,
+  );
+
+  if (process.env.BENCH_LONG !== "0") {
+    // long prompts: 4 x 1,024 tokens (the context), all layers at once vs layer by layer
+    const longPrompts = join(work, "long.jsonl");
+    const pile = readFileSync(prompts, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l).text)
+      .join(" ");
+    writeFileSync(
+      longPrompts,
+      `${[0, 1, 2, 3].map((i) => JSON.stringify({ text: pile.slice(i * 6000, i * 6000 + 5000) })).join("\n")}\n`,
+    );
+    for (const [label, streamFromTokens] of [
+      ["long prompts, all layers at once", 4096],
+      ["long prompts, layer by layer    ", 512],
+    ]) {
+      const save = join(work, `save-long-${streamFromTokens}`);
+      const opts = { ...common, prompts: longPrompts, minChars: 100, maxChars: 100000, nSamples: 4 };
+      const out = execFileSync(
+        process.execPath,
+        [
+          fileURLToPath(import.meta.url),
+          "--child",
+          JSON.stringify({ ...opts, compressLevel: 0, streamFromTokens, savePath: save, force: true }),
+        ],
+        { encoding: "utf8", maxBuffer: 1 << 24 },
+      );
+      const r = JSON.parse(out.trim().split("\n").at(-1));
+      const secs = r.summary.elapsedMs / 1000;
+      console.log(
+        `${label}: ${r.summary.computed} prompts, ${r.summary.tokens} tokens (${r.summary.streamed} layer by layer), ${secs.toFixed(2)} s = ${(r.summary.tokens / secs).toFixed(0)} tokens/s, peak RSS ${r.maxRssMb.toFixed(0)} MB`,
+      );
+    }
+  }
   console.log(
     `load average at end: ${loadavg()
       .map((x) => x.toFixed(1))
       .join(" ")}`,
   );
   console.log(
-    `peak RSS of the parent (building the 650 MB graph, instrumenting it, the forward-only runs): ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`,
+    `peak RSS of the parent (instrumenting the graph, the forward-only runs; the graph is built in a child): ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`,
   );
 } finally {
   rmSync(work, { recursive: true, force: true });

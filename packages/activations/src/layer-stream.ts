@@ -46,6 +46,7 @@ export async function openLayerStreamer(
       sessions.push(
         await createOrtSession(seg.path, {
           worker: false,
+          memArena: false, // twelve arenas would each keep their layer's peak working memory
           ...(opts.device !== undefined ? { device: opts.device } : {}),
           ...(opts.intraOpNumThreads !== undefined ? { intraOpNumThreads: opts.intraOpNumThreads } : {}),
           ...(pm.instrumented.externalDataDir !== undefined

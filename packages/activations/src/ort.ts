@@ -59,6 +59,12 @@ export interface OrtSessionOptions {
    * batch's npz files while the next batch runs.
    */
   worker?: boolean;
+  /**
+   * Keep ONNX Runtime's CPU memory arena (default true): freed tensors are kept for reuse by later
+   * runs. Turn it off for many sessions used in turn (one per layer), which would otherwise each
+   * keep their own peak working memory.
+   */
+  memArena?: boolean;
 }
 
 const CUDA_HELP =
@@ -99,6 +105,10 @@ export async function createOrtSession(modelPath: string, opts: OrtSessionOption
     logSeverityLevel: 3,
   };
   if (opts.intraOpNumThreads !== undefined) options.intraOpNumThreads = opts.intraOpNumThreads;
+  if (opts.memArena === false) {
+    options.enableCpuMemArena = false;
+    options.enableMemPattern = false;
+  }
   if (opts.externalDataDir !== undefined) {
     options.extra = { session: { model_external_initializers_file_folder_path: opts.externalDataDir } };
   }
