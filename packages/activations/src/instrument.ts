@@ -43,7 +43,7 @@ export interface InstrumentOptions {
 }
 
 /** Bumped whenever instrumentation changes, so cached instrumented copies are rebuilt. */
-export const INSTRUMENT_VERSION = 1;
+export const INSTRUMENT_VERSION = 2;
 
 const P = "pattern_lens";
 const MS = "com.microsoft";

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { decodeModel } from "@pattern-lens/onnx";
 import { describe, expect, it } from "vitest";
 import { INSTRUMENT_VERSION, prepareInstrumentedModel, sha256File } from "../src/index.ts";
 import { tempDir } from "./_helpers.ts";
@@ -17,6 +18,19 @@ describe("prepareInstrumentedModel", () => {
       join(cacheDir, "instrumented", `${sha.slice(0, 32)}-v${INSTRUMENT_VERSION}`, "model.onnx"),
     );
     expect(JSON.parse(readFileSync(join(dirname(a.path), "plan.json"), "utf8")).plan.method).toBe("softmax");
+    // inline weights moved to the copy's own data file, which ONNX Runtime maps
+    expect(a.externalDataDir).toBe(dirname(a.path));
+    const data = statSync(join(dirname(a.path), "model.onnx.data")).size;
+    const inits = decodeModel(new Uint8Array(readFileSync(a.path))).graph?.initializer ?? [];
+    const moved = inits.filter((t) => t.dataLocation === 1);
+    expect(moved.length).toBeGreaterThan(0);
+    for (const t of inits) expect(t.dataLocation === 1).toBe((t.rawData?.length ?? 1024) >= 1024);
+    const ends = moved.map((t) => {
+      const at = (k: string) => Number(t.externalData.find((e) => e.key === k)?.value);
+      expect(at("offset") % 4096).toBe(0);
+      return at("offset") + at("length");
+    });
+    expect(Math.max(...ends)).toBe(data);
     const mtime = statSync(a.path).mtimeMs;
     const b = await prepareInstrumentedModel(model, { cacheDir });
     expect(b).toEqual(a);
