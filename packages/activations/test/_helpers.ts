@@ -2,7 +2,10 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { decodeNpz, type NpyArray, toFloat32 } from "@pattern-lens/indexes";
+import { expect } from "vitest";
 import { sharedPath } from "#test-support/shared.ts";
+import { type PatternModel, runPatternBatch } from "../src/index.ts";
+import { openLayerStreamer } from "../src/layer-stream.ts";
 
 /** A fresh temp folder. */
 export function tempDir(prefix = "pl-act-"): string {
@@ -102,4 +105,25 @@ export function matmulCols(
     }
   }
   return out;
+}
+
+/**
+ * Runs `ids` layer by layer (see `openLayerStreamer`) and checks each layer, in order, against the
+ * whole-model run of the same prompt (atol 1e-6).
+ */
+export async function expectLayerByLayerLikeWhole(pm: PatternModel, ids: number[]): Promise<void> {
+  const [whole] = await runPatternBatch(pm, [ids]);
+  const streamer = await openLayerStreamer(pm);
+  if (!streamer) throw new Error("expected the graph to split by layer");
+  const seen: number[] = [];
+  try {
+    await streamer.run(ids, async (l, p) => {
+      seen.push(l);
+      expect(p.nHeads).toBe(whole?.layers[l]?.nHeads);
+      expect(maxAbsDiff(whole?.layers[l]?.data ?? [], p.data)).toBeLessThanOrEqual(1e-6);
+    });
+  } finally {
+    await streamer.close();
+  }
+  expect(seen).toEqual([...Array(pm.nLayers).keys()]);
 }

@@ -3,8 +3,13 @@ import { decodeModel, type GraphProto, tensorToFloat32 } from "@pattern-lens/onn
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sharedPath } from "#test-support/shared.ts";
 import { openPatternModel, type PatternModel, runPatternBatch } from "../src/index.ts";
-import { openLayerStreamer } from "../src/layer-stream.ts";
-import { matmulCols, maxAbsDiff, referenceAttention, tempDir } from "./_helpers.ts";
+import {
+  expectLayerByLayerLikeWhole,
+  matmulCols,
+  maxAbsDiff,
+  referenceAttention,
+  tempDir,
+} from "./_helpers.ts";
 
 const MODEL = () => sharedPath("models", "ort-fused", "tiny-random-gpt2-fp32", "past.onnx");
 
@@ -74,20 +79,6 @@ describe("fused com.microsoft.Attention (ONNX Runtime optimizer GPT-2)", () => {
     expect(names.some((x) => x.startsWith("present"))).toBe(false);
   });
   it("runs layer by layer (fused Attention): each layer equal to the whole-model run (1e-6)", async () => {
-    const ids = [98, 5, 600, 7, 42, 999, 3];
-    const [whole] = await runPatternBatch(pm, [ids]);
-    const streamer = await openLayerStreamer(pm);
-    if (!streamer) throw new Error("expected the graph to split by layer");
-    const seen: number[] = [];
-    try {
-      await streamer.run(ids, async (l, p) => {
-        seen.push(l);
-        expect(p.nHeads).toBe(whole?.layers[l]?.nHeads);
-        expect(maxAbsDiff(whole?.layers[l]?.data ?? [], p.data)).toBeLessThanOrEqual(1e-6);
-      });
-    } finally {
-      await streamer.close();
-    }
-    expect(seen).toEqual([...Array(pm.nLayers).keys()]);
+    await expectLayerByLayerLikeWhole(pm, [98, 5, 600, 7, 42, 999, 3]);
   });
 });

@@ -4,8 +4,7 @@ import { decodeModel, type GraphProto, type TensorProto } from "@pattern-lens/on
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sharedPath } from "#test-support/shared.ts";
 import { openPatternModel, type PatternModel, runPatternBatch } from "../src/index.ts";
-import { openLayerStreamer } from "../src/layer-stream.ts";
-import { maxAbsDiff, referenceAttention, tempDir } from "./_helpers.ts";
+import { expectLayerByLayerLikeWhole, maxAbsDiff, referenceAttention, tempDir } from "./_helpers.ts";
 
 const SRC = () => sharedPath("models", "ort-fused", "tiny-random-LlamaForCausalLM-fp32");
 
@@ -136,20 +135,6 @@ describe("com.microsoft.GroupQueryAttention (onnxruntime-genai Llama, synthesise
     }
   });
   it("runs layer by layer (GroupQueryAttention (external data)): each layer equal to the whole-model run (1e-6)", async () => {
-    const ids = [1, 15043, 3186, 29871, 243, 162, 156, 133];
-    const [whole] = await runPatternBatch(pm, [ids]);
-    const streamer = await openLayerStreamer(pm);
-    if (!streamer) throw new Error("expected the graph to split by layer");
-    const seen: number[] = [];
-    try {
-      await streamer.run(ids, async (l, p) => {
-        seen.push(l);
-        expect(p.nHeads).toBe(whole?.layers[l]?.nHeads);
-        expect(maxAbsDiff(whole?.layers[l]?.data ?? [], p.data)).toBeLessThanOrEqual(1e-6);
-      });
-    } finally {
-      await streamer.close();
-    }
-    expect(seen).toEqual([...Array(pm.nLayers).keys()]);
+    await expectLayerByLayerLikeWhole(pm, [1, 15043, 3186, 29871, 243, 162, 156, 133]);
   });
 });
