@@ -94,29 +94,28 @@ export function matrixToRgb(matrix: MatrixInput, options: MatrixToRgbOptions = {
   return denseToRgb(toDenseMatrix(matrix), options, undefined);
 }
 
+/** How values become colormap positions: what {@link valueMap} decided for one matrix. */
+interface ValueMap {
+  mode: "unit" | "minmax" | "sym" | "symUnit";
+  shift: number;
+  scale: number;
+  /** `Math.fround` for float32 data (numpy's float32 arithmetic), else the identity. */
+  f: (x: number) => number;
+}
+
 /**
- * {@link matrixToRgb} on a checked dense matrix, with options already checked. With `rejectNaN`, a
- * NaN cell throws what it returns (given the cell's flat index) instead of taking the bad colour;
- * the check rides on the min/max scan, so it costs no extra pass. Not part of the public API.
+ * Checks the values against the options and picks the value -> [0, 1] map: min, max over non-NaN
+ * values in one scan (which also finds the first NaN for `rejectNaN`), infinities rejected unless
+ * `normalizeMin` clips them.
  */
-export function denseToRgb(
+function valueMap(
   m: DenseMatrix,
   options: MatrixToRgbOptions,
   rejectNaN: ((index: number) => Error) | undefined,
-): RgbImage {
-  const {
-    normalize = false,
-    cmap: cmapName = "viridis",
-    diverging = false,
-    normalizeMin,
-    alpha = false,
-  } = options;
-  const cmap = getColormap(cmapName);
+): ValueMap {
+  const { normalize = false, diverging = false, normalizeMin } = options;
   const d = m.data;
-  const n = d.length;
   const f = m.float32 ? Math.fround : identity;
-
-  // one scan: min, max over non-NaN values; reject infinities unless normalizeMin clips them
   const [lo, hi, nanAt] = d instanceof Float32Array ? rangeF32(d) : rangeF64(d);
   if (rejectNaN !== undefined && nanAt >= 0) throw rejectNaN(nanAt);
   const clipsLow = normalizeMin !== undefined;
@@ -126,11 +125,9 @@ export function denseToRgb(
       "the matrix contains infinite values; replace them (or, for -Infinity after a log, pass normalize: true with normalizeMin).",
     );
   }
-
-  // the value -> [0, 1] map, written out per mode so the inner loop stays simple
   let shift = 0;
   let scale = 1;
-  let mode: "unit" | "minmax" | "sym" | "symUnit" = "unit";
+  let mode: ValueMap["mode"] = "unit";
   if (normalize && !diverging) {
     mode = "minmax";
     if (clipsLow) {
@@ -160,6 +157,68 @@ export function denseToRgb(
       `values must lie in [0, 1] without normalize, found [${lo}, ${hi}]; pass normalize: true or rescale the matrix.`,
     );
   }
+  return { mode, shift, scale, f };
+}
+
+/** A matrix as colormap indices: one byte per cell, `palette` the colormap's 256 RGB entries. */
+export interface IndexedImage {
+  readonly width: number;
+  readonly height: number;
+  /** `width * height` colormap indices, row-major. */
+  readonly indices: Uint8Array;
+  /** 768 bytes: the colormap's RGB table. */
+  readonly palette: Uint8Array;
+}
+
+/**
+ * The colormap index of every cell (what {@link matrixToRgb} looks up), for palette PNGs: the same
+ * pixels in a third of the bytes. `undefined` when some cell takes the bad colour (NaN), which the
+ * 256-entry table has no room for. Options must be checked already. Not part of the public API.
+ */
+export function denseToIndexed(
+  m: DenseMatrix,
+  options: MatrixToRgbOptions,
+  rejectNaN: ((index: number) => Error) | undefined,
+): IndexedImage | undefined {
+  const { mode, shift, scale, f } = valueMap(m, options, rejectNaN);
+  const d = m.data;
+  const n = d.length;
+  const idx = new Uint8Array(n);
+  const palette = getColormap(options.cmap ?? "viridis").lut;
+  if (mode === "minmax" && d instanceof Float32Array) {
+    if (!minMaxIndexF32(d, idx, shift, scale)) return undefined;
+    return { width: m.cols, height: m.rows, indices: idx, palette };
+  }
+  const last = COLORMAP_SIZE - 1;
+  for (let i = 0; i < n; i++) {
+    const x = d[i]!;
+    let y: number;
+    if (mode === "minmax") y = f(f(x - shift) / scale);
+    else if (mode === "unit") y = x;
+    else if (mode === "sym") y = f(f(f(x / scale) + 1) / 2);
+    else y = f(f(x + 1) / 2);
+    if (Number.isNaN(y)) return undefined;
+    const k = Math.floor(y * COLORMAP_SIZE);
+    idx[i] = Math.min(last, Math.max(0, k));
+  }
+  return { width: m.cols, height: m.rows, indices: idx, palette };
+}
+
+/**
+ * {@link matrixToRgb} on a checked dense matrix, with options already checked. With `rejectNaN`, a
+ * NaN cell throws what it returns (given the cell's flat index) instead of taking the bad colour;
+ * the check rides on the min/max scan, so it costs no extra pass. Not part of the public API.
+ */
+export function denseToRgb(
+  m: DenseMatrix,
+  options: MatrixToRgbOptions,
+  rejectNaN: ((index: number) => Error) | undefined,
+): RgbImage {
+  const alpha = options.alpha ?? false;
+  const cmap = getColormap(options.cmap ?? "viridis");
+  const { mode, shift, scale, f } = valueMap(m, options, rejectNaN);
+  const d = m.data;
+  const n = d.length;
 
   const channels = alpha ? 4 : 3;
   const out = new Uint8Array(n * channels);
@@ -224,6 +283,27 @@ function rangeF64(d: Float64Array): [number, number, number] {
     else if (nanAt < 0 && Number.isNaN(x)) nanAt = i;
   }
   return [lo, hi, nanAt];
+}
+
+/**
+ * {@link minMaxF32} writing colormap indices; false (and the caller falls back to RGB) as soon as a
+ * cell gives NaN (the bad colour, 0/0 for a constant matrix).
+ */
+function minMaxIndexF32(d: Float32Array, idx: Uint8Array, shift: number, scale: number): boolean {
+  const lowFast = scale > 0;
+  const n = d.length;
+  for (let i = 0; i < n; i++) {
+    const x = d[i]!;
+    if (lowFast && x === shift) {
+      idx[i] = 0;
+      continue;
+    }
+    const y = Math.fround(Math.fround(x - shift) / scale);
+    if (Number.isNaN(y)) return false;
+    const t = y * 256;
+    idx[i] = t >= 255 ? 255 : t > 0 ? t | 0 : 0;
+  }
+  return true;
 }
 
 /**

@@ -1,10 +1,10 @@
 /// <reference path="./_pngjs-packer.d.ts" />
 // The only module of @pattern-lens/figure-util that touches pngjs.
-import { deflateSync } from "node:zlib";
+import { crc32, deflateSync } from "node:zlib";
 import { PNG } from "pngjs";
 import Packer from "pngjs/lib/packer.js";
 import { FigureError } from "./errors.ts";
-import type { RgbImage } from "./matrix-to-rgb.ts";
+import type { IndexedImage, RgbImage } from "./matrix-to-rgb.ts";
 
 /** Speed/size knobs of {@link encodePng}. Every choice decodes to the same pixels. */
 export interface PngOptions {
@@ -90,6 +90,50 @@ function encodeUnfiltered(image: RgbImage, colorType: 2 | 6, options: PngOptions
     packer.packIHDR(width, height),
     packer.packIDAT(idat),
     packer.packIEND(),
+  ]);
+  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+}
+
+/** One PNG chunk: length, type, data, CRC-32 of type and data. */
+function chunk(type: string, data: Uint8Array): Buffer {
+  const out = Buffer.allocUnsafe(12 + data.length);
+  out.writeUInt32BE(data.length, 0);
+  out.write(type, 4, "latin1");
+  out.set(data, 8);
+  out.writeUInt32BE(crc32(out.subarray(4, 8 + data.length)), 8 + data.length);
+  return out;
+}
+
+/**
+ * Encodes colormap indices as an 8-bit palette PNG (colour type 3, the colormap as PLTE), rows
+ * unfiltered: the same pixels as the RGB encoding of the same matrix in a third of the bytes, so
+ * zlib has a third of the work. pngjs writes no palette PNGs, so the chunks are framed here (CRC
+ * by node:zlib). Not part of the public API; matrix figures use it with `filterType: 0`.
+ */
+export function encodeIndexedPng(image: IndexedImage, options: PngOptions = {}): Uint8Array {
+  const { width, height, indices, palette } = image;
+  const filtered = Buffer.allocUnsafe(height * (width + 1));
+  for (let y = 0, o = 0; y < height; y++, o += width + 1) {
+    filtered[o] = 0;
+    filtered.set(indices.subarray(y * width, (y + 1) * width), o + 1);
+  }
+  const windowBits = Math.min(15, Math.max(9, Math.ceil(Math.log2(filtered.length + 262))));
+  const idat = deflateSync(filtered, {
+    level: options.deflateLevel ?? 9,
+    strategy: options.deflateStrategy ?? 3,
+    windowBits,
+  });
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = 8; // bit depth
+  ihdr[9] = 3; // colour type: palette
+  const out = Buffer.concat([
+    PNG_SIGNATURE,
+    chunk("IHDR", ihdr),
+    chunk("PLTE", palette),
+    chunk("IDAT", idat),
+    chunk("IEND", new Uint8Array(0)),
   ]);
   return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
 }

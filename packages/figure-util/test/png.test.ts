@@ -1,6 +1,6 @@
 import { inflateSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { decodePng, encodePng, FigureError, matrixToRgb } from "../src/index.ts";
+import { decodePng, encodePng, FigureError, matrixToRgb, renderMatrix } from "../src/index.ts";
 
 function grid(rows: number, cols: number): Float32Array {
   return Float32Array.from({ length: rows * cols }, (_, i) => ((i * 37) % 101) / 100);
@@ -63,6 +63,46 @@ describe("encodePng / decodePng", () => {
       const back = decodePng(png);
       expect([back.width, back.height]).toEqual([cols, rows]);
     }
+  });
+
+  it("unfiltered matrix figures are palette PNGs with the same pixels as RGB; a bad-colour cell falls back to RGB", () => {
+    const fast = { filterType: 0 as const, deflateLevel: 1, deflateStrategy: 0 };
+    const cases = [
+      [
+        { data: grid(9, 17), shape: [9, 17] },
+        { normalize: true, cmap: "Blues" },
+      ],
+      [
+        { data: Float64Array.from(grid(5, 4)), shape: [5, 4] },
+        { normalize: true, cmap: "viridis" },
+      ],
+      [
+        { data: grid(6, 6).map((x) => x - 0.5), shape: [6, 6] },
+        { normalize: true, diverging: true, cmap: "RdBu" },
+      ],
+      [{ data: grid(3, 8), shape: [3, 8] }, { cmap: "magma" }],
+      [
+        { data: new Float32Array([0.2, Number.NEGATIVE_INFINITY, 0.9, 0.5]), shape: [2, 2] },
+        { normalize: true, normalizeMin: 0.1, cmap: "Greys" },
+      ],
+    ] as const;
+    for (const [m, style] of cases) {
+      const png = decodePng(renderMatrix(m, { ...style, png: fast }, "png"));
+      expect([png.colorType, png.bitDepth]).toEqual([3, 8]);
+      const rgb = decodePng(encodePng(matrixToRgb(m, style)));
+      expect([png.width, png.height]).toEqual([rgb.width, rgb.height]);
+      expect(Buffer.from(png.data).equals(Buffer.from(rgb.data))).toBe(true);
+    }
+    // a constant matrix normalises to NaN everywhere: the bad colour (black), which no palette entry holds
+    const flat = decodePng(
+      renderMatrix(
+        { data: new Float32Array(4).fill(0.25), shape: [2, 2] },
+        { normalize: true, cmap: "Blues", png: fast },
+        "png",
+      ),
+    );
+    expect(flat.colorType).toBe(2);
+    expect(Array.from(flat.data.subarray(0, 4))).toEqual([0, 0, 0, 255]);
   });
 
   it("rejects a buffer of the wrong size and bytes that are not PNG", () => {
