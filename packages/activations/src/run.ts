@@ -256,6 +256,12 @@ export async function activationsMain(opts: ActivationsOptions): Promise<Activat
       "PL_OPTIONS_INVALID",
       `--compress-level must be an integer 0-9, got ${opts.compressLevel}.`,
     );
+  const sf = opts.streamFromTokens;
+  if (sf !== undefined && (!Number.isInteger(sf) || sf < 1))
+    throw new ActivationsError(
+      "PL_OPTIONS_INVALID",
+      `--stream-from-tokens must be a positive integer, got ${String(sf)}.`,
+    );
   const strategy = opts.compressStrategy ?? "rle";
   if (strategy !== "rle" && strategy !== "default")
     throw new ActivationsError(

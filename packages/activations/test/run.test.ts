@@ -185,6 +185,16 @@ describe("activationsMain on gpt2-tiny-torch", () => {
       compressStrategy: "zstd" as never,
     }).catch((e: unknown) => e);
     expect((bad as ActivationsError).code).toBe("PL_OPTIONS_INVALID");
+    const badStream = await activationsMain({
+      model: gpt2TinyDir(),
+      prompts,
+      savePath: tempDir(),
+      minChars: 1,
+      cacheDir,
+      streamFromTokens: 0,
+    }).catch((e: unknown) => e);
+    expect((badStream as ActivationsError).code).toBe("PL_OPTIONS_INVALID");
+    expect((badStream as Error).message).toContain("--stream-from-tokens");
   });
 
   it("records truncation to the model context and goes on", async () => {
