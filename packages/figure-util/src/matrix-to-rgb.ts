@@ -160,6 +160,15 @@ function valueMap(
   return { mode, shift, scale, f };
 }
 
+/** Where value `x` falls on the colormap, in [0, 1] for in-range values (NaN for the bad colour). */
+function positionOf(vm: ValueMap, x: number): number {
+  const { mode, shift, scale, f } = vm;
+  if (mode === "minmax") return f(f(x - shift) / scale);
+  if (mode === "unit") return x;
+  if (mode === "sym") return f(f(f(x / scale) + 1) / 2);
+  return f(f(x + 1) / 2);
+}
+
 /** A matrix as colormap indices: one byte per cell, `palette` the colormap's 256 RGB entries. */
 export interface IndexedImage {
   readonly width: number;
@@ -180,7 +189,8 @@ export function denseToIndexed(
   options: MatrixToRgbOptions,
   rejectNaN: ((index: number) => Error) | undefined,
 ): IndexedImage | undefined {
-  const { mode, shift, scale, f } = valueMap(m, options, rejectNaN);
+  const vm = valueMap(m, options, rejectNaN);
+  const { mode, shift, scale } = vm;
   const d = m.data;
   const n = d.length;
   const idx = new Uint8Array(n);
@@ -192,11 +202,7 @@ export function denseToIndexed(
   const last = COLORMAP_SIZE - 1;
   for (let i = 0; i < n; i++) {
     const x = d[i]!;
-    let y: number;
-    if (mode === "minmax") y = f(f(x - shift) / scale);
-    else if (mode === "unit") y = x;
-    else if (mode === "sym") y = f(f(f(x / scale) + 1) / 2);
-    else y = f(f(x + 1) / 2);
+    const y = positionOf(vm, x);
     if (Number.isNaN(y)) return undefined;
     const k = Math.floor(y * COLORMAP_SIZE);
     idx[i] = Math.min(last, Math.max(0, k));
@@ -216,7 +222,8 @@ export function denseToRgb(
 ): RgbImage {
   const alpha = options.alpha ?? false;
   const cmap = getColormap(options.cmap ?? "viridis");
-  const { mode, shift, scale, f } = valueMap(m, options, rejectNaN);
+  const vm = valueMap(m, options, rejectNaN);
+  const { mode, shift, scale } = vm;
   const d = m.data;
   const n = d.length;
 
@@ -230,11 +237,7 @@ export function denseToRgb(
   }
   for (let i = 0, o = 0; i < n; i++, o += channels) {
     const x = d[i]!;
-    let y: number;
-    if (mode === "minmax") y = f(f(x - shift) / scale);
-    else if (mode === "unit") y = x;
-    else if (mode === "sym") y = f(f(f(x / scale) + 1) / 2);
-    else y = f(f(x + 1) / 2);
+    const y = positionOf(vm, x);
     if (Number.isNaN(y)) {
       // NaN: the bad colour
       out[o] = cmap.bad[0];

@@ -66,24 +66,32 @@ export function encodePng(image: RgbImage, options: PngOptions = {}): Uint8Array
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 /**
- * Filter type 0 ("none"): each row is a 0 byte then the pixels as they are, so the filtered stream
- * is built with one copy per row. The deflate window is the smallest that holds the whole stream
- * (9 to 15 bits): the same matches as a 32 KiB window, with a cheaper zlib set-up for small
- * figures. pngjs frames the chunks (IHDR, IDAT, IEND and their CRCs).
+ * The IDAT payload of rows with filter type 0: each row a 0 byte then its bytes as they are (one
+ * copy per row), deflated with a window just big enough for the whole stream (9 to 15 bits; zlib
+ * needs the data plus its 262-byte lookahead), which finds the same matches as 32 KiB and sets up
+ * faster for small figures.
  */
-function encodeUnfiltered(image: RgbImage, colorType: 2 | 6, options: PngOptions): Uint8Array {
-  const { width, height, channels, data } = image;
-  const rowBytes = width * channels;
+function deflateUnfiltered(data: Uint8Array, rowBytes: number, height: number, options: PngOptions): Buffer {
   const filtered = Buffer.allocUnsafe(height * (rowBytes + 1));
   for (let y = 0, o = 0; y < height; y++, o += rowBytes + 1) {
     filtered[o] = 0;
     filtered.set(data.subarray(y * rowBytes, (y + 1) * rowBytes), o + 1);
   }
-  const level = options.deflateLevel ?? 9;
-  const strategy = options.deflateStrategy ?? 3;
-  // zlib needs the window to cover the data plus its 262-byte lookahead to find every match
   const windowBits = Math.min(15, Math.max(9, Math.ceil(Math.log2(filtered.length + 262))));
-  const idat = deflateSync(filtered, { level, strategy, windowBits });
+  return deflateSync(filtered, {
+    level: options.deflateLevel ?? 9,
+    strategy: options.deflateStrategy ?? 3,
+    windowBits,
+  });
+}
+
+/**
+ * An RGB/RGBA PNG with filter type 0 (see {@link deflateUnfiltered}); pngjs frames the chunks
+ * (IHDR, IDAT, IEND and their CRCs).
+ */
+function encodeUnfiltered(image: RgbImage, colorType: 2 | 6, options: PngOptions): Uint8Array {
+  const { width, height, channels, data } = image;
+  const idat = deflateUnfiltered(data, width * channels, height, options);
   const packer = new Packer({ colorType, inputColorType: colorType, bitDepth: 8 });
   const out = Buffer.concat([
     PNG_SIGNATURE,
@@ -112,17 +120,7 @@ function chunk(type: string, data: Uint8Array): Buffer {
  */
 export function encodeIndexedPng(image: IndexedImage, options: PngOptions = {}): Uint8Array {
   const { width, height, indices, palette } = image;
-  const filtered = Buffer.allocUnsafe(height * (width + 1));
-  for (let y = 0, o = 0; y < height; y++, o += width + 1) {
-    filtered[o] = 0;
-    filtered.set(indices.subarray(y * width, (y + 1) * width), o + 1);
-  }
-  const windowBits = Math.min(15, Math.max(9, Math.ceil(Math.log2(filtered.length + 262))));
-  const idat = deflateSync(filtered, {
-    level: options.deflateLevel ?? 9,
-    strategy: options.deflateStrategy ?? 3,
-    windowBits,
-  });
+  const idat = deflateUnfiltered(indices, width, height, options);
   const ihdr = Buffer.alloc(13);
   ihdr.writeUInt32BE(width, 0);
   ihdr.writeUInt32BE(height, 4);
