@@ -5,15 +5,30 @@
 // Prints medians of BENCH_RUNS runs (default 3); never fails on time. Then a long-prompt section:
 // 4 prompts of 1,024 tokens run whole and layer by layer (--stream-from-tokens), with peak RSS.
 //
+// Two references: the machine's sgemm rate (ONNX Runtime's MatMul at the model's shapes; the
+// issue's "compute ceiling", with the vocabulary projection cut), and the Python pattern-lens path
+// itself, measured: PyTorch eager with attention capture and np.savez_compressed on the same
+// prompts (bench/python-reference.py; needs a python with torch and numpy, e.g. Debian's
+// python3-torch).
+//
 //   BENCH_RUNS=3  BENCH_PROMPTS=32  BENCH_THREADS=<intra-op threads, default ORT's>  BENCH_LONG=0 skips
-//   the long-prompt section
+//   the long-prompt section  BENCH_PYTHON=<python with torch> (default: /usr/bin/python3 or python3
+//   if one has torch; none: that row is skipped)
 import { execFileSync } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { GraphBuilder } from "@pattern-lens/onnx";
-import { activationsMain, openPatternModel, runPatternBatch, tokenizePrompt } from "../dist/index.js";
+import * as ort from "onnxruntime-node";
+import {
+  activationsMain,
+  loadHfTokenizer,
+  loadPrompts,
+  openPatternModel,
+  runPatternBatch,
+  tokenizePrompt,
+} from "../dist/index.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const shared = resolve(process.env.PATTERN_LENS_SHARED ?? join(here, "..", "..", "..", "..", "shared"));
@@ -106,6 +121,43 @@ function buildGpt2Small() {
   b.float32("lm_head", [D, V], randn(D * V, 0.02));
   b.output(b.matMul(b.layerNorm(x, "ln_f.g", "ln_f.b"), "lm_head"), "logits");
   return b.toBytes();
+}
+
+/** Multiply-adds x 2 per token with the vocabulary projection cut, at mean context `n`. */
+const flopsPerToken = (n) => L * (2 * D * (3 * D + D + 2 * MLP) + 4 * n * D);
+
+/** GFLOP/s of ONNX Runtime's MatMul on [rows, 768] x [768, 3072] (the MLP's shape), median of 5. */
+async function sgemmRate(rows) {
+  const b = new GraphBuilder({ opset: 17 });
+  const x = b.input("x", "float32", [rows, D]);
+  b.float32("w", [D, MLP], randn(D * MLP, 0.02));
+  b.output(b.matMul(x, "w"), "y");
+  const session = await ort.InferenceSession.create(b.toBytes(), {
+    graphOptimizationLevel: "all",
+    ...(THREADS ? { intraOpNumThreads: THREADS } : {}),
+  });
+  const feeds = { x: new ort.Tensor("float32", randn(rows * D, 1), [rows, D]) };
+  for (let i = 0; i < 3; i++) await session.run(feeds);
+  const times = [];
+  for (let r = 0; r < 5; r++) {
+    const t = performance.now();
+    for (let i = 0; i < 10; i++) await session.run(feeds);
+    times.push((performance.now() - t) / 10 / 1000);
+  }
+  await session.release();
+  return (2 * rows * D * MLP) / median(times) / 1e9;
+}
+
+/** The first python that imports torch and numpy, or undefined. */
+function findTorchPython() {
+  const candidates = process.env.BENCH_PYTHON ? [process.env.BENCH_PYTHON] : ["/usr/bin/python3", "python3"];
+  for (const py of candidates) {
+    try {
+      execFileSync(py, ["-c", "import torch, numpy"], { stdio: "ignore" });
+      return py;
+    } catch {}
+  }
+  return undefined;
 }
 
 function du(dir) {
@@ -271,15 +323,79 @@ try {
       size = r.size;
     }
     const secs = median(times);
-    results[label] = size;
+    results[label] = {
+      size,
+      tokensPerSec: summary.tokens / secs,
+      meanLen: summary.tokens / summary.computed,
+    };
     console.log(
       `${label}: ${summary.computed} prompts, ${summary.tokens} tokens, median ${secs.toFixed(2)} s (runs: ${times.map((x) => x.toFixed(2)).join(", ")}) = ${(summary.tokens / secs).toFixed(0)} tokens/s, ${(summary.computed / secs).toFixed(2)} prompts/s, npz ${(size / 1e6).toFixed(1)} MB; process CPU ${median(cpuTimes).toFixed(1)} s (${(summary.tokens / median(cpuTimes)).toFixed(0)} tokens per CPU-second), peak RSS ${median(rss).toFixed(0)} MB (a fresh process per run, model instrumented and cached already)`,
     );
   }
-  const f32 = results[runs[1][0]];
-  const f16 = results[runs[2][0]];
+  const ours = results[runs[0][0]];
+
+  // the compute ceiling: sgemm at the MLP's shape, batch of 8 prompts like the pipeline
+  const meanLen = ours.meanLen;
+  const gflops = await sgemmRate(8 * Math.round(meanLen));
+  const ceiling = (gflops * 1e9) / flopsPerToken(meanLen);
   console.log(
-    `float16 rle / float32 deflate-6 (savez_compressed) size: ${((100 * f16) / f32).toFixed(1)}% (target <= 60%); float32 rle / float32 deflate-6: ${((100 * results[runs[0][0]]) / f32).toFixed(1)}%`,
+    `compute ceiling: ONNX Runtime MatMul [${8 * Math.round(meanLen)}x${D}]x[${D}x${MLP}] at ${gflops.toFixed(0)} GFLOP/s / ${(flopsPerToken(meanLen) / 1e6).toFixed(0)} MFLOP per token (vocabulary projection cut) = ${ceiling.toFixed(0)} tokens/s; default end to end = ${((100 * ours.tokensPerSec) / ceiling).toFixed(0)}% of it, forward + capture + validation only = ${((100 * nTok) / median(fwd) / ceiling).toFixed(0)}%`,
+  );
+
+  // the same ceiling by OpenBLAS (numpy), when a python has it: an sgemm not tied to ONNX Runtime
+  const py = findTorchPython();
+  if (py !== undefined) {
+    const script = `import numpy as np, time
+a = np.random.rand(${8 * Math.round(meanLen)}, ${D}).astype(np.float32); b = np.random.rand(${D}, ${MLP}).astype(np.float32)
+a @ b
+ts = []
+for _ in range(5):
+    t = time.perf_counter()
+    for _ in range(10): a @ b
+    ts.append((time.perf_counter() - t) / 10)
+print(2 * a.shape[0] * ${D} * ${MLP} / sorted(ts)[2] / 1e9)`;
+    const blas = Number(execFileSync(py, ["-c", script], { encoding: "utf8" }).trim());
+    const blasCeiling = (blas * 1e9) / flopsPerToken(meanLen);
+    console.log(
+      `compute ceiling by numpy (OpenBLAS) sgemm at the same shape: ${blas.toFixed(0)} GFLOP/s = ${blasCeiling.toFixed(0)} tokens/s; default end to end = ${((100 * ours.tokensPerSec) / blasCeiling).toFixed(0)}% of it, stored = ${((100 * results[runs[4][0]].tokensPerSec) / blasCeiling).toFixed(0)}% (target >= 50%)`,
+    );
+  }
+
+  // the Python pattern-lens path, measured on the same prompts and tokens
+  if (py === undefined) {
+    console.log(
+      "PyTorch reference: skipped (no python with torch and numpy; apt install python3-torch, or set BENCH_PYTHON)",
+    );
+  } else {
+    const tok = await loadHfTokenizer(modelDir);
+    const recs = loadPrompts(prompts, { minChars: 500, maxChars: 600, nSamples: N_PROMPTS });
+    const tokenRows = recs.map(
+      (r) => tokenizePrompt(tok, r.text, { prependBos: true, maxTokens: CTX }).tokenIds,
+    );
+    writeFileSync(join(work, "tokens.json"), JSON.stringify(tokenRows));
+    const out = execFileSync(
+      py,
+      [
+        join(here, "python-reference.py"),
+        join(work, "tokens.json"),
+        join(work, "python-out"),
+        String(THREADS ?? cpus().length),
+        String(RUNS),
+      ],
+      { encoding: "utf8", maxBuffer: 1 << 24 },
+    );
+    const r = JSON.parse(out.trim().split("\n").at(-1));
+    const secs = median(r.seconds);
+    const rate = r.tokens / secs;
+    console.log(
+      `PyTorch ${execFileSync(py, ["-c", "import torch; print(torch.__version__)"], { encoding: "utf8" }).trim()} eager + np.savez_compressed (bench/python-reference.py, ${THREADS ?? cpus().length} threads, one prompt at a time): ${r.prompts} prompts, ${r.tokens} tokens, median ${secs.toFixed(2)} s (runs: ${r.seconds.map((x) => x.toFixed(2)).join(", ")}) = ${rate.toFixed(0)} tokens/s, of which np.savez_compressed ${((100 * median(r.save_seconds)) / secs).toFixed(0)}%; npz ${(r.bytes / 1e6).toFixed(1)} MB. Ours (default) / PyTorch: ${(ours.tokensPerSec / rate).toFixed(2)}x (target >= 3x)`,
+    );
+  }
+
+  const f32 = results[runs[1][0]].size;
+  const f16 = results[runs[2][0]].size;
+  console.log(
+    `float16 rle / float32 deflate-6 (savez_compressed) size: ${((100 * f16) / f32).toFixed(1)}% (target <= 60%); float32 rle / float32 deflate-6: ${((100 * ours.size) / f32).toFixed(1)}%`,
   );
 
   if (process.env.BENCH_LONG !== "0") {

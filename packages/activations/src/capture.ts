@@ -138,20 +138,38 @@ function toFloat32(t: HostTensor, what: string): Float32Array {
   return t.data as Float32Array;
 }
 
+/** A batch's raw session outputs, not yet cut or validated; see {@link startPatternBatch}. */
+export interface RawPatternBatch {
+  rows: readonly (readonly number[])[];
+  out: Record<string, HostTensor>;
+}
+
 /**
- * Runs one right-padded batch and returns, per row, every layer's validated pattern cut to the
- * row's own tokens. Rows are token id lists (BOS included when wanted).
- * @throws {ActivationsError} `PL_PATTERN_INVALID` naming layer and head; `PL_MODEL_INPUT_UNSUPPORTED`.
+ * Starts the forward pass of one right-padded batch. ONNX Runtime computes on its own threads,
+ * so the caller may cut and validate the previous batch ({@link finishPatternBatch}) meanwhile.
  */
-export async function runPatternBatch(
+export async function startPatternBatch(
   pm: PatternModel,
   rows: readonly (readonly number[])[],
-): Promise<{ layers: LayerPattern[]; exposed?: HostTensor[] }[]> {
+): Promise<RawPatternBatch> {
   const padId = 0;
   const feeds = buildFeeds(pm.session.inputs, { rows, padId });
   const plan = pm.instrumented.plan;
   const names = [...plan.outputs, ...(plan.exposed ?? [])];
-  const out = await pm.session.run(feeds, names);
+  const out = (await pm.session.run(feeds, names)) as Record<string, HostTensor>;
+  return { rows, out };
+}
+
+/**
+ * Cuts a finished batch into per-row patterns and validates every one.
+ * @throws {ActivationsError} `PL_PATTERN_INVALID` naming layer and head.
+ */
+export function finishPatternBatch(
+  pm: PatternModel,
+  raw: RawPatternBatch,
+): { layers: LayerPattern[]; exposed?: HostTensor[] }[] {
+  const { rows, out } = raw;
+  const plan = pm.instrumented.plan;
   const results: { layers: LayerPattern[]; exposed?: HostTensor[] }[] = rows.map(() => ({ layers: [] }));
   plan.outputs.forEach((name, layer) => {
     const t = out[name];
@@ -166,6 +184,18 @@ export async function runPatternBatch(
     for (const name of plan.exposed) for (const res of results) res.exposed?.push(out[name] as HostTensor);
   }
   return results;
+}
+
+/**
+ * Runs one right-padded batch and returns, per row, every layer's validated pattern cut to the
+ * row's own tokens. Rows are token id lists (BOS included when wanted).
+ * @throws {ActivationsError} `PL_PATTERN_INVALID` naming layer and head; `PL_MODEL_INPUT_UNSUPPORTED`.
+ */
+export async function runPatternBatch(
+  pm: PatternModel,
+  rows: readonly (readonly number[])[],
+): Promise<{ layers: LayerPattern[]; exposed?: HostTensor[] }[]> {
+  return finishPatternBatch(pm, await startPatternBatch(pm, rows));
 }
 
 /**

@@ -27,11 +27,14 @@ import {
 } from "@pattern-lens/indexes/node";
 import pkg from "../package.json" with { type: "json" };
 import {
+  finishPatternBatch,
   type LayerPattern,
   openPatternModel,
   type PatternModel,
+  type RawPatternBatch,
   resumeSession,
   runPatternBatch,
+  startPatternBatch,
   suspendSession,
 } from "./capture.ts";
 import { ActivationsError } from "./errors.ts";
@@ -482,18 +485,35 @@ async function runAll(
     }
   };
 
-  let pending: Promise<unknown> = Promise.resolve();
-  for (const batch of batches) {
-    const results = await runPatternBatch(
+  // three stages overlap: ONNX Runtime runs batch k+1 on its threads while this thread cuts and
+  // validates batch k, and zlib (on the libuv pool) compresses batch k-1
+  const start1 = (b: Job[] | undefined) => {
+    if (b === undefined) return undefined;
+    const p = startPatternBatch(
       pm,
-      batch.map((j) => j.tokenIds),
+      b.map((j) => j.tokenIds),
     );
-    // the previous batch's compression ran on the thread pool during this forward pass
+    p.catch(() => {}); // awaited below, or drained on error
+    return p;
+  };
+  let pending: Promise<unknown> = Promise.resolve();
+  let next = start1(batches[0]);
+  try {
+    for (const [k, batch] of batches.entries()) {
+      const raw = await (next as Promise<RawPatternBatch>);
+      next = start1(batches[k + 1]);
+      const results = finishPatternBatch(pm, raw);
+      // the previous batch's compression ran on the thread pool during this forward pass
+      await pending;
+      pending = Promise.all(batch.map((job, i) => writeJob(job, results[i]?.layers ?? [])));
+      pending.catch(() => {}); // awaited (and thrown) before the next batch starts writing
+    }
     await pending;
-    pending = Promise.all(batch.map((job, i) => writeJob(job, results[i]?.layers ?? [])));
-    pending.catch(() => {}); // awaited (and thrown) before the next batch starts writing
+  } finally {
+    // a failed batch must not leave a forward pass running into pm.close()
+    await next?.catch(() => {});
+    await pending.catch(() => {});
   }
-  await pending;
 
   try {
     await buildPromptsIndex(save, modelName);

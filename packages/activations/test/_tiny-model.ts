@@ -19,7 +19,11 @@ export type TinyVariant =
   | "if"
   | "softmax-fp16"
   | "no-attention"
-  | "extra-input";
+  | "extra-input"
+  | "nan-token";
+
+/** In the `nan-token` variant, this token's embedding is NaN, so its prompts' patterns are too. */
+export const NAN_TOKEN = 7;
 
 interface Weights {
   E: Float32Array;
@@ -110,7 +114,9 @@ export function tinyModel(variant: TinyVariant): Uint8Array {
   const ids = b.input("input_ids", "int64", ["batch_size", "sequence_length"]);
   const mask = b.input("attention_mask", "int64", ["batch_size", "sequence_length"]);
   const pos = b.input("position_ids", "int64", ["batch_size", "sequence_length"]);
-  b.float32("E", [V, D], wts.E);
+  const E = wts.E.slice();
+  if (variant === "nan-token") E.fill(Number.NaN, NAN_TOKEN * D, (NAN_TOKEN + 1) * D);
+  b.float32("E", [V, D], E);
   b.float32("P", [CTX, D], wts.P);
   const et = new Float32Array(D * V);
   for (let i = 0; i < V; i++) for (let d = 0; d < D; d++) et[d * V + i] = wts.E[i * D + d] as number;
@@ -144,7 +150,7 @@ export function tinyModel(variant: TinyVariant): Uint8Array {
     });
     hidden = h as string;
   } else {
-    hidden = layers(b, b, variant, x0, blocked, mask32, "");
+    hidden = layers(b, b, variant === "nan-token" ? "softmax" : variant, x0, blocked, mask32, "");
   }
   b.output(b.matMul(hidden, "Et"), "logits");
   return b.toBytes();

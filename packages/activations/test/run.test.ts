@@ -17,6 +17,7 @@ import {
   tempDir,
   toFloat32,
 } from "./_helpers.ts";
+import { tinyModel } from "./_tiny-model.ts";
 
 function promptsFile(): string {
   const p = join(tempDir(), "prompts.jsonl");
@@ -256,5 +257,38 @@ describe("activationsMain on gpt2-tiny-torch", () => {
     }).catch((e: unknown) => e);
     expect((bad as ActivationsError).code).toBe("PL_OPTIONS_INVALID");
     expect((bad as Error).message).toContain("'org-name'");
+  });
+});
+
+describe("activationsMain, batches in flight", () => {
+  it("a pattern failing validation mid-run stops it with PL_PATTERN_INVALID; the batch already running is drained, earlier prompts stay saved, the bad one is not", async () => {
+    const dir = tempDir();
+    const model = join(dir, "nan.onnx");
+    writeFileSync(model, tinyModel("nan-token"));
+    // one prompt per batch, longest first: good (20 tokens), bad (15, holds token 7), good (10)
+    const texts = ["abcdefghijklmnopqrst", `abcde${String.fromCharCode(47)}ghijklmno`, "abcdefghij"];
+    const prompts = join(dir, "p.jsonl");
+    writeFileSync(prompts, `${texts.map((text) => JSON.stringify({ text })).join("\n")}\n`);
+    const savePath = join(dir, "save");
+    const tokenizer = {
+      encode: (t: string) => [...t].map((c) => c.charCodeAt(0) % 40),
+      idToToken: (i: number) => `t${i}`,
+      bosId: 0,
+    };
+    const err = await activationsMain({
+      model,
+      prompts,
+      savePath,
+      minChars: 1,
+      batchSize: 1,
+      tokenizer,
+      cacheDir: join(dir, "cache"),
+    }).catch((e: unknown) => e as ActivationsError);
+    expect((err as ActivationsError).code).toBe("PL_PATTERN_INVALID");
+    expect((err as ActivationsError).message).toMatch(/^layer 0, head 0, query \d+: value at key \d+ is NaN/);
+    const saved = texts.map((t) => existsSync(activationsPath(savePath, "nan", promptHash(t))));
+    expect(saved).toEqual([true, false, false]);
+    const npz = decodeNpz(readFileSync(activationsPath(savePath, "nan", promptHash(texts[0] as string))));
+    expect(npz.get("blocks.1.attn.hook_pattern")?.shape).toEqual([1, 2, 21, 21]);
   });
 });
