@@ -1,6 +1,7 @@
 import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { type NpyArray, patternKey, toFloat32 } from "@pattern-lens/indexes";
-import { readNpzFile } from "@pattern-lens/indexes/node";
+// the zod-free entry: this module runs in every worker thread, and zod's import would double a
+// worker's start-up
+import { type NpyArray, patternKey, readNpzFile, toFloat32 } from "@pattern-lens/indexes/arrays";
 import ndarray from "ndarray";
 import type { FigureContext, FigureOutput, RegisteredFigure } from "./types.ts";
 

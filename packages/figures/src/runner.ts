@@ -196,7 +196,8 @@ export async function runFigures(options: RunFiguresOptions): Promise<RunFigures
   const total = tasks.length * perPrompt;
   // Figures registered in code (not from a module file or this package) exist only in this thread.
   const workerSafe = figures.every((f) => f.source.kind !== "inline");
-  // By default all cores, but a worker thread costs ~0.3 s of start-up, so small runs use fewer.
+  // By default all cores, but a worker thread costs ~0.1 s of start-up (more while this thread
+  // renders beside it), so small runs use fewer.
   const jobsWanted = jobsGiven || Math.min(availableParallelism(), Math.ceil(total / FIGURES_PER_AUTO_JOB));
   const jobs = Math.max(1, Math.min(jobsWanted, tasks.length, workerSafe ? Number.MAX_SAFE_INTEGER : 1));
   options.onStart?.({ total, prompts: tasks.length, figures: names, jobs });
