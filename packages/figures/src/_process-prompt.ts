@@ -163,12 +163,15 @@ function layerPattern(
  * Renders every selected figure for every layer and head of one prompt. Never throws for bad data:
  * a missing or corrupt npz becomes `promptError`, a failing figure function an `.error.txt`.
  * The npz is read and decoded once, and only when some output is still missing.
+ * `yieldPerLayer` returns to the event loop after each layer: the main thread renders beside the
+ * workers and must hand out their next prompts while it works on its own.
  */
 export async function processPrompt(
   task: PromptTask,
   figures: readonly RegisteredFigure[],
   settings: TaskSettings,
   onProgress: (delta: FigureCounts) => void,
+  yieldPerLayer = false,
 ): Promise<PromptOutcome> {
   const outcome: PromptOutcome = {
     index: task.index,
@@ -280,6 +283,7 @@ export async function processPrompt(
     outcome.skipped += delta.skipped;
     outcome.failed += delta.failed;
     onProgress(delta);
+    if (yieldPerLayer) await new Promise<void>((r) => setImmediate(r));
   }
   return outcome;
 }

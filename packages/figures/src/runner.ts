@@ -232,7 +232,7 @@ export async function runFigures(options: RunFiguresOptions): Promise<RunFigures
     const local =
       options.renderInMainThread === false
         ? undefined
-        : (task: PromptTask) => processPrompt(task, figures, settings, onDelta);
+        : (task: PromptTask) => processPrompt(task, figures, settings, onDelta, true);
     await runPool({ jobs, modules, settings, tasks, onDelta, onOutcome, local });
   }
 
