@@ -34,7 +34,7 @@ export function buildProgram(io: CliIo = processIo): Command {
 
 /**
  * Parses `argv` (without the node and script paths) and runs the command.
- * Resolves to the exit code; user errors from packages are rethrown for {@link runMain}.
+ * Resolves to the exit code; user errors from packages are rethrown for the caller (the `pattern-lens` binary prints them with their code and exits 1).
  */
 export async function runCommand(argv: string[], io: CliIo = processIo): Promise<number> {
   const program = buildProgram(io);

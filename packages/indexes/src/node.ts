@@ -13,6 +13,7 @@ export {
   writeFileAtomic,
 } from "./atomic-write.ts";
 export { buildModelsIndex, buildPromptsIndex } from "./build-indexes.ts";
+export { IndexesError, type IndexesErrorCode } from "./errors.ts";
 export { readBytesFile, readJsonFile, readJsonl, writeJsonFile, writeJsonl } from "./json-file.ts";
 export {
   type NpzFileWriteOptions,

@@ -102,7 +102,7 @@ async function sizeOf(path: string): Promise<number | undefined> {
   }
 }
 
-/** Options of {@link downloadToBlob}. */
+/** Options of the hub's resumable blob download (used by `fetchHubModel`). */
 export interface BlobDownloadOptions {
   /** Called with the bytes of this file on disk so far (including resumed bytes). */
   onBytes?: (bytes: number) => void;

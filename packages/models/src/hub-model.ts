@@ -62,8 +62,11 @@ export interface FetchHubModelOptions {
   onWarning?: ((message: string) => void) | undefined;
 }
 
-interface RevisionInfo {
+/** What {@link hubRevisionInfo} returns. */
+export interface RevisionInfo {
+  /** The full commit hash the revision resolves to. */
   commit: string;
+  /** Every file path in the repository at that commit. */
   files: string[];
 }
 

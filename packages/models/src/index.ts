@@ -44,7 +44,14 @@ export {
 export type { BlobDownloadOptions, HubDownloadFileOptions, HubFileMetadata } from "./hub-file.ts";
 export { hubDownloadFile, hubFileMetadata, hubResolveUrl, normalizeEtag, sha256File } from "./hub-file.ts";
 export type { DownloadProgress, FetchHubModelOptions, HubModelSnapshot, HubPathInfo } from "./hub-model.ts";
-export { cachedHubModel, fetchHubModel, HUB_SIDE_FILES, hubPathsInfo, hubRevisionInfo } from "./hub-model.ts";
+export {
+  cachedHubModel,
+  fetchHubModel,
+  HUB_SIDE_FILES,
+  hubPathsInfo,
+  hubRevisionInfo,
+  type RevisionInfo,
+} from "./hub-model.ts";
 export type { HubEnv, HubSettings } from "./hub-settings.ts";
 export { DEFAULT_HF_ENDPOINT, envFlag, hfCacheDir, hubSettingsFromEnv } from "./hub-settings.ts";
 export type { Llama2cCheckpoint, Llama2cConfig, Llama2cWeights } from "./llama2c/checkpoint.ts";

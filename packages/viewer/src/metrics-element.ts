@@ -81,6 +81,7 @@ export class PatternLensMetrics extends LitElement {
   private _loadedInfos: ModelInfo[] = [];
   private _loadedData = new Map<string, HeadMetric[] | null>();
 
+  /** The component's shadow-DOM styles. */
   static override styles = css`
     :host {
       display: block;

@@ -112,6 +112,7 @@ export class PatternLensPattern extends LitElement {
   private _queryIdx = -1;
   private _shade = new Float32Array(0);
 
+  /** The component's shadow-DOM styles. */
   static override styles = css`
     :host {
       display: block;

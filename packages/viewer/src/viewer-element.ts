@@ -104,6 +104,7 @@ export class PatternLensViewer extends LitElement {
   /** Each model's head metrics (`null`: no head_metrics.jsonl). */
   private _metrics = new Map<string, HeadMetric[] | null>();
 
+  /** The component's shadow-DOM styles. */
   static override styles = css`
     :host {
       --pl-bg: #ffffff;
