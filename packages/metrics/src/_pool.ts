@@ -21,7 +21,10 @@ function createWorker(): Worker {
   const alias: Record<string, string> = {};
   for (const pkg of readdirSync(join(root, "packages"))) {
     const src = join(root, "packages", pkg, "src");
-    if (existsSync(join(src, "node.ts"))) alias[`@pattern-lens/${pkg}/node`] = join(src, "node.ts");
+    // subpath entries (./node, ./arrays) before the root, which is a prefix of them
+    for (const sub of ["node", "arrays"]) {
+      if (existsSync(join(src, `${sub}.ts`))) alias[`@pattern-lens/${pkg}/${sub}`] = join(src, `${sub}.ts`);
+    }
     if (existsSync(join(src, "index.ts"))) alias[`@pattern-lens/${pkg}`] = join(src, "index.ts");
   }
   const jitiPath = createRequire(import.meta.url).resolve("jiti");

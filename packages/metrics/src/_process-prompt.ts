@@ -1,4 +1,5 @@
-import { readNpzFile } from "@pattern-lens/indexes/node";
+// the zod-free entry: this module runs in every worker thread (zod would double its start-up)
+import { readNpzFile } from "@pattern-lens/indexes/arrays";
 import { computePromptMetrics, layersFromNpz } from "./compute.ts";
 import { MetricsError } from "./errors.ts";
 import type { MetricDefinition, MetricOptions } from "./types.ts";

@@ -1,5 +1,5 @@
 import { isAbsolute, resolve } from "node:path";
-import { createJiti } from "jiti";
+import type { createJiti } from "jiti";
 import { MetricsError } from "./errors.ts";
 import { _registerExport, _setLoadingSource } from "./registry.ts";
 
@@ -9,7 +9,12 @@ async function jiti(): Promise<ReturnType<typeof createJiti>> {
   if (jitiInstance === undefined) {
     // A module that imports @pattern-lens/metrics gets this very instance, so what it registers
     // lands in this registry even if another copy of the package is installed next to it.
-    const [self, indexes] = await Promise.all([import("./index.ts"), import("@pattern-lens/indexes")]);
+    // jiti is loaded only when there are modules to load: it costs a worker thread ~0.1 s to import
+    const [{ createJiti }, self, indexes] = await Promise.all([
+      import("jiti"),
+      import("./index.ts"),
+      import("@pattern-lens/indexes"),
+    ]);
     jitiInstance = createJiti(import.meta.url, {
       virtualModules: { "@pattern-lens/metrics": self, "@pattern-lens/indexes": indexes },
     });
