@@ -19,6 +19,7 @@ import {
   setExternalDataEntry,
 } from "@pattern-lens/onnx";
 import { subgraphs } from "./_graph.ts";
+import { readBytes } from "./_read-bytes.ts";
 import { memoSha256 } from "./_sha256-memo.ts";
 import { ActivationsError } from "./errors.ts";
 import { type CapturePlan, INSTRUMENT_VERSION, instrumentModel } from "./instrument.ts";
@@ -124,7 +125,7 @@ export async function prepareInstrumentedModel(
   }
   let model: ModelProto;
   try {
-    model = decodeModel(new Uint8Array(readFileSync(onnxPath)));
+    model = decodeModel(readBytes(onnxPath));
   } catch (err) {
     throw new ActivationsError(
       "PL_MODEL_INVALID",

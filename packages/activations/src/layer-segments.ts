@@ -18,6 +18,7 @@ import {
   type ValueInfoProto,
 } from "@pattern-lens/onnx";
 import { nodeInputs, producers, subgraphs, untypedValue } from "./_graph.ts";
+import { readBytes } from "./_read-bytes.ts";
 import { ActivationsError } from "./errors.ts";
 import type { InstrumentedModel } from "./instrumented-cache.ts";
 import { createOrtSession } from "./ort.ts";
@@ -231,7 +232,7 @@ export async function prepareLayerSegments(inst: InstrumentedModel): Promise<Lay
     if (!saved.split) return undefined;
     return { segments: saved.segments.map((s) => ({ ...s, path: join(root, s.path) })) };
   }
-  const model = decodeModel(new Uint8Array(readFileSync(inst.path)));
+  const model = decodeModel(readBytes(inst.path));
   const g = model.graph as GraphProto;
   const split = splitPlan(g, inst.plan.outputs);
   const tmp = `${root}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;

@@ -2,11 +2,12 @@
  * The only module that imports onnxruntime-node. Everything else works with {@link HostTensor}
  * (plain typed arrays) and {@link OrtSession}, so the rest of the package never touches ORT types.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { Worker } from "node:worker_threads";
 import * as ort from "onnxruntime-node";
+import { readBytes } from "./_read-bytes.ts";
 import { ActivationsError, ActivationsInternalError } from "./errors.ts";
 
 /** Where the forward pass runs: `cpu` everywhere, `cuda` with onnxruntime-node's CUDA files. */
@@ -127,7 +128,7 @@ export async function createOrtSession(modelPath: string, opts: OrtSessionOption
       { cause: err },
     );
   };
-  const source = opts.externalDataDir !== undefined ? new Uint8Array(readFileSync(modelPath)) : modelPath;
+  const source = opts.externalDataDir !== undefined ? readBytes(modelPath) : modelPath;
   if (opts.worker ?? true) return createWorkerSession(source, options, classify);
   let session: ort.InferenceSession;
   try {

@@ -63,7 +63,8 @@ export function defaultLlama2cCacheDir(env: Record<string, string | undefined> =
 
 async function readInput(path: string, what: string): Promise<Uint8Array> {
   try {
-    return new Uint8Array(await readFile(path));
+    const b = await readFile(path);
+    return new Uint8Array(b.buffer, b.byteOffset, b.byteLength); // a view: no copy of a large checkpoint
   } catch (cause) {
     throw new Llama2cError(
       "PL_LLAMA2C_IO",
