@@ -56,7 +56,11 @@ describe("writeNpzFile / readNpzFile", () => {
     // member 0's data is exactly zlib's Z_RLE output for the .npy bytes (so the strategy reached zlib)
     const fields = zipFields(readBytes(rle));
     const e = fields.entries[0]!;
-    const want = deflateRawSync(encodeNpy(a[patternKey(0)]!), { level: 6, strategy: constants.Z_RLE });
+    const want = deflateRawSync(encodeNpy(a[patternKey(0)]!), {
+      level: 6,
+      strategy: constants.Z_RLE,
+      memLevel: 9,
+    });
     expect(e.compressedSize).toBe(want.length);
     const lz = join(dir, "lz.npz");
     await writeNpzFile(lz, a, { compressLevel: 6 });
