@@ -10,7 +10,7 @@ import {
   type OrtSessionOptions,
 } from "./ort.ts";
 import { loadHfTokenizer, type PromptTokenizer, type TokenizedPrompt, tokenizePrompt } from "./tokenizer.ts";
-import { validatePattern } from "./validate.ts";
+import { copyValidated, validatePattern } from "./validate.ts";
 
 /** Options of {@link openPatternModel}. */
 export interface OpenModelOptions {
@@ -225,18 +225,13 @@ export function cutRows(
   }
   return rows.map((row, r) => {
     const n = row.length;
-    let pat: Float32Array;
-    if (b === 1 && n === s && n === k) pat = data;
-    else {
-      pat = new Float32Array(h * n * n);
-      for (let hh = 0; hh < h; hh++) {
-        for (let q = 0; q < n; q++) {
-          const src = ((r * h + hh) * s + q) * k;
-          pat.set(data.subarray(src, src + n), (hh * n + q) * n);
-        }
-      }
+    const ctx = b > 1 ? ` (batch row ${r})` : "";
+    if (b === 1 && n === s && n === k) {
+      validatePattern(data, h, n, layer, { causal }, ctx);
+      return { nHeads: h, n, data };
     }
-    validatePattern(pat, h, n, layer, { causal }, b > 1 ? ` (batch row ${r})` : "");
+    const pat = new Float32Array(h * n * n);
+    copyValidated(data, r * h * s * k, k, s * k, pat, h, n, layer, { causal }, ctx);
     return { nHeads: h, n, data: pat };
   });
 }

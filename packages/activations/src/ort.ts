@@ -162,16 +162,25 @@ parentPort.on("message", async (m) => {
       const fetches = {};
       for (const name of m.outputs) fetches[name] = null;
       const res = await session.run(feeds, fetches);
-      const out = {};
-      const transfer = [];
-      for (const name of m.outputs) {
-        const t = res[name];
-        if (!t) continue;
-        const data = t.data.slice();
-        out[name] = { type: t.type, dims: [...t.dims], data };
-        transfer.push(data.buffer);
+      // outputs whose data owns its whole ArrayBuffer move to the main thread without a copy
+      const send = (copyAll) => {
+        const out = {};
+        const transfer = [];
+        for (const name of m.outputs) {
+          const t = res[name];
+          if (!t) continue;
+          const own = !copyAll && t.data.byteOffset === 0 && t.data.byteLength === t.data.buffer.byteLength;
+          const data = own ? t.data : t.data.slice();
+          out[name] = { type: t.type, dims: [...t.dims], data };
+          if (!transfer.includes(data.buffer)) transfer.push(data.buffer);
+        }
+        parentPort.postMessage({ id: m.id, ok: true, out }, transfer);
+      };
+      try {
+        send(false);
+      } catch {
+        send(true); // a buffer that cannot be transferred (not detachable): copy them all
       }
-      parentPort.postMessage({ id: m.id, ok: true, out }, transfer);
     } else if (m.op === "release") {
       if (session) await session.release();
       parentPort.postMessage({ id: m.id, ok: true });

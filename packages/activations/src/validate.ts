@@ -24,30 +24,63 @@ export function validatePattern(
   opts: ValidateOptions,
   context = "",
 ): void {
-  const sumTol = opts.sumTolerance ?? 1e-3;
-  const upTol = opts.upperTolerance ?? 1e-6;
   if (data.length !== nHeads * n * n) {
     throw new ActivationsError(
       "PL_PATTERN_INVALID",
       `layer ${layer}: pattern has ${data.length} values, expected ${nHeads}x${n}x${n}${context}. The capture method does not fit this model; please report it.`,
     );
   }
-  const causal = opts.causal;
-  // hot loop: plain comparisons only (NaN fails `v >= 0`); messages are built in `describe`
+  copyValidated(data, 0, n, n * n, data, nHeads, n, layer, opts, context);
+}
+
+/**
+ * Copies `[nHeads, n, n]` out of a larger row-major array and validates it in the same pass (see
+ * {@link validatePattern}): query row q of head h starts at `src[at + h * headStride + q * rowStride]`.
+ * One pass over the values, no per-row views: cutting a right-padded batch output this way costs
+ * half of a copy followed by a separate check. `out` may be `src` itself (then `at` must be 0 and
+ * the strides dense), which checks in place.
+ * @throws {ActivationsError} `PL_PATTERN_INVALID` naming the layer, head and query row.
+ */
+export function copyValidated(
+  src: Float32Array,
+  at: number,
+  rowStride: number,
+  headStride: number,
+  out: Float32Array,
+  nHeads: number,
+  n: number,
+  layer: number,
+  opts: ValidateOptions,
+  context = "",
+): void {
+  const sumTol = opts.sumTolerance ?? 1e-3;
+  const upTol = opts.upperTolerance ?? 1e-6;
+  const hi = 1 + sumTol;
   for (let h = 0; h < nHeads; h++) {
     for (let q = 0; q < n; q++) {
-      const row = (h * n + q) * n;
+      const from = at + h * headStride + q * rowStride;
+      const to = (h * n + q) * n;
+      // keys a causal query may see, then the ones it must not
+      const seen = opts.causal ? q + 1 : n;
+      // hot loops: plain comparisons only (NaN fails `v >= 0`); messages are built in `describe`
       let sum = 0;
-      let bad = false;
-      for (let k = 0; k < n; k++) {
-        const v = data[row + k] as number;
-        if (!(v >= 0 && v <= 1 + sumTol) || (causal && k > q && v > upTol)) {
-          bad = true;
-          break;
-        }
+      let k = 0;
+      for (; k < seen; k++) {
+        const v = src[from + k] as number;
+        if (!(v >= 0 && v <= hi)) break;
         sum += v;
+        out[to + k] = v;
       }
-      if (bad || Math.abs(sum - 1) > sumTol) describe(data, row, n, h, q, layer, sum, upTol, causal, context);
+      if (k === seen) {
+        for (; k < n; k++) {
+          const v = src[from + k] as number;
+          if (!(v >= 0 && v <= upTol)) break;
+          sum += v;
+          out[to + k] = v;
+        }
+      }
+      if (k < n || !(Math.abs(sum - 1) <= sumTol))
+        describe(src, from, n, h, q, layer, sum, upTol, opts.causal, context);
     }
   }
 }
