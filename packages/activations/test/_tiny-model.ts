@@ -12,6 +12,13 @@ export const DH = 4;
 export const L = 2;
 export const CTX = 64;
 
+/** A tokenizer for the tiny model: one token per character (its code modulo the vocabulary). */
+export const TINY_TOKENIZER = {
+  encode: (t: string) => [...t].map((c) => (c.codePointAt(0) as number) % V),
+  idToToken: (i: number) => `t${i}`,
+  bosId: 0,
+};
+
 export type TinyVariant =
   | "softmax"
   | "attentions"

@@ -4,19 +4,13 @@ import { decodeModel } from "@pattern-lens/onnx";
 import { describe, expect, it } from "vitest";
 import { ActivationsError, layerIndexFromName, openPatternModel, runPatternBatch } from "../src/index.ts";
 import { maxAbsDiff, tempDir } from "./_helpers.ts";
-import { type TinyVariant, tinyModel, tinyReference } from "./_tiny-model.ts";
-
-const TOKENIZER = {
-  encode: (t: string) => [...t].map((c) => c.charCodeAt(0) % 40),
-  idToToken: (i: number) => `t${i}`,
-  bosId: 0,
-};
+import { TINY_TOKENIZER, type TinyVariant, tinyModel, tinyReference } from "./_tiny-model.ts";
 
 async function open(variant: TinyVariant) {
   const dir = tempDir(`pl-tiny-${variant}-`);
   const path = join(dir, `${variant}.onnx`);
   writeFileSync(path, tinyModel(variant));
-  return openPatternModel({ model: path, cacheDir: tempDir(), tokenizer: TOKENIZER });
+  return openPatternModel({ model: path, cacheDir: tempDir(), tokenizer: TINY_TOKENIZER });
 }
 
 const ROWS = [

@@ -12,18 +12,12 @@ import {
   tempDir,
   toFloat32,
 } from "./_helpers.ts";
-import { type TinyVariant, tinyModel, tinyReference } from "./_tiny-model.ts";
-
-const TOKENIZER = {
-  encode: (t: string) => [...t].map((c) => c.charCodeAt(0) % 40),
-  idToToken: (i: number) => `t${i}`,
-  bosId: 0,
-};
+import { TINY_TOKENIZER, type TinyVariant, tinyModel, tinyReference } from "./_tiny-model.ts";
 
 async function openTiny(variant: TinyVariant): Promise<PatternModel> {
   const path = join(tempDir(`pl-stream-${variant}-`), `${variant}.onnx`);
   writeFileSync(path, tinyModel(variant));
-  return openPatternModel({ model: path, cacheDir: tempDir(), tokenizer: TOKENIZER });
+  return openPatternModel({ model: path, cacheDir: tempDir(), tokenizer: TINY_TOKENIZER });
 }
 
 async function streamAll(pm: PatternModel, ids: number[]): Promise<LayerPattern[]> {

@@ -17,7 +17,7 @@ import {
   tempDir,
   toFloat32,
 } from "./_helpers.ts";
-import { tinyModel } from "./_tiny-model.ts";
+import { TINY_TOKENIZER, tinyModel } from "./_tiny-model.ts";
 
 function promptsFile(): string {
   const p = join(tempDir(), "prompts.jsonl");
@@ -270,18 +270,13 @@ describe("activationsMain, batches in flight", () => {
     const prompts = join(dir, "p.jsonl");
     writeFileSync(prompts, `${texts.map((text) => JSON.stringify({ text })).join("\n")}\n`);
     const savePath = join(dir, "save");
-    const tokenizer = {
-      encode: (t: string) => [...t].map((c) => c.charCodeAt(0) % 40),
-      idToToken: (i: number) => `t${i}`,
-      bosId: 0,
-    };
     const err = await activationsMain({
       model,
       prompts,
       savePath,
       minChars: 1,
       batchSize: 1,
-      tokenizer,
+      tokenizer: TINY_TOKENIZER,
       cacheDir: join(dir, "cache"),
     }).catch((e: unknown) => e as ActivationsError);
     expect((err as ActivationsError).code).toBe("PL_PATTERN_INVALID");
