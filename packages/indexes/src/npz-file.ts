@@ -114,8 +114,10 @@ function* chunks(header: Uint8Array, data: Uint8Array): Generator<Uint8Array> {
 /** An `.npz` being written member by member; see {@link openNpzWriter}. */
 export interface NpzWriter {
   /**
-   * Appends one member, streamed (npy header, then the array's bytes in 1 MiB views) through zlib
-   * into the temporary file. The array may be dropped once this resolves. Members keep call order.
+   * Appends one member: the npy header, then the array's bytes in 1 MiB views (never copied),
+   * through zlib, then its compressed bytes into the temporary file (so memory holds at most one
+   * member's compressed form beside the array). The array may be dropped once this resolves.
+   * Members keep call order.
    */
   add(key: string, arr: NpyArray): Promise<void>;
   /** Writes the central directory, fsyncs and renames the file into place. */
