@@ -1,7 +1,7 @@
 import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 // the zod-free entry: this module runs in every worker thread, and zod's import would double a
 // worker's start-up
-import { type NpyArray, patternKey, readNpzFile, toFloat32 } from "@pattern-lens/indexes/arrays";
+import { type NpyArray, patternKey, readNpzFileSync, toFloat32 } from "@pattern-lens/indexes/arrays";
 import ndarray from "ndarray";
 import type { FigureContext, FigureOutput, RegisteredFigure } from "./types.ts";
 
@@ -207,7 +207,7 @@ export async function processPrompt(
   const npzPath = `${task.promptDir}/activations.npz`;
   let entries: Map<string, NpyArray>;
   try {
-    entries = await readNpzFile(npzPath);
+    entries = readNpzFileSync(npzPath);
   } catch (err) {
     const code = (err as { code?: unknown }).code;
     outcome.promptError = {

@@ -13,5 +13,5 @@ export { patternKey } from "./layout.ts";
 export { decodeNpy } from "./npy.ts";
 export { type NpyArray, type NpyData, type NpyDtype, shapeSize } from "./npy-dtype.ts";
 export { decodeNpz, type NpzReadOptions } from "./npz.ts";
-export { readNpzFile } from "./npz-file.ts";
+export { readNpzFile, readNpzFileSync } from "./npz-file.ts";
 export { toFloat32 } from "./to-float32.ts";

@@ -20,5 +20,6 @@ export {
   type NpzWriter,
   openNpzWriter,
   readNpzFile,
+  readNpzFileSync,
   writeNpzFile,
 } from "./npz-file.ts";

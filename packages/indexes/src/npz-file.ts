@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import type { FileHandle } from "node:fs/promises";
 import { constants, crc32, createDeflateRaw, inflateRawSync } from "node:zlib";
 import { ioError } from "./_io-error.ts";
@@ -62,7 +63,33 @@ const NODE_CODEC: NpzCodec = {
  * ```
  */
 export async function readNpzFile(path: string, opts: NpzReadOptions = {}): Promise<Map<string, NpyArray>> {
-  const bytes = await readBytesFile(path);
+  return decodeNpzFile(await readBytesFile(path), path, opts);
+}
+
+/**
+ * {@link readNpzFile}, synchronously. For threads whose only job is to go through files one by
+ * one (the figures and metrics workers): Node's promise `readFile` of a 45 kB archive took about
+ * 0.8 ms on this project's machines, against 0.1 ms for the synchronous read.
+ *
+ * @throws {@link IndexesError} as {@link readNpzFile}.
+ * @example
+ * ```ts
+ * const arrays = readNpzFileSync(activationsPath(save, model, hash));
+ * ```
+ */
+export function readNpzFileSync(path: string, opts: NpzReadOptions = {}): Map<string, NpyArray> {
+  let bytes: Uint8Array;
+  try {
+    const b = readFileSync(path);
+    bytes = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+  } catch (e) {
+    throw ioError("read", path, e);
+  }
+  return decodeNpzFile(bytes, path, opts);
+}
+
+/** Decodes a whole `.npz` file's bytes; corrupt-file messages name the path. */
+function decodeNpzFile(bytes: Uint8Array, path: string, opts: NpzReadOptions): Map<string, NpyArray> {
   try {
     return decodeNpzWith(bytes, NODE_CODEC, opts);
   } catch (e) {

@@ -39,6 +39,7 @@ describe("the ./arrays entry", () => {
 
   it("exports the same functions as the root and ./node entries", () => {
     expect(arrays.readNpzFile).toBe(node.readNpzFile);
+    expect(arrays.readNpzFileSync).toBe(node.readNpzFileSync);
     expect(arrays.decodeNpz).toBe(root.decodeNpz);
     expect(arrays.toFloat32).toBe(root.toFloat32);
     expect(arrays.patternKey(3)).toBe("blocks.3.attn.hook_pattern");

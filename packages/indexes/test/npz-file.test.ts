@@ -5,7 +5,7 @@ import { float32ToFloat16Bits } from "../src/float16.ts";
 import { patternKey } from "../src/layout.ts";
 import type { NpyArray } from "../src/npy-dtype.ts";
 import { decodeNpz, encodeNpz } from "../src/npz.ts";
-import { openNpzWriter, readNpzFile, writeNpzFile } from "../src/npz-file.ts";
+import { openNpzWriter, readNpzFile, readNpzFileSync, writeNpzFile } from "../src/npz-file.ts";
 import { demoPromptDirs, readBytes, sameArray, zipFields } from "./support/reference.ts";
 import { rejectsWith, useTempDir } from "./support/temp.ts";
 
@@ -138,6 +138,36 @@ describe("writeNpzFile / readNpzFile", () => {
     writeFileSync(bad, bytes.subarray(0, 200));
     expect((await rejectsWith(readNpzFile(bad))).code).toBe("PL_NPZ_CORRUPT");
     expect((await rejectsWith(readNpzFile(join(dir, "nope.npz")))).code).toBe("PL_NOT_FOUND");
+  });
+
+  it("readNpzFileSync reads what readNpzFile reads, and fails with the same codes", async () => {
+    for (const [, dir] of demoPromptDirs().slice(0, 4)) {
+      const p = join(dir, "activations.npz");
+      const sync = readNpzFileSync(p);
+      const promised = await readNpzFile(p);
+      expect([...sync.keys()]).toEqual([...promised.keys()]);
+      expect(sync.size).toBeGreaterThan(0);
+      for (const [k, v] of sync) expect(sameArray(v, promised.get(k))).toBe(true);
+    }
+    const dir = temp();
+    const good = join(dir, "good.npz");
+    await writeNpzFile(good, arrays(10));
+    const bad = join(dir, "bad.npz");
+    writeFileSync(bad, readFileSync(good).subarray(0, 120));
+    const codeOf = (f: () => unknown): { code?: string; message?: string } => {
+      try {
+        f();
+      } catch (e) {
+        return e as { code?: string; message?: string };
+      }
+      throw new Error("expected a throw");
+    };
+    const corrupt = codeOf(() => readNpzFileSync(bad));
+    expect(corrupt.code).toBe("PL_NPZ_CORRUPT");
+    expect(corrupt.message).toContain(bad);
+    const missing = codeOf(() => readNpzFileSync(join(dir, "nope.npz")));
+    expect(missing.code).toBe("PL_NOT_FOUND");
+    expect(missing.message).toContain("nope.npz");
   });
 
   it("rejects inconsistent arrays before creating any file", async () => {

@@ -1,5 +1,5 @@
 // the zod-free entry: this module runs in every worker thread (zod would double its start-up)
-import { readNpzFile } from "@pattern-lens/indexes/arrays";
+import { readNpzFileSync } from "@pattern-lens/indexes/arrays";
 import { computePromptMetrics, layersFromNpz } from "./compute.ts";
 import { MetricsError } from "./errors.ts";
 import type { MetricDefinition, MetricOptions } from "./types.ts";
@@ -29,7 +29,7 @@ export async function processPrompt(
 ): Promise<PromptOutcome> {
   let layers: ReturnType<typeof layersFromNpz>;
   try {
-    layers = layersFromNpz(await readNpzFile(task.npzPath), task.npzPath);
+    layers = layersFromNpz(readNpzFileSync(task.npzPath), task.npzPath);
   } catch (err) {
     const e = err as { code?: unknown; message?: string };
     if (err instanceof MetricsError || (typeof e.code === "string" && e.code.startsWith("PL_"))) {
