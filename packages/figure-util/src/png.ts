@@ -1,10 +1,18 @@
-/// <reference path="./_pngjs-packer.d.ts" />
 // The only module of @pattern-lens/figure-util that touches pngjs.
+import { createRequire } from "node:module";
 import { crc32, deflateSync } from "node:zlib";
-import { PNG } from "pngjs";
-import Packer from "pngjs/lib/packer.js";
+import type { PNG as PngClass } from "pngjs";
 import { FigureError } from "./errors.ts";
 import type { IndexedImage, RgbImage } from "./matrix-to-rgb.ts";
+
+// pngjs (a dozen CommonJS files) is loaded on first use: the unfiltered PNGs that matrix figures
+// write are framed here, so a figures worker that only writes those never loads it.
+const load = createRequire(import.meta.url);
+let pngClass: typeof PngClass | undefined;
+function pngjs(): typeof PngClass {
+  pngClass ??= (load("pngjs") as typeof import("pngjs")).PNG;
+  return pngClass;
+}
 
 /** Speed/size knobs of {@link encodePng}. Every choice decodes to the same pixels. */
 export interface PngOptions {
@@ -50,7 +58,7 @@ export function encodePng(image: RgbImage, options: PngOptions = {}): Uint8Array
   const colorType = channels === 4 ? 6 : 2;
   if (options.filterType === 0) return encodeUnfiltered(image, colorType, options);
   const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  const out = PNG.sync.write({ width, height, data: buf } as PNG, {
+  const out = pngjs().sync.write({ width, height, data: buf } as PngClass, {
     colorType,
     inputColorType: colorType,
     inputHasAlpha: channels === 4,
@@ -63,19 +71,20 @@ export function encodePng(image: RgbImage, options: PngOptions = {}): Uint8Array
 }
 
 /** The 8-byte PNG file signature. */
-const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+const PNG_SIGNATURE = Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a);
 
 /**
- * The IDAT payload of rows with filter type 0: each row a 0 byte then its bytes as they are (one
- * copy per row), deflated with a window just big enough for the whole stream (9 to 15 bits; zlib
- * needs the data plus its 262-byte lookahead), which finds the same matches as 32 KiB and sets up
- * faster for small figures.
+ * The IDAT payload of rows with filter type 0: each row a 0 byte then its bytes as they are,
+ * deflated with a window just big enough for the whole stream (9 to 15 bits; zlib needs the data
+ * plus its 262-byte lookahead), which finds the same matches as 32 KiB and sets up faster for
+ * small figures.
  */
 function deflateUnfiltered(data: Uint8Array, rowBytes: number, height: number, options: PngOptions): Buffer {
   const filtered = Buffer.allocUnsafe(height * (rowBytes + 1));
+  const src = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   for (let y = 0, o = 0; y < height; y++, o += rowBytes + 1) {
     filtered[o] = 0;
-    filtered.set(data.subarray(y * rowBytes, (y + 1) * rowBytes), o + 1);
+    src.copy(filtered, o + 1, y * rowBytes, (y + 1) * rowBytes);
   }
   const windowBits = Math.min(15, Math.max(9, Math.ceil(Math.log2(filtered.length + 262))));
   return deflateSync(filtered, {
@@ -85,55 +94,58 @@ function deflateUnfiltered(data: Uint8Array, rowBytes: number, height: number, o
   });
 }
 
+/** Writes one PNG chunk at `at` (length, type, data, CRC-32 of type and data); returns its end. */
+function putChunk(out: Buffer, at: number, type: string, data: Uint8Array): number {
+  out.writeUInt32BE(data.length, at);
+  out.write(type, at + 4, "latin1");
+  out.set(data, at + 8);
+  const end = at + 8 + data.length;
+  out.writeUInt32BE(crc32(out.subarray(at + 4, end)), end);
+  return end + 4;
+}
+
 /**
- * An RGB/RGBA PNG with filter type 0 (see {@link deflateUnfiltered}); pngjs frames the chunks
- * (IHDR, IDAT, IEND and their CRCs).
+ * A whole 8-bit PNG file, in one buffer: signature, IHDR, PLTE when `palette` is given, one IDAT
+ * and IEND. The pixels are already deflated (`idat`); interlacing is off.
  */
-function encodeUnfiltered(image: RgbImage, colorType: 2 | 6, options: PngOptions): Uint8Array {
-  const { width, height, channels, data } = image;
-  const idat = deflateUnfiltered(data, width * channels, height, options);
-  const packer = new Packer({ colorType, inputColorType: colorType, bitDepth: 8 });
-  const out = Buffer.concat([
-    PNG_SIGNATURE,
-    packer.packIHDR(width, height),
-    packer.packIDAT(idat),
-    packer.packIEND(),
-  ]);
+function framePng(
+  width: number,
+  height: number,
+  colorType: 2 | 3 | 6,
+  idat: Uint8Array,
+  palette?: Uint8Array,
+): Uint8Array {
+  const ihdr = new Uint8Array(13);
+  const view = new DataView(ihdr.buffer);
+  view.setUint32(0, width);
+  view.setUint32(4, height);
+  ihdr[8] = 8; // bit depth
+  ihdr[9] = colorType; // compression, filter method and interlace stay 0
+  const size = 8 + 25 + (palette ? 12 + palette.length : 0) + 12 + idat.length + 12;
+  const out = Buffer.allocUnsafe(size);
+  out.set(PNG_SIGNATURE, 0);
+  let at = putChunk(out, 8, "IHDR", ihdr);
+  if (palette) at = putChunk(out, at, "PLTE", palette);
+  at = putChunk(out, at, "IDAT", idat);
+  putChunk(out, at, "IEND", new Uint8Array(0));
   return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
 }
 
-/** One PNG chunk: length, type, data, CRC-32 of type and data. */
-function chunk(type: string, data: Uint8Array): Buffer {
-  const out = Buffer.allocUnsafe(12 + data.length);
-  out.writeUInt32BE(data.length, 0);
-  out.write(type, 4, "latin1");
-  out.set(data, 8);
-  out.writeUInt32BE(crc32(out.subarray(4, 8 + data.length)), 8 + data.length);
-  return out;
+/** An RGB/RGBA PNG with filter type 0 (see {@link deflateUnfiltered}). */
+function encodeUnfiltered(image: RgbImage, colorType: 2 | 6, options: PngOptions): Uint8Array {
+  const { width, height, channels, data } = image;
+  return framePng(width, height, colorType, deflateUnfiltered(data, width * channels, height, options));
 }
 
 /**
  * Encodes colormap indices as an 8-bit palette PNG (colour type 3, the colormap as PLTE), rows
  * unfiltered: the same pixels as the RGB encoding of the same matrix in a third of the bytes, so
- * zlib has a third of the work. pngjs writes no palette PNGs, so the chunks are framed here (CRC
- * by node:zlib). Not part of the public API; matrix figures use it with `filterType: 0`.
+ * zlib has a third of the work. pngjs writes no palette PNGs; the chunks are framed here (CRC by
+ * node:zlib). Not part of the public API; matrix figures use it with `filterType: 0`.
  */
 export function encodeIndexedPng(image: IndexedImage, options: PngOptions = {}): Uint8Array {
   const { width, height, indices, palette } = image;
-  const idat = deflateUnfiltered(indices, width, height, options);
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr[8] = 8; // bit depth
-  ihdr[9] = 3; // colour type: palette
-  const out = Buffer.concat([
-    PNG_SIGNATURE,
-    chunk("IHDR", ihdr),
-    chunk("PLTE", palette),
-    chunk("IDAT", idat),
-    chunk("IEND", new Uint8Array(0)),
-  ]);
-  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+  return framePng(width, height, 3, deflateUnfiltered(indices, width, height, options), palette);
 }
 
 /**
@@ -142,9 +154,9 @@ export function encodeIndexedPng(image: IndexedImage, options: PngOptions = {}):
  * @throws {FigureError} `PL_FIGURE_FORMAT` when the bytes are not a readable PNG.
  */
 export function decodePng(bytes: Uint8Array): DecodedPng {
-  let png: PNG;
+  let png: PngClass;
   try {
-    png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    png = pngjs().sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   } catch (cause) {
     throw new FigureError("PL_FIGURE_FORMAT", `not a readable PNG: ${(cause as Error).message}`, { cause });
   }

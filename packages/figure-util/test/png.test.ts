@@ -1,4 +1,4 @@
-import { inflateSync } from "node:zlib";
+import { crc32, inflateSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { decodePng, encodePng, FigureError, matrixToRgb, renderMatrix } from "../src/index.ts";
 
@@ -103,6 +103,44 @@ describe("encodePng / decodePng", () => {
     );
     expect(flat.colorType).toBe(2);
     expect(Array.from(flat.data.subarray(0, 4))).toEqual([0, 0, 0, 255]);
+  });
+
+  it("frames unfiltered PNGs itself: IHDR, PLTE (palette only), one IDAT, IEND, each CRC right", () => {
+    const fast = { filterType: 0 as const, deflateLevel: 1, deflateStrategy: 0 };
+    const m = { data: grid(11, 5), shape: [11, 5] } as const;
+    const files = [
+      [
+        renderMatrix(m, { normalize: true, cmap: "Blues", png: fast }, "png"),
+        3,
+        ["IHDR", "PLTE", "IDAT", "IEND"],
+      ],
+      [encodePng(matrixToRgb(m, { cmap: "Reds" }), fast), 2, ["IHDR", "IDAT", "IEND"]],
+      [encodePng(matrixToRgb(m, { cmap: "Reds", alpha: true }), fast), 6, ["IHDR", "IDAT", "IEND"]],
+    ] as const;
+    for (const [bytes, colorType, types] of files) {
+      const png = Buffer.from(bytes);
+      const seen: string[] = [];
+      let at = 8;
+      while (at < png.length) {
+        const len = png.readUInt32BE(at);
+        seen.push(png.toString("latin1", at + 4, at + 8));
+        expect(png.readUInt32BE(at + 8 + len)).toBe(crc32(png.subarray(at + 4, at + 8 + len)));
+        at += 12 + len;
+      }
+      expect(at).toBe(png.length);
+      expect(seen).toEqual(types);
+      // IHDR: 5 x 11, bit depth 8, the colour type, compression/filter/interlace 0
+      expect([png.readUInt32BE(16), png.readUInt32BE(20), ...png.subarray(24, 29)]).toEqual([
+        5,
+        11,
+        8,
+        colorType,
+        0,
+        0,
+        0,
+      ]);
+      if (colorType === 3) expect(png.readUInt32BE(33)).toBe(768); // PLTE: the 256-entry colormap
+    }
   });
 
   it("rejects a buffer of the wrong size and bytes that are not PNG", () => {
