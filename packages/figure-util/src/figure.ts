@@ -238,7 +238,7 @@ export function renderMatrix(
   // colour (no bad colour): the same pixels, a third of the bytes to deflate
   const indexed = style.png?.filterType === 0 ? denseToIndexed(dense, opts, rejectNaN) : undefined;
   const img = indexed ?? denseToRgb(dense, opts, rejectNaN);
-  const png = "indices" in img ? encodeIndexedPng(img, style.png) : encodePng(img, style.png);
+  const png = "rows" in img ? encodeIndexedPng(img, style.png) : encodePng(img, style.png);
   if (fmt === "png") return png;
   const svg = pngToSvg(png, img.width, img.height);
   return fmt === "svg" ? utf8.encode(svg) : svgToSvgz(svg);

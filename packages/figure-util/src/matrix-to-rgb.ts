@@ -175,8 +175,11 @@ function positionOf(vm: ValueMap, x: number): number {
 export interface IndexedImage {
   readonly width: number;
   readonly height: number;
-  /** `width * height` colormap indices, row-major. */
-  readonly indices: Uint8Array;
+  /**
+   * `height * (width + 1)` bytes, laid out as PNG's unfiltered scanlines: each row a 0 byte (filter
+   * type None) then its `width` colormap indices, so the encoder deflates them without a copy.
+   */
+  readonly rows: Uint8Array;
   /** 768 bytes: the colormap's RGB table. */
   readonly palette: Uint8Array;
 }
@@ -196,22 +199,22 @@ export function denseToIndexed(
   // NaN cells, or a constant matrix under min-max (0/0), take the bad colour: no palette entry
   if (vm.hasNaN || (mode === "minmax" && !(scale > 0))) return undefined;
   const d = m.data;
-  const n = d.length;
-  const idx = new Uint8Array(n);
+  const { rows: height, cols: width } = m;
+  const rows = new Uint8Array(height * (width + 1)); // zeroed: every filter byte is already 0
   const palette = getColormap(options.cmap ?? "viridis").lut;
   if (mode === "minmax" && d instanceof Float32Array) {
-    minMaxIndexF32(d, idx, shift, scale);
-    return { width: m.cols, height: m.rows, indices: idx, palette };
+    minMaxIndexF32(d, rows, width, shift, scale);
+    return { width, height, rows, palette };
   }
   const last = COLORMAP_SIZE - 1;
-  for (let i = 0; i < n; i++) {
-    const x = d[i]!;
-    const y = positionOf(vm, x);
+  for (let i = 0, o = 0; i < d.length; i++, o++) {
+    if (i % width === 0) o++; // the row's filter byte
+    const y = positionOf(vm, d[i]!);
     if (Number.isNaN(y)) return undefined;
     const k = Math.floor(y * COLORMAP_SIZE);
-    idx[i] = Math.min(last, Math.max(0, k));
+    rows[o] = Math.min(last, Math.max(0, k));
   }
-  return { width: m.cols, height: m.rows, indices: idx, palette };
+  return { width, height, rows, palette };
 }
 
 /**
@@ -298,12 +301,21 @@ function rangeF64(d: Float64Array): [number, number, number] {
  * branch per cell but the clip, which made it about 40% faster than testing each cell for NaN
  * and for the masked zeros (measured on the demo's patterns).
  */
-function minMaxIndexF32(d: Float32Array, idx: Uint8Array, shift: number, scale: number): void {
+function minMaxIndexF32(
+  d: Float32Array,
+  rows: Uint8Array,
+  width: number,
+  shift: number,
+  scale: number,
+): void {
   const n = d.length;
-  for (let i = 0; i < n; i++) {
-    // floor(y * 256) clipped to [0, 255]; `| 0` is floor here because t > 0
-    const t = Math.fround(Math.fround(d[i]! - shift) / scale) * 256;
-    idx[i] = t >= 255 ? 255 : t > 0 ? t | 0 : 0;
+  for (let i = 0, o = 1; i < n; o++) {
+    // one row: its filter byte (0) is skipped, then width cells
+    for (const end = i + width; i < end; i++, o++) {
+      // floor(y * 256) clipped to [0, 255]; `| 0` is floor here because t > 0
+      const t = Math.fround(Math.fround(d[i]! - shift) / scale) * 256;
+      rows[o] = t >= 255 ? 255 : t > 0 ? t | 0 : 0;
+    }
   }
 }
 

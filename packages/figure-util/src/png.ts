@@ -86,8 +86,13 @@ function deflateUnfiltered(data: Uint8Array, rowBytes: number, height: number, o
     filtered[o] = 0;
     src.copy(filtered, o + 1, y * rowBytes, (y + 1) * rowBytes);
   }
-  const windowBits = Math.min(15, Math.max(9, Math.ceil(Math.log2(filtered.length + 262))));
-  return deflateSync(filtered, {
+  return deflateRows(filtered, options);
+}
+
+/** Deflates scanlines that carry their filter bytes already, with the window sized to them. */
+function deflateRows(rows: Uint8Array, options: PngOptions): Buffer {
+  const windowBits = Math.min(15, Math.max(9, Math.ceil(Math.log2(rows.length + 262))));
+  return deflateSync(rows, {
     level: options.deflateLevel ?? 9,
     strategy: options.deflateStrategy ?? 3,
     windowBits,
@@ -144,8 +149,8 @@ function encodeUnfiltered(image: RgbImage, colorType: 2 | 6, options: PngOptions
  * node:zlib). Not part of the public API; matrix figures use it with `filterType: 0`.
  */
 export function encodeIndexedPng(image: IndexedImage, options: PngOptions = {}): Uint8Array {
-  const { width, height, indices, palette } = image;
-  return framePng(width, height, 3, deflateUnfiltered(indices, width, height, options), palette);
+  const { width, height, rows, palette } = image;
+  return framePng(width, height, 3, deflateRows(rows, options), palette);
 }
 
 /**
