@@ -43,6 +43,15 @@ jiti.import(${JSON.stringify(workerTs)}).catch((e) => {
   return new Worker(code, { eval: true });
 }
 
+/**
+ * Work, in milliseconds of this thread's measured speed, that must be waiting in the queue before
+ * worker threads are started beside it. A worker is ready about 0.1 s after it is created and
+ * renders its first prompt at half speed while its code warms up, and both slow this thread
+ * meanwhile: on the 768 small figures of the demo set (0.2 s on one thread) a second thread made
+ * the run slower, not faster.
+ */
+export const WORKER_PAYOFF_MS = 250;
+
 /** Inputs of {@link runPool}. */
 export interface PoolOptions {
   jobs: number;
@@ -52,32 +61,37 @@ export interface PoolOptions {
   onDelta: (d: FigureCounts) => void;
   onOutcome: (o: PromptOutcome) => void;
   /**
-   * Renders a prompt in this thread: the pool's first slot, busy while the workers start up.
-   * Without it, all `jobs` slots are worker threads.
+   * Renders a prompt in this thread, calling `onLayer` after each layer: the pool's first slot.
+   * Without it, all `jobs` slots are worker threads, started at once.
    */
-  local?: ((task: PromptTask) => Promise<PromptOutcome>) | undefined;
+  local?: ((task: PromptTask, onLayer: () => void) => Promise<PromptOutcome>) | undefined;
+  /** Overrides {@link WORKER_PAYOFF_MS} (tests). */
+  payoffMs?: number;
 }
 
 /**
- * Runs prompt tasks on `jobs` threads: this one (through `local`) and `jobs - 1` worker threads, one
- * prompt per thread at a time, handing out the next prompt in prompts.jsonl order as each finishes.
- * This thread starts rendering at once, so the workers' start-up (loading modules) costs no time.
- * Rejects on a worker crash or an IO failure.
+ * Runs prompt tasks on up to `jobs` threads: this one (through `local`) and `jobs - 1` worker
+ * threads, one prompt per thread at a time, handing out the next prompt in prompts.jsonl order as
+ * each finishes. This thread starts rendering at once and times itself; the workers are started
+ * only once the prompts still queued would take it more than {@link WORKER_PAYOFF_MS} (at once,
+ * on any sizeable run), so a small run is not slowed by threads that would arrive too late.
+ * Resolves to the number of threads used (this one plus the workers started); rejects on a worker crash or an IO failure.
  */
-export function runPool(opts: PoolOptions): Promise<void> {
+export function runPool(opts: PoolOptions): Promise<number> {
   const queue = [...opts.tasks];
   const workers: Worker[] = [];
   // Prompts being rendered right now; the pool is done when none is and the queue is empty, even if
   // a worker is still starting up (it is then terminated without having rendered anything).
   let inFlight = 0;
   let settled = false;
-  return new Promise<void>((resolvePool, rejectPool) => {
+  return new Promise<number>((resolvePool, rejectPool) => {
+    const local = opts.local;
     const finish = (err?: Error) => {
       if (settled) return;
       settled = true;
       for (const w of workers) void w.terminate();
       if (err) rejectPool(err);
-      else resolvePool();
+      else resolvePool(workers.length + (local ? 1 : 0));
     };
     const doneIfIdle = () => {
       if (queue.length === 0 && inFlight === 0) finish();
@@ -88,14 +102,13 @@ export function runPool(opts: PoolOptions): Promise<void> {
       inFlight++;
       w.postMessage({ type: "task", task } satisfies ToWorker);
     };
-    const local = opts.local;
-    for (let i = 0; i < (local ? opts.jobs - 1 : opts.jobs); i++) {
+    const startWorker = (): boolean => {
       let w: Worker;
       try {
         w = createWorker();
       } catch (err) {
         finish(err instanceof Error ? err : new FiguresInternalError(String(err)));
-        return;
+        return false;
       }
       workers.push(w);
       w.on("message", (m: FromWorker) => {
@@ -137,18 +150,52 @@ export function runPool(opts: PoolOptions): Promise<void> {
         modules: opts.modules,
         settings: opts.settings,
       } satisfies ToWorker);
+      return true;
+    };
+    const nWorkers = local ? opts.jobs - 1 : opts.jobs;
+    let started = false;
+    const startWorkers = () => {
+      started = true;
+      for (let i = 0; i < nWorkers && !settled; i++) if (!startWorker()) return;
+    };
+    if (!local) {
+      startWorkers();
+      return;
     }
-    if (!local) return;
+
+    // Whether to start the workers, from this thread's speed in milliseconds per layer. Checked
+    // after each prompt (over the run so far and over that prompt: a resumed run skips whole
+    // prompts in no time, then slows down where the work begins), and after each layer once this
+    // thread has worked a quarter of the pay-off, so a sizeable run need not wait for a whole
+    // prompt, while a small prompt's set-up (reading its npz) does not pass for a layer's cost.
+    const payoff = opts.payoffMs ?? WORKER_PAYOFF_MS;
+    const t0 = performance.now();
+    let layersDone = 0;
+    const consider = (msPerLayer: number) => {
+      if (started || settled || nWorkers === 0 || queue.length === 0) return;
+      const queued = queue.reduce((sum, t) => sum + t.nLayers, 0);
+      if (queued * msPerLayer > payoff) startWorkers();
+    };
+    const onLayer = () => {
+      layersDone++;
+      const spent = performance.now() - t0;
+      if (spent >= payoff / 4) consider(spent / layersDone);
+    };
     void (async () => {
       for (let task = queue.shift(); task !== undefined && !settled; task = queue.shift()) {
         inFlight++;
+        const layersBefore = layersDone;
+        const promptStart = performance.now();
         try {
-          opts.onOutcome(await local(task));
+          opts.onOutcome(await local(task, onLayer));
         } catch (err) {
           finish(err instanceof Error ? err : new FiguresInternalError(String(err)));
           return;
         }
         inFlight--;
+        const now = performance.now();
+        layersDone = layersBefore + Math.max(1, task.nLayers);
+        consider(Math.max((now - t0) / layersDone, (now - promptStart) / Math.max(1, task.nLayers)));
       }
       doneIfIdle();
     })();

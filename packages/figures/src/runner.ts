@@ -44,9 +44,11 @@ export interface RunFiguresOptions {
   /** User figure modules to load, in the main thread and in every worker (`--module`). */
   modules?: readonly string[];
   /**
-   * Threads rendering figures (`--jobs`): this one plus `jobs - 1` worker threads. 1 runs everything
-   * in this thread, without workers. Default (or 0): `os.availableParallelism()`, but at most one
-   * thread per 2,000 figure outputs, since starting a worker costs about 0.3 s.
+   * Most threads rendering figures (`--jobs`): this one plus up to `jobs - 1` worker threads. 1 runs
+   * everything in this thread, without workers. Default (or 0): `os.availableParallelism()`. This
+   * thread starts at once and times itself; the workers start as soon as the prompts still queued
+   * would take it more than about 0.25 s, which on any sizeable run is after its first layer. A
+   * smaller run stays on this thread: a worker takes about 0.1 s to start and would arrive too late.
    */
   jobs?: number;
   /**
@@ -69,7 +71,10 @@ export interface RunStartInfo {
   prompts: number;
   /** Selected figure function names, in run order. */
   figures: string[];
-  /** Threads used (never more than the prompts): this one plus `jobs - 1` workers, or `jobs` workers. */
+  /**
+   * Most threads the run may use (never more than the prompts): this one plus `jobs - 1` workers,
+   * or `jobs` workers. {@link RunFiguresSummary.jobs} tells how many it did use.
+   */
   jobs: number;
 }
 
@@ -97,13 +102,11 @@ export interface RunFiguresSummary extends FigureCounts {
   /** Selected figure names. */
   figures: string[];
   prompts: number;
+  /** Threads used: this one plus the workers started (see {@link RunFiguresOptions.jobs}). */
   jobs: number;
   /** Wall time in milliseconds. */
   elapsedMs: number;
 }
-
-/** Without `jobs`, one thread per this many figure outputs (up to the number of cores). */
-const FIGURES_PER_AUTO_JOB = 2000;
 
 /** Reads and checks what the run needs: model folder, model_cfg.json, prompts.jsonl. */
 async function readModel(savePath: string, model: string): Promise<{ cfg: ModelCfg; prompts: PromptMeta[] }> {
@@ -196,9 +199,8 @@ export async function runFigures(options: RunFiguresOptions): Promise<RunFigures
   const total = tasks.length * perPrompt;
   // Figures registered in code (not from a module file or this package) exist only in this thread.
   const workerSafe = figures.every((f) => f.source.kind !== "inline");
-  // By default all cores, but a worker thread costs ~0.1 s of start-up (more while this thread
-  // renders beside it), so small runs use fewer.
-  const jobsWanted = jobsGiven || Math.min(availableParallelism(), Math.ceil(total / FIGURES_PER_AUTO_JOB));
+  // Workers start only when there is enough work left to repay their start-up (see runPool).
+  const jobsWanted = jobsGiven || availableParallelism();
   const jobs = Math.max(1, Math.min(jobsWanted, tasks.length, workerSafe ? Number.MAX_SAFE_INTEGER : 1));
   options.onStart?.({ total, prompts: tasks.length, figures: names, jobs });
 
@@ -226,14 +228,25 @@ export async function runFigures(options: RunFiguresOptions): Promise<RunFigures
     }
   };
 
+  let threads = 1;
   if (jobs === 1) {
     for (const task of tasks) onOutcome(await processPrompt(task, figures, settings, onDelta));
   } else {
     const local =
       options.renderInMainThread === false
         ? undefined
-        : (task: PromptTask) => processPrompt(task, figures, settings, onDelta, true);
-    await runPool({ jobs, modules, settings, tasks, onDelta, onOutcome, local });
+        : (task: PromptTask, onLayer: () => void) =>
+            processPrompt(
+              task,
+              figures,
+              settings,
+              (d) => {
+                onDelta(d);
+                onLayer();
+              },
+              true,
+            );
+    threads = await runPool({ jobs, modules, settings, tasks, onDelta, onOutcome, local });
   }
 
   outcomes.sort((a, b) => a.index - b.index);
@@ -243,7 +256,7 @@ export async function runFigures(options: RunFiguresOptions): Promise<RunFigures
     failures: outcomes.flatMap((o) => o.failures),
     figures: names,
     prompts: tasks.length,
-    jobs,
+    jobs: threads,
     elapsedMs: performance.now() - t0,
   };
 }

@@ -78,7 +78,7 @@ export async function runFiguresStep(flags: FiguresFlags, io: CliIo): Promise<vo
     ...(flags.jobs !== undefined ? { jobs: flags.jobs } : {}),
     onStart: (info) => {
       io.out(
-        `figures: ${info.figures.join(", ")} × ${info.prompts} prompts (${info.total} outputs), ${info.jobs} job${info.jobs === 1 ? "" : "s"}\n`,
+        `figures: ${info.figures.join(", ")} × ${info.prompts} prompts (${info.total} outputs), ${info.jobs === 1 ? "1 thread" : `up to ${info.jobs} threads`}\n`,
       );
       if (tty) {
         bar = new SingleBar({
@@ -107,7 +107,7 @@ export async function runFiguresStep(flags: FiguresFlags, io: CliIo): Promise<vo
   io.out(
     `figures: ${summary.written} written, ${summary.skipped} skipped, ${summary.failed} failed` +
       (summary.promptsSkipped.length ? `, ${summary.promptsSkipped.length} prompts skipped` : "") +
-      ` in ${secs.toFixed(1)} s (${figsPerSec.toFixed(0)} figures/s)\n`,
+      ` in ${secs.toFixed(1)} s (${figsPerSec.toFixed(0)} figures/s, ${summary.jobs} thread${summary.jobs === 1 ? "" : "s"})\n`,
   );
   const shown = summary.failures.slice(0, 5);
   for (const f of shown)
