@@ -164,13 +164,15 @@ export function runPool(opts: PoolOptions): Promise<number> {
     }
 
     // Whether to start the workers, from this thread's speed in milliseconds per layer. Checked
-    // after each prompt (over the run so far and over that prompt: a resumed run skips whole
-    // prompts in no time, then slows down where the work begins), and after each layer once this
-    // thread has worked a quarter of the pay-off, so a sizeable run need not wait for a whole
-    // prompt, while a small prompt's set-up (reading its npz) does not pass for a layer's cost.
+    // after each prompt from the two it rendered last (the faster of them, so that one slow prompt,
+    // the first with cold caches say, does not start workers for a small run; and over recent
+    // prompts, since a resumed run skips whole prompts in no time, then slows down where the work
+    // begins), and after each layer once this thread has worked a quarter of the pay-off, so a
+    // sizeable run does not wait for two prompts.
     const payoff = opts.payoffMs ?? WORKER_PAYOFF_MS;
     const t0 = performance.now();
     let layersDone = 0;
+    const recent: number[] = []; // ms per layer of the last two prompts
     const consider = (msPerLayer: number) => {
       if (started || settled || nWorkers === 0 || queue.length === 0) return;
       const queued = queue.reduce((sum, t) => sum + t.nLayers, 0);
@@ -193,9 +195,11 @@ export function runPool(opts: PoolOptions): Promise<number> {
           return;
         }
         inFlight--;
-        const now = performance.now();
-        layersDone = layersBefore + Math.max(1, task.nLayers);
-        consider(Math.max((now - t0) / layersDone, (now - promptStart) / Math.max(1, task.nLayers)));
+        const layers = Math.max(1, task.nLayers);
+        layersDone = layersBefore + layers;
+        recent.push((performance.now() - promptStart) / layers);
+        if (recent.length > 2) recent.shift();
+        if (recent.length === 2) consider(Math.min(recent[0]!, recent[1]!));
       }
       doneIfIdle();
     })();
