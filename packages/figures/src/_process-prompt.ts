@@ -1,8 +1,9 @@
-import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 // the zod-free entry: this module runs in every worker thread, and zod's import would double a
 // worker's start-up
 import { type NpyArray, patternKey, readNpzFileSync, toFloat32 } from "@pattern-lens/indexes/arrays";
 import ndarray from "ndarray";
+import { listFigureFiles, makeDir, publishLayer, stageLayer, writeFigureAtomic } from "./_figure-files.ts";
 import type { FigureContext, FigureOutput, RegisteredFigure } from "./types.ts";
 
 /** One prompt's worth of work, as sent to a worker (plain data: structured-clone safe). */
@@ -52,69 +53,9 @@ export interface PromptOutcome extends FigureCounts {
   promptError?: { path: string; message: string };
 }
 
-function listDir(dir: string): Set<string> | undefined {
-  try {
-    return new Set(readdirSync(dir));
-  } catch {
-    return undefined;
-  }
-}
-
-/** Creates one folder; one that exists already (another run, a race) is fine. */
-function makeDir(dir: string): void {
-  try {
-    mkdirSync(dir);
-  } catch (err) {
-    if ((err as { code?: unknown }).code !== "EEXIST") throw err;
-  }
-}
-
-/** The files of each existing `L{l}` folder (`layers`) and `L{l}/H{h}` folder (`heads`) of a prompt. */
-interface FigureListings {
-  layers: (Set<string> | undefined)[];
-  heads: (Set<string> | undefined)[][];
-}
-
-/**
- * Lists the figure folders of a prompt, reading only folders that exist: the prompt folder, each
- * `L{l}` in it, each `H{h}` in those. A fresh prompt costs one directory read, not one per head.
- */
-function listFigureFiles(task: PromptTask): FigureListings {
-  const top = listDir(task.promptDir);
-  const layers: (Set<string> | undefined)[] = [];
-  const heads: (Set<string> | undefined)[][] = [];
-  for (let l = 0; l < task.nLayers; l++) {
-    const layer = top?.has(`L${l}`) ? listDir(`${task.promptDir}/L${l}`) : undefined;
-    layers.push(layer);
-    const perHead: (Set<string> | undefined)[] = [];
-    for (let h = 0; h < task.nHeads; h++) {
-      perHead.push(layer?.has(`H${h}`) ? listDir(`${task.promptDir}/L${l}/H${h}`) : undefined);
-    }
-    heads.push(perHead);
-  }
-  return { layers, heads };
-}
-
 /** Whether `fig`'s outputs for one head exist (an `.error.txt` never counts as done). */
 function isDone(fig: RegisteredFigure, files: Set<string> | undefined): boolean {
   return files !== undefined && fig.fileNames.every((f) => files.has(f));
-}
-
-/**
- * Writes a figure file atomically: a temp file beside it, then a rename. A run killed mid-write
- * leaves at most a dot-prefixed temp file, never a truncated figure that would count as done.
- * (Writing in place was about a quarter faster on ext4, but correctness of resume comes first.)
- */
-function writeFigure(path: string, data: Uint8Array | string): void {
-  const slash = path.lastIndexOf("/");
-  const tmp = `${path.slice(0, slash + 1)}.${path.slice(slash + 1)}.${process.pid}.tmp`;
-  try {
-    writeFileSync(tmp, data);
-    renameSync(tmp, path);
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    throw err;
-  }
 }
 
 function describe(err: unknown): string {
@@ -181,8 +122,6 @@ export async function processPrompt(
     failed: 0,
     failures: [],
   };
-  const headDirOf = (l: number, h: number) => `${task.promptDir}/L${l}/H${h}`;
-
   // Which (layer, head, figure) still need work, from as few directory reads as possible: the
   // prompt folder, then only the layer and head folders that exist (none on a fresh run).
   const listings = listFigureFiles(task);
@@ -233,10 +172,16 @@ export async function processPrompt(
     const { data, nHeads, nCtx } = layers[l]!;
     const delta: FigureCounts = { written: 0, skipped: 0, failed: 0 };
     const size = nCtx * nCtx;
-    let layerMade = listings.layers[l] !== undefined;
+    const layerDir = `${task.promptDir}/L${l}`;
+    // A layer with no folder yet is written under a staged name and published whole by one rename
+    // (its files need no temp file each); into an existing one, each file is written atomically.
+    const stage = listings.layers[l] === undefined ? stageLayer(task.promptDir, l) : undefined;
+    const base = stage ?? layerDir;
+    const write = stage ? writeFileSync : writeFigureAtomic;
     for (let h = 0; h < nHeads; h++) {
       const flags = todo[l]?.[h] ?? figures.map(() => true);
-      const dir = headDirOf(l, h);
+      const dir = `${base}/H${h}`;
+      const finalDir = `${layerDir}/H${h}`;
       const files = listings.heads[l]?.[h];
       let made = files !== undefined;
       for (let i = 0; i < figures.length; i++) {
@@ -246,12 +191,7 @@ export async function processPrompt(
           continue;
         }
         if (!made) {
-          // Plain mkdirs of folders known to be missing (a recursive mkdir costs a stat per level).
-          if (!layerMade) {
-            makeDir(`${task.promptDir}/L${l}`);
-            layerMade = true;
-          }
-          makeDir(dir);
+          makeDir(dir); // a plain mkdir of a folder known to be missing (recursive costs a stat per level)
           made = true;
         }
         const pattern = ndarray(data.subarray(h * size, (h + 1) * size), [nCtx, nCtx]);
@@ -262,20 +202,27 @@ export async function processPrompt(
           modelName: settings.modelName,
           promptHash: task.hash,
         };
-        const errorFile = `${dir}/${fig.name}.error.txt`;
+        const errorName = `${fig.name}.error.txt`;
         try {
           const outputs = checkOutputs(fig, await fig.render(pattern, ctx));
-          for (const o of outputs) writeFigure(`${dir}/${o.file}`, o.bytes);
-          if (files?.has(`${fig.name}.error.txt`)) rmSync(errorFile, { force: true });
+          for (const o of outputs) write(`${dir}/${o.file}`, o.bytes);
+          if (files?.has(errorName)) rmSync(`${dir}/${errorName}`, { force: true });
           delta.written++;
         } catch (err) {
           for (const f of fig.fileNames) if (files?.has(f)) rmSync(`${dir}/${f}`, { force: true });
-          writeFigure(errorFile, errorText(fig, ctx, err));
-          outcome.failures.push({ errorFile, figure: fig.name, layer: l, head: h, message: describe(err) });
+          write(`${dir}/${errorName}`, errorText(fig, ctx, err));
+          outcome.failures.push({
+            errorFile: `${finalDir}/${errorName}`,
+            figure: fig.name,
+            layer: l,
+            head: h,
+            message: describe(err),
+          });
           delta.failed++;
         }
       }
     }
+    if (stage) publishLayer(stage, layerDir);
     // Heads the config promised but the archive lacks count as skipped work, so totals add up.
     const missing = Math.max(0, task.nHeads - nHeads) * figures.length;
     delta.skipped += missing;
