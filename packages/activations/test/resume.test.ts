@@ -1,8 +1,7 @@
-import { spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { type KilledChild, runTsChildAndKill } from "#test-support/child.ts";
 import { REPO_ROOT, sharedPath } from "#test-support/shared.ts";
 import { activationsMain } from "../src/index.ts";
 import { gpt2TinyDir, tempDir } from "./_helpers.ts";
@@ -17,53 +16,21 @@ function tree(dir: string, base = dir, out = new Map<string, string>()): Map<str
 }
 
 /** Runs the activations pipeline in a real child process (TypeScript through jiti, workspace sources aliased). */
-function runChild(
-  options: Record<string, unknown>,
-  killAfter: number,
-): Promise<{ killedAt: number; total: number; finished: boolean }> {
+function runChild(options: Record<string, unknown>, killAfter: number): Promise<KilledChild> {
   const pkgs = join(REPO_ROOT, "packages");
   const alias = {
     "@pattern-lens/indexes/node": join(pkgs, "indexes/src/node.ts"),
     "@pattern-lens/indexes": join(pkgs, "indexes/src/index.ts"),
     "@pattern-lens/onnx": join(pkgs, "onnx/src/index.ts"),
   };
-  // jiti is a devDependency of this package: resolve its CLI from here, not from a hoisted .bin.
-  const jitiCli = join(
-    dirname(createRequire(import.meta.url).resolve("jiti/package.json")),
-    "lib/jiti-cli.mjs",
+  const script = join(import.meta.dirname, "fixtures/run-child.ts");
+  return runTsChildAndKill(
+    import.meta.url,
+    script,
+    alias,
+    { PL_CHILD_OPTIONS: JSON.stringify(options) },
+    killAfter,
   );
-  const child = spawn(process.execPath, [jitiCli, join(import.meta.dirname, "fixtures/run-child.ts")], {
-    env: { ...process.env, JITI_ALIAS: JSON.stringify(alias), PL_CHILD_OPTIONS: JSON.stringify(options) },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stderr = "";
-  child.stderr.on("data", (d) => {
-    stderr += String(d);
-  });
-  return new Promise((resolve, reject) => {
-    let killedAt = -1;
-    let total = 0;
-    let finished = false;
-    let buf = "";
-    child.stdout.on("data", (d) => {
-      buf += String(d);
-      for (const line of buf.split("\n").slice(0, -1)) {
-        const m = /^progress (\d+) (\d+)$/.exec(line);
-        if (m && killedAt < 0 && Number(m[1]) >= killAfter) {
-          killedAt = Number(m[1]);
-          total = Number(m[2]);
-          child.kill("SIGKILL");
-        }
-        if (line === "finished") finished = true;
-      }
-      buf = buf.slice(buf.lastIndexOf("\n") + 1);
-    });
-    child.on("error", reject);
-    child.on("exit", (code, signal) => {
-      if (signal !== "SIGKILL" && code !== 0) reject(new Error(`child failed (${code}): ${stderr}`));
-      else resolve({ killedAt, total, finished });
-    });
-  });
 }
 
 describe("kill -9 and resume", () => {

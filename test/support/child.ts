@@ -1,0 +1,59 @@
+import { spawn } from "node:child_process";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+
+/** How {@link runTsChildAndKill} ended. */
+export interface KilledChild {
+  /** The progress count at which the child was killed, or -1 if it never got there. */
+  killedAt: number;
+  /** The total of the progress line it was killed at (0 if it was not). */
+  total: number;
+  /** Whether the child printed `finished` (it was not killed in time). */
+  finished: boolean;
+}
+
+/**
+ * Runs a TypeScript script in a real child Node process through jiti (its CLI resolved from the
+ * test file at `from`, with workspace packages aliased to their sources), and kills it with SIGKILL
+ * as soon as a `progress DONE TOTAL` line of its stdout has DONE >= `killAfter`. Rejects if the
+ * child fails on its own.
+ */
+export function runTsChildAndKill(
+  from: string,
+  script: string,
+  alias: Record<string, string>,
+  env: Record<string, string>,
+  killAfter: number,
+): Promise<KilledChild> {
+  const jitiCli = join(dirname(createRequire(from).resolve("jiti/package.json")), "lib/jiti-cli.mjs");
+  const child = spawn(process.execPath, [jitiCli, script], {
+    env: { ...process.env, ...env, JITI_ALIAS: JSON.stringify(alias) },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stderr = "";
+  child.stderr.on("data", (d) => {
+    stderr += String(d);
+  });
+  return new Promise((resolve, reject) => {
+    const out: KilledChild = { killedAt: -1, total: 0, finished: false };
+    let buf = "";
+    child.stdout.on("data", (d) => {
+      buf += String(d);
+      for (const line of buf.split("\n").slice(0, -1)) {
+        const m = /^progress (\d+) (\d+)$/.exec(line);
+        if (m && out.killedAt < 0 && Number(m[1]) >= killAfter) {
+          out.killedAt = Number(m[1]);
+          out.total = Number(m[2]);
+          child.kill("SIGKILL");
+        }
+        if (line === "finished") out.finished = true;
+      }
+      buf = buf.slice(buf.lastIndexOf("\n") + 1);
+    });
+    child.on("error", reject);
+    child.on("exit", (code, signal) => {
+      if (signal !== "SIGKILL" && code !== 0) reject(new Error(`child failed (${code}): ${stderr}`));
+      else resolve(out);
+    });
+  });
+}
