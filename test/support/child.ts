@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
+import { REPO_ROOT } from "./shared.ts";
 
 /** How {@link runTsChildAndKill} ended. */
 export interface KilledChild {
@@ -14,20 +15,29 @@ export interface KilledChild {
 
 /**
  * Runs a TypeScript script in a real child Node process through jiti (its CLI resolved from the
- * test file at `from`, with workspace packages aliased to their sources), and kills it with SIGKILL
- * as soon as a `progress DONE TOTAL` line of its stdout has DONE >= `killAfter`. Rejects if the
- * child fails on its own.
+ * test file at `from`), with the workspace entries `entries` (such as `"indexes/node"` or
+ * `"figure-util"`) aliased to their sources and `options` as JSON in `PL_CHILD_OPTIONS`, and kills
+ * it with SIGKILL as soon as a `progress DONE TOTAL` line of its stdout has DONE >= `killAfter`.
+ * Rejects if the child fails on its own.
  */
 export function runTsChildAndKill(
   from: string,
   script: string,
-  alias: Record<string, string>,
-  env: Record<string, string>,
+  entries: string[],
+  options: Record<string, unknown>,
   killAfter: number,
 ): Promise<KilledChild> {
   const jitiCli = join(dirname(createRequire(from).resolve("jiti/package.json")), "lib/jiti-cli.mjs");
+  // subpath entries first: "@pattern-lens/indexes" is a prefix of "@pattern-lens/indexes/node"
+  const sorted = [...entries].sort((a, b) => b.split("/").length - a.split("/").length);
+  const alias = Object.fromEntries(
+    sorted.map((e) => {
+      const [pkg, sub] = e.split("/");
+      return [`@pattern-lens/${e}`, join(REPO_ROOT, "packages", pkg!, "src", `${sub ?? "index"}.ts`)];
+    }),
+  );
   const child = spawn(process.execPath, [jitiCli, script], {
-    env: { ...process.env, ...env, JITI_ALIAS: JSON.stringify(alias) },
+    env: { ...process.env, JITI_ALIAS: JSON.stringify(alias), PL_CHILD_OPTIONS: JSON.stringify(options) },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stderr = "";

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { type KilledChild, runTsChildAndKill } from "#test-support/child.ts";
-import { REPO_ROOT, sharedPath } from "#test-support/shared.ts";
+import { sharedPath } from "#test-support/shared.ts";
 import { activationsMain } from "../src/index.ts";
 import { gpt2TinyDir, tempDir } from "./_helpers.ts";
 
@@ -17,20 +17,8 @@ function tree(dir: string, base = dir, out = new Map<string, string>()): Map<str
 
 /** Runs the activations pipeline in a real child process (TypeScript through jiti, workspace sources aliased). */
 function runChild(options: Record<string, unknown>, killAfter: number): Promise<KilledChild> {
-  const pkgs = join(REPO_ROOT, "packages");
-  const alias = {
-    "@pattern-lens/indexes/node": join(pkgs, "indexes/src/node.ts"),
-    "@pattern-lens/indexes": join(pkgs, "indexes/src/index.ts"),
-    "@pattern-lens/onnx": join(pkgs, "onnx/src/index.ts"),
-  };
   const script = join(import.meta.dirname, "fixtures/run-child.ts");
-  return runTsChildAndKill(
-    import.meta.url,
-    script,
-    alias,
-    { PL_CHILD_OPTIONS: JSON.stringify(options) },
-    killAfter,
-  );
+  return runTsChildAndKill(import.meta.url, script, ["indexes/node", "indexes", "onnx"], options, killAfter);
 }
 
 describe("kill -9 and resume", () => {

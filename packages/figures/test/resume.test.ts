@@ -2,28 +2,15 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { type KilledChild, runTsChildAndKill } from "#test-support/child.ts";
-import { REPO_ROOT } from "#test-support/shared.ts";
 import { runFigures } from "../src/index.ts";
 import { copyDemoInputs, DEMO_MODEL } from "./support/data.ts";
 import { fileTree } from "./support/tree.ts";
 
 /** Runs a figures run in a real child process (TypeScript through jiti) and kills it with SIGKILL once `killAfter` figures are done. */
 function runAndKill(options: Record<string, unknown>, killAfter: number): Promise<KilledChild> {
-  const pkgs = join(REPO_ROOT, "packages");
-  const alias = {
-    "@pattern-lens/indexes/arrays": join(pkgs, "indexes/src/arrays.ts"),
-    "@pattern-lens/indexes/node": join(pkgs, "indexes/src/node.ts"),
-    "@pattern-lens/indexes": join(pkgs, "indexes/src/index.ts"),
-    "@pattern-lens/figure-util": join(pkgs, "figure-util/src/index.ts"),
-  };
   const script = join(import.meta.dirname, "fixtures/run-child.ts");
-  return runTsChildAndKill(
-    import.meta.url,
-    script,
-    alias,
-    { PL_CHILD_OPTIONS: JSON.stringify(options) },
-    killAfter,
-  );
+  const entries = ["indexes/arrays", "indexes/node", "indexes", "figure-util"];
+  return runTsChildAndKill(import.meta.url, script, entries, options, killAfter);
 }
 
 const figureFile = (rel: string) => /\/L\d+\/H\d+\//.test(rel);
