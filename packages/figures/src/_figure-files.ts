@@ -29,6 +29,19 @@ export interface FigureListings {
 
 /** `.L{l}.{pid}.tmp`: a layer folder being written by process `pid`. */
 const STAGE = /^\.L\d+\.(\d+)\.tmp$/;
+/** `.{file}.{pid}.tmp`: a figure file being written by process `pid` (see {@link writeFigureAtomic}). */
+const TEMP_FILE = /^\..+\.(\d+)\.tmp$/;
+
+/** Removes the entries of `dir` that `pattern` marks as left by a process that is gone. */
+function removeLeftovers(dir: string, names: Set<string> | undefined, pattern: RegExp): void {
+  for (const name of names ?? []) {
+    const m = pattern.exec(name);
+    if (m && Number(m[1]) !== process.pid && !isAlive(Number(m[1]))) {
+      rmSync(`${dir}/${name}`, { recursive: true, force: true });
+      names?.delete(name);
+    }
+  }
+}
 
 function isAlive(pid: number): boolean {
   try {
@@ -42,16 +55,12 @@ function isAlive(pid: number): boolean {
 /**
  * Lists the figure folders of a prompt, reading only folders that exist: the prompt folder, each
  * `L{l}` in it, each `H{h}` in those. A fresh prompt costs one directory read, not one per head.
- * Removes the staged layer folders of runs that were killed (their process is gone).
+ * Removes what killed runs left (their process is gone): staged layer folders, and temp files in
+ * the head folders listed.
  */
 export function listFigureFiles(task: PromptTask): FigureListings {
   const top = listDir(task.promptDir);
-  for (const name of top ?? []) {
-    const m = STAGE.exec(name);
-    if (m && Number(m[1]) !== process.pid && !isAlive(Number(m[1]))) {
-      rmSync(`${task.promptDir}/${name}`, { recursive: true, force: true });
-    }
-  }
+  removeLeftovers(task.promptDir, top, STAGE);
   const layers: (Set<string> | undefined)[] = [];
   const heads: (Set<string> | undefined)[][] = [];
   for (let l = 0; l < task.nLayers; l++) {
@@ -59,7 +68,10 @@ export function listFigureFiles(task: PromptTask): FigureListings {
     layers.push(layer);
     const perHead: (Set<string> | undefined)[] = [];
     for (let h = 0; h < task.nHeads; h++) {
-      perHead.push(layer?.has(`H${h}`) ? listDir(`${task.promptDir}/L${l}/H${h}`) : undefined);
+      const dir = `${task.promptDir}/L${l}/H${h}`;
+      const files = layer?.has(`H${h}`) ? listDir(dir) : undefined;
+      removeLeftovers(dir, files, TEMP_FILE);
+      perHead.push(files);
     }
     heads.push(perHead);
   }

@@ -8,16 +8,20 @@ import { tempDir } from "./support/data.ts";
 const task = (promptDir: string) => ({ index: 0, hash: "h", tokens: [], promptDir, nLayers: 2, nHeads: 2 });
 
 describe("figure files", () => {
-  it("removes the staged layers of dead processes and keeps those of live ones", () => {
+  it("removes the staged layers and temp files of dead processes and keeps those of live ones", () => {
     const dir = tempDir();
     const dead = spawnSync(process.execPath, ["-e", "0"]).pid!; // exited: its pid is free
     const alive = process.ppid;
     for (const pid of [dead, alive]) mkdirSync(join(dir, `.L1.${pid}.tmp`, "H0"), { recursive: true });
     mkdirSync(join(dir, "L0", "H1"), { recursive: true });
     writeFileSync(join(dir, "L0", "H1", "raw.png"), "x");
+    // temp files of a figure being written into an existing layer folder
+    writeFileSync(join(dir, "L0", "H1", `.entropy.svg.${dead}.tmp`), "<sv");
+    writeFileSync(join(dir, "L0", "H1", `.raw_log.png.${alive}.tmp`), "busy");
     const listing = listFigureFiles(task(dir));
     expect(readdirSync(dir).sort()).toEqual([`.L1.${alive}.tmp`, "L0"]);
-    expect([...(listing.heads[0]?.[1] ?? [])]).toEqual(["raw.png"]);
+    expect(readdirSync(join(dir, "L0", "H1")).sort()).toEqual([`.raw_log.png.${alive}.tmp`, "raw.png"]);
+    expect([...(listing.heads[0]?.[1] ?? [])].sort()).toEqual([`.raw_log.png.${alive}.tmp`, "raw.png"]);
     expect(listing.layers[1]).toBeUndefined();
   });
 
