@@ -79,6 +79,13 @@ export interface PoolOptions {
  */
 export function runPool(opts: PoolOptions): Promise<number> {
   const queue = [...opts.tasks];
+  // layers of the prompts in the queue, kept as prompts are taken (no sum over the queue per check)
+  let queuedLayers = queue.reduce((sum, t) => sum + t.nLayers, 0);
+  const take = (): PromptTask | undefined => {
+    const task = queue.shift();
+    if (task) queuedLayers -= task.nLayers;
+    return task;
+  };
   const workers: Worker[] = [];
   // Prompts being rendered right now; the pool is done when none is and the queue is empty, even if
   // a worker is still starting up (it is then terminated without having rendered anything).
@@ -97,7 +104,7 @@ export function runPool(opts: PoolOptions): Promise<number> {
       if (queue.length === 0 && inFlight === 0) finish();
     };
     const next = (w: Worker) => {
-      const task = queue.shift();
+      const task = take();
       if (task === undefined) return doneIfIdle();
       inFlight++;
       w.postMessage({ type: "task", task } satisfies ToWorker);
@@ -175,8 +182,7 @@ export function runPool(opts: PoolOptions): Promise<number> {
     const recent: number[] = []; // ms per layer of the last two prompts
     const consider = (msPerLayer: number) => {
       if (started || settled || nWorkers === 0 || queue.length === 0) return;
-      const queued = queue.reduce((sum, t) => sum + t.nLayers, 0);
-      if (queued * msPerLayer > payoff) startWorkers();
+      if (queuedLayers * msPerLayer > payoff) startWorkers();
     };
     const onLayer = () => {
       layersDone++;
@@ -184,7 +190,7 @@ export function runPool(opts: PoolOptions): Promise<number> {
       if (spent >= payoff / 4) consider(spent / layersDone);
     };
     void (async () => {
-      for (let task = queue.shift(); task !== undefined && !settled; task = queue.shift()) {
+      for (let task = take(); task !== undefined && !settled; task = take()) {
         inFlight++;
         const layersBefore = layersDone;
         const promptStart = performance.now();
