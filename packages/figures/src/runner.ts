@@ -47,7 +47,7 @@ export interface RunFiguresOptions {
    * Most threads rendering figures (`--jobs`): this one plus up to `jobs - 1` worker threads. 1 runs
    * everything in this thread, without workers. Default (or 0): `os.availableParallelism()`. This
    * thread starts at once and times itself; the workers start as soon as the prompts still queued
-   * would take it more than about 0.25 s, which on any sizeable run is after its first layer. A
+   * would take it more than about 0.25 s, which on any sizeable run is after its first few layers. A
    * smaller run stays on this thread: a worker takes about 0.1 s to start and would arrive too late.
    */
   jobs?: number;

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import type { z } from "zod";
 import { ioError } from "./_io-error.ts";
@@ -10,6 +11,16 @@ import { decodeUtf8 } from "./utf8.ts";
 export async function readBytesFile(path: string): Promise<Uint8Array> {
   try {
     const b = await readFile(path);
+    return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+  } catch (e) {
+    throw ioError("read", path, e);
+  }
+}
+
+/** {@link readBytesFile}, synchronously. */
+export function readBytesFileSync(path: string): Uint8Array {
+  try {
+    const b = readFileSync(path);
     return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
   } catch (e) {
     throw ioError("read", path, e);

@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import type { FileHandle } from "node:fs/promises";
 import { constants, crc32, createDeflateRaw, inflateRawSync } from "node:zlib";
 import { ioError } from "./_io-error.ts";
@@ -13,7 +12,7 @@ import {
 } from "./_zip.ts";
 import { openAtomicFile } from "./atomic-write.ts";
 import { IndexesError } from "./errors.ts";
-import { readBytesFile } from "./json-file.ts";
+import { readBytesFile, readBytesFileSync } from "./json-file.ts";
 import { assertNpyArray, npyDataBytes } from "./npy.ts";
 import type { NpyArray } from "./npy-dtype.ts";
 import { encodeNpyHeader } from "./npy-header.ts";
@@ -78,14 +77,7 @@ export async function readNpzFile(path: string, opts: NpzReadOptions = {}): Prom
  * ```
  */
 export function readNpzFileSync(path: string, opts: NpzReadOptions = {}): Map<string, NpyArray> {
-  let bytes: Uint8Array;
-  try {
-    const b = readFileSync(path);
-    bytes = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
-  } catch (e) {
-    throw ioError("read", path, e);
-  }
-  return decodeNpzFile(bytes, path, opts);
+  return decodeNpzFile(readBytesFileSync(path), path, opts);
 }
 
 /** Decodes a whole `.npz` file's bytes; corrupt-file messages name the path. */
