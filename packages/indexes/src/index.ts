@@ -54,4 +54,5 @@ export {
   ProvenanceSchema,
 } from "./schemas.ts";
 export { toFloat32 } from "./to-float32.ts";
+export { detectTokenPieceKind, type TokenPieceKind, tokenLabels } from "./token-labels.ts";
 export { decodeUtf8 } from "./utf8.ts";
