@@ -5,6 +5,7 @@
  * @packageDocumentation
  */
 
+export { localHeaderLength, type ZipEntry, ZipTailShortError } from "./_zip.ts";
 export { IndexesError, type IndexesErrorCode, IndexesInternalError } from "./errors.ts";
 export { float16BitsToFloat32, float32ToFloat16Bits } from "./float16.ts";
 export { type HeadMetricLine, HeadMetricLineSchema } from "./head-metrics-schema.ts";
@@ -35,9 +36,11 @@ export { decodeNpyHeader, encodeNpyHeader, type NpyHeader } from "./npy-header.t
 export {
   type CompressLevel,
   decodeNpz,
+  decodeNpzMember,
   encodeNpz,
   type NpzReadOptions,
   type NpzWriteOptions,
+  readZipTail,
 } from "./npz.ts";
 export { promptHash } from "./prompt-hash.ts";
 export { sanitizeName } from "./sanitize-name.ts";
