@@ -8,6 +8,7 @@
  * @packageDocumentation
  */
 
+export { localHeaderLength, type ZipEntry, ZipTailShortError } from "./_zip.ts";
 export { IndexesError, type IndexesErrorCode, IndexesInternalError } from "./errors.ts";
 export type { FigureMeta, ModelCfg, ModelsIndexLine, PromptMeta, Provenance } from "./file-schemas.ts";
 export { float16BitsToFloat32, float32ToFloat16Bits } from "./float16.ts";
@@ -39,11 +40,14 @@ export { decodeNpyHeader, encodeNpyHeader, type NpyHeader } from "./npy-header.t
 export {
   type CompressLevel,
   decodeNpz,
+  decodeNpzMember,
   encodeNpz,
   type NpzReadOptions,
   type NpzWriteOptions,
+  readZipTail,
 } from "./npz.ts";
 export { promptHash } from "./prompt-hash.ts";
 export { sanitizeName } from "./sanitize-name.ts";
 export { toFloat32 } from "./to-float32.ts";
+export { detectTokenPieceKind, type TokenPieceKind, tokenLabels } from "./token-labels.ts";
 export { decodeUtf8 } from "./utf8.ts";
