@@ -37,6 +37,11 @@ export interface ZipEntry {
   compressedSize: number;
   uncompressedSize: number;
   localHeaderOffset: number;
+  /**
+   * Where the next member's local header (or the central directory) begins: this member's local
+   * header and data lie in `[localHeaderOffset, spanEnd)`, the byte range to fetch for it.
+   */
+  spanEnd: number;
 }
 
 const encoder = new TextEncoder();
@@ -88,7 +93,7 @@ export function localHeader(
 }
 
 /** A central directory entry; zip64 extra only for values that do not fit in 32 bits. */
-export function centralEntry(e: Omit<ZipEntry, "flags">): Uint8Array {
+export function centralEntry(e: Omit<ZipEntry, "flags" | "spanEnd">): Uint8Array {
   const n = nameBytes(e.name);
   const big = [e.uncompressedSize, e.compressedSize, e.localHeaderOffset].filter((x) => x >= U32_MAX);
   const extraLen = big.length > 0 ? 4 + 8 * big.length : 0;
@@ -154,10 +159,25 @@ function corrupt(what: string): IndexesError {
   );
 }
 
-/** Read the central directory of a zip held in memory. */
-export function readCentralDirectory(bytes: Uint8Array): ZipEntry[] {
-  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const len = bytes.length;
+/** The longest tail that can hold the end records: EOCD + the largest comment + zip64 record and locator. */
+export const ZIP_TAIL_MAX_END = 22 + 0xffff + 20 + 56;
+
+/** Where the central directory is, read from the end records in `tail` (the file's last bytes). */
+export interface ZipDirectoryLocation {
+  count: number;
+  cdOffset: number;
+  cdSize: number;
+}
+
+/**
+ * Finds the end records in `tail` (the last `tail.length` bytes of a `fileSize`-byte zip).
+ * Returns `undefined` when the tail is too short to hold them.
+ */
+export function locateCentralDirectory(tail: Uint8Array, fileSize: number): ZipDirectoryLocation | undefined {
+  const v = new DataView(tail.buffer, tail.byteOffset, tail.byteLength);
+  const len = tail.length;
+  const base = fileSize - len;
+  if (base < 0) throw corrupt(`the tail (${len} bytes) is longer than the file (${fileSize} bytes)`);
   let eocd = -1;
   for (let i = len - 22; i >= Math.max(0, len - 22 - 0xffff); i--) {
     if (v.getUint32(i, true) === SIG_EOCD) {
@@ -165,22 +185,45 @@ export function readCentralDirectory(bytes: Uint8Array): ZipEntry[] {
       break;
     }
   }
-  if (eocd < 0) throw corrupt("no end-of-central-directory record");
+  if (eocd < 0) {
+    if (base > 0 && len < ZIP_TAIL_MAX_END) return undefined;
+    throw corrupt("no end-of-central-directory record");
+  }
   let count = v.getUint16(eocd + 10, true);
   let cdSize = v.getUint32(eocd + 12, true);
   let cdOffset = v.getUint32(eocd + 16, true);
   if (eocd >= 20 && v.getUint32(eocd - 20, true) === SIG_ZIP64_LOCATOR) {
-    const z = getU64(v, eocd - 12);
-    if (z + 56 > len || v.getUint32(z, true) !== SIG_ZIP64_EOCD) throw corrupt("bad zip64 end record");
+    const z = getU64(v, eocd - 12) - base;
+    if (z < 0 && base > 0) return undefined;
+    if (z < 0 || z + 56 > len || v.getUint32(z, true) !== SIG_ZIP64_EOCD)
+      throw corrupt("bad zip64 end record");
     count = getU64(v, z + 32);
     cdSize = getU64(v, z + 40);
     cdOffset = getU64(v, z + 48);
+  } else if (eocd < 20 && base > 0 && (count === 0xffff || cdSize === U32_MAX || cdOffset === U32_MAX)) {
+    return undefined; // the zip64 locator may sit just before the tail
   }
-  if (cdOffset + cdSize > len) throw corrupt("central directory lies past the end of the file");
+  if (cdOffset + cdSize > fileSize) throw corrupt("central directory lies past the end of the file");
+  return { count, cdOffset, cdSize };
+}
+
+/**
+ * Reads the central directory from `tail`, the last `tail.length` bytes of a `fileSize`-byte
+ * zip (the whole file when they are equal). Offsets and sizes are absolute, zip64 applied. Each
+ * entry's `spanEnd` is where the next member (or the directory) begins.
+ * Returns `undefined` when `tail` does not reach back to the start of the directory.
+ */
+export function readCentralDirectoryTail(tail: Uint8Array, fileSize: number): ZipEntry[] | undefined {
+  const loc = locateCentralDirectory(tail, fileSize);
+  if (!loc) return undefined;
+  const base = fileSize - tail.length;
+  if (loc.cdOffset < base) return undefined;
+  const v = new DataView(tail.buffer, tail.byteOffset, tail.byteLength);
+  const len = tail.length;
   const entries: ZipEntry[] = [];
-  let p = cdOffset;
+  let p = loc.cdOffset - base;
   const decoder = new TextDecoder();
-  for (let k = 0; k < count; k++) {
+  for (let k = 0; k < loc.count; k++) {
     if (p + 46 > len || v.getUint32(p, true) !== SIG_CENTRAL)
       throw corrupt(`bad central directory entry ${k}`);
     const nameLen = v.getUint16(p + 28, true);
@@ -189,13 +232,14 @@ export function readCentralDirectory(bytes: Uint8Array): ZipEntry[] {
     if (p + 46 + nameLen + extraLen + commentLen > len)
       throw corrupt(`truncated central directory entry ${k}`);
     const e: ZipEntry = {
-      name: decoder.decode(bytes.subarray(p + 46, p + 46 + nameLen)),
+      name: decoder.decode(tail.subarray(p + 46, p + 46 + nameLen)),
       flags: v.getUint16(p + 8, true),
       method: v.getUint16(p + 10, true),
       crc: v.getUint32(p + 16, true),
       compressedSize: v.getUint32(p + 20, true),
       uncompressedSize: v.getUint32(p + 24, true),
       localHeaderOffset: v.getUint32(p + 42, true),
+      spanEnd: loc.cdOffset,
     };
     // zip64 extra: the values that are 0xFFFFFFFF above follow, in this order.
     let x = p + 46 + nameLen;
@@ -214,18 +258,40 @@ export function readCentralDirectory(bytes: Uint8Array): ZipEntry[] {
       }
       x += 4 + size;
     }
+    if (e.localHeaderOffset + 30 + e.compressedSize > loc.cdOffset)
+      throw corrupt(`member '${e.name}' runs into the central directory`);
     entries.push(e);
     p += 46 + nameLen + extraLen + commentLen;
+  }
+  const starts = entries.map((e) => e.localHeaderOffset).sort((a, b) => a - b);
+  for (const e of entries) {
+    let lo = 0;
+    let hi = starts.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (starts[mid]! <= e.localHeaderOffset) lo = mid + 1;
+      else hi = mid;
+    }
+    e.spanEnd = lo < starts.length ? starts[lo]! : loc.cdOffset;
   }
   return entries;
 }
 
-/** The stored (possibly compressed) bytes of a member. */
-export function entryData(bytes: Uint8Array, e: ZipEntry): Uint8Array {
+/** Read the central directory of a zip held in memory. */
+export function readCentralDirectory(bytes: Uint8Array): ZipEntry[] {
+  const entries = readCentralDirectoryTail(bytes, bytes.length);
+  if (!entries) throw corrupt("no end-of-central-directory record");
+  return entries;
+}
+
+/**
+ * The stored (possibly compressed) bytes of a member; `at` is where its local header starts in
+ * `bytes` (its file offset when `bytes` is the whole file, 0 for a fetched member).
+ */
+export function entryData(bytes: Uint8Array, e: ZipEntry, at = e.localHeaderOffset): Uint8Array {
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const at = e.localHeaderOffset;
   if (at + 30 > bytes.length || v.getUint32(at, true) !== SIG_LOCAL) {
-    throw corrupt(`no local header for '${e.name}' at offset ${at}`);
+    throw corrupt(`no local header for '${e.name}' at offset ${e.localHeaderOffset}`);
   }
   const start = at + 30 + v.getUint16(at + 26, true) + v.getUint16(at + 28, true);
   const end = start + e.compressedSize;

@@ -36,9 +36,11 @@ export {
   type CompressLevel,
   decodeNpz,
   encodeNpz,
+  NPZ_MAX_MEMBER_BYTES,
   type NpzReadOptions,
   type NpzWriteOptions,
 } from "./npz.ts";
+export { decodeNpzMember, readZipTail, type ZipEntry, zipTailNeeded } from "./npz-member.ts";
 export { promptHash } from "./prompt-hash.ts";
 export { sanitizeName } from "./sanitize-name.ts";
 export {
