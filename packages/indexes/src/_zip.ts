@@ -159,25 +159,31 @@ function corrupt(what: string): IndexesError {
   );
 }
 
-/** The longest tail that can hold the end records: EOCD + the largest comment + zip64 record and locator. */
-export const ZIP_TAIL_MAX_END = 22 + 0xffff + 20 + 56;
-
-/** Where the central directory is, read from the end records in `tail` (the file's last bytes). */
-export interface ZipDirectoryLocation {
-  count: number;
-  cdOffset: number;
-  cdSize: number;
+/** Thrown by {@link readCentralDirectory} when the bytes given do not reach back to the directory. */
+export class ZipTailShortError extends IndexesError {
+  /** How many bytes from the end of the file the directory needs. */
+  readonly needed: number;
+  constructor(needed: number, have: number) {
+    super(
+      "PL_INVALID_ARGUMENT",
+      `the zip's central directory needs the last ${needed} bytes of the file; ${have} were given`,
+    );
+    this.needed = needed;
+  }
 }
 
 /**
- * Finds the end records in `tail` (the last `tail.length` bytes of a `fileSize`-byte zip).
- * Returns `undefined` when the tail is too short to hold them.
+ * Read the central directory of a zip from its last bytes: `bytes` holds the file's bytes from
+ * `fileSize - bytes.length` to the end (the whole file when `fileSize` is `bytes.length`).
+ * Offsets in the entries are offsets in the whole file.
+ *
+ * @throws {@link ZipTailShortError} when the directory starts before `bytes` do.
  */
-export function locateCentralDirectory(tail: Uint8Array, fileSize: number): ZipDirectoryLocation | undefined {
-  const v = new DataView(tail.buffer, tail.byteOffset, tail.byteLength);
-  const len = tail.length;
+export function readCentralDirectory(bytes: Uint8Array, fileSize = bytes.length): ZipEntry[] {
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const len = bytes.length;
   const base = fileSize - len;
-  if (base < 0) throw corrupt(`the tail (${len} bytes) is longer than the file (${fileSize} bytes)`);
+  if (base < 0) throw corrupt(`${len} bytes given for a file of ${fileSize}`);
   let eocd = -1;
   for (let i = len - 22; i >= Math.max(0, len - 22 - 0xffff); i--) {
     if (v.getUint32(i, true) === SIG_EOCD) {
@@ -186,7 +192,7 @@ export function locateCentralDirectory(tail: Uint8Array, fileSize: number): ZipD
     }
   }
   if (eocd < 0) {
-    if (base > 0 && len < ZIP_TAIL_MAX_END) return undefined;
+    if (base > 0 && len < 22 + 0xffff) throw new ZipTailShortError(Math.min(fileSize, 22 + 0xffff), len);
     throw corrupt("no end-of-central-directory record");
   }
   let count = v.getUint16(eocd + 10, true);
@@ -194,36 +200,20 @@ export function locateCentralDirectory(tail: Uint8Array, fileSize: number): ZipD
   let cdOffset = v.getUint32(eocd + 16, true);
   if (eocd >= 20 && v.getUint32(eocd - 20, true) === SIG_ZIP64_LOCATOR) {
     const z = getU64(v, eocd - 12) - base;
-    if (z < 0 && base > 0) return undefined;
-    if (z < 0 || z + 56 > len || v.getUint32(z, true) !== SIG_ZIP64_EOCD)
-      throw corrupt("bad zip64 end record");
+    if (z < 0) throw new ZipTailShortError(fileSize - (z + base), len);
+    if (z + 56 > len || v.getUint32(z, true) !== SIG_ZIP64_EOCD) throw corrupt("bad zip64 end record");
     count = getU64(v, z + 32);
     cdSize = getU64(v, z + 40);
     cdOffset = getU64(v, z + 48);
   } else if (eocd < 20 && base > 0 && (count === 0xffff || cdSize === U32_MAX || cdOffset === U32_MAX)) {
-    return undefined; // the zip64 locator may sit just before the tail
+    throw new ZipTailShortError(len - eocd + 20, len); // the zip64 locator sits before the tail
   }
   if (cdOffset + cdSize > fileSize) throw corrupt("central directory lies past the end of the file");
-  return { count, cdOffset, cdSize };
-}
-
-/**
- * Reads the central directory from `tail`, the last `tail.length` bytes of a `fileSize`-byte
- * zip (the whole file when they are equal). Offsets and sizes are absolute, zip64 applied. Each
- * entry's `spanEnd` is where the next member (or the directory) begins.
- * Returns `undefined` when `tail` does not reach back to the start of the directory.
- */
-export function readCentralDirectoryTail(tail: Uint8Array, fileSize: number): ZipEntry[] | undefined {
-  const loc = locateCentralDirectory(tail, fileSize);
-  if (!loc) return undefined;
-  const base = fileSize - tail.length;
-  if (loc.cdOffset < base) return undefined;
-  const v = new DataView(tail.buffer, tail.byteOffset, tail.byteLength);
-  const len = tail.length;
+  if (cdOffset < base) throw new ZipTailShortError(fileSize - cdOffset, len);
   const entries: ZipEntry[] = [];
-  let p = loc.cdOffset - base;
+  let p = cdOffset - base;
   const decoder = new TextDecoder();
-  for (let k = 0; k < loc.count; k++) {
+  for (let k = 0; k < count; k++) {
     if (p + 46 > len || v.getUint32(p, true) !== SIG_CENTRAL)
       throw corrupt(`bad central directory entry ${k}`);
     const nameLen = v.getUint16(p + 28, true);
@@ -232,14 +222,14 @@ export function readCentralDirectoryTail(tail: Uint8Array, fileSize: number): Zi
     if (p + 46 + nameLen + extraLen + commentLen > len)
       throw corrupt(`truncated central directory entry ${k}`);
     const e: ZipEntry = {
-      name: decoder.decode(tail.subarray(p + 46, p + 46 + nameLen)),
+      name: decoder.decode(bytes.subarray(p + 46, p + 46 + nameLen)),
       flags: v.getUint16(p + 8, true),
       method: v.getUint16(p + 10, true),
       crc: v.getUint32(p + 16, true),
       compressedSize: v.getUint32(p + 20, true),
       uncompressedSize: v.getUint32(p + 24, true),
       localHeaderOffset: v.getUint32(p + 42, true),
-      spanEnd: loc.cdOffset,
+      spanEnd: cdOffset,
     };
     // zip64 extra: the values that are 0xFFFFFFFF above follow, in this order.
     let x = p + 46 + nameLen;
@@ -258,11 +248,17 @@ export function readCentralDirectoryTail(tail: Uint8Array, fileSize: number): Zi
       }
       x += 4 + size;
     }
-    if (e.localHeaderOffset + 30 + e.compressedSize > loc.cdOffset)
+    if (e.localHeaderOffset + 30 + e.compressedSize > cdOffset)
       throw corrupt(`member '${e.name}' runs into the central directory`);
     entries.push(e);
     p += 46 + nameLen + extraLen + commentLen;
   }
+  setSpanEnds(entries);
+  return entries;
+}
+
+/** Sets each entry's `spanEnd` to the next local header offset (already the directory's for the last). */
+function setSpanEnds(entries: ZipEntry[]): void {
   const starts = entries.map((e) => e.localHeaderOffset).sort((a, b) => a - b);
   for (const e of entries) {
     let lo = 0;
@@ -272,29 +268,28 @@ export function readCentralDirectoryTail(tail: Uint8Array, fileSize: number): Zi
       if (starts[mid]! <= e.localHeaderOffset) lo = mid + 1;
       else hi = mid;
     }
-    e.spanEnd = lo < starts.length ? starts[lo]! : loc.cdOffset;
+    if (lo < starts.length) e.spanEnd = starts[lo]!;
   }
-  return entries;
-}
-
-/** Read the central directory of a zip held in memory. */
-export function readCentralDirectory(bytes: Uint8Array): ZipEntry[] {
-  const entries = readCentralDirectoryTail(bytes, bytes.length);
-  if (!entries) throw corrupt("no end-of-central-directory record");
-  return entries;
 }
 
 /**
  * The stored (possibly compressed) bytes of a member; `at` is where its local header starts in
- * `bytes` (its file offset when `bytes` is the whole file, 0 for a fetched member).
+ * `bytes` (default: its offset in the file, for a whole file in memory).
  */
 export function entryData(bytes: Uint8Array, e: ZipEntry, at = e.localHeaderOffset): Uint8Array {
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (at + 30 > bytes.length || v.getUint32(at, true) !== SIG_LOCAL) {
-    throw corrupt(`no local header for '${e.name}' at offset ${e.localHeaderOffset}`);
+    throw corrupt(`no local header for '${e.name}' at offset ${at}`);
   }
-  const start = at + 30 + v.getUint16(at + 26, true) + v.getUint16(at + 28, true);
+  const start = at + localHeaderLength(bytes.subarray(at));
   const end = start + e.compressedSize;
   if (end > bytes.length) throw corrupt(`data of '${e.name}' runs past the end of the file`);
   return bytes.subarray(start, end);
+}
+
+/** The length of a local header (30 bytes, name and extra field) from its first 30 bytes. */
+export function localHeaderLength(header: Uint8Array): number {
+  const v = new DataView(header.buffer, header.byteOffset, header.byteLength);
+  if (header.length < 30 || v.getUint32(0, true) !== SIG_LOCAL) throw corrupt("no local file header");
+  return 30 + v.getUint16(26, true) + v.getUint16(28, true);
 }

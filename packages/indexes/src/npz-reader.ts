@@ -5,21 +5,21 @@ import { crc32, inflateRaw as inflateRawCb, inflateRawSync } from "node:zlib";
 import { ioError } from "./_io-error.ts";
 import {
   entryData,
+  localHeaderLength,
   METHOD_DEFLATE,
-  readCentralDirectoryTail,
-  ZIP_TAIL_MAX_END,
+  readCentralDirectory,
   type ZipEntry,
+  ZipTailShortError,
 } from "./_zip.ts";
 import { IndexesError } from "./errors.ts";
 import type { NpyArray } from "./npy-dtype.ts";
 import {
   checkMemberSize,
-  decodeMemberNpy,
   decodeNpzMemberWith,
+  memberNpy,
   type NpzCodec,
   type NpzReadOptions,
 } from "./npz.ts";
-import { zipTailNeeded } from "./npz-member.ts";
 
 const inflateRawAsync = promisify(inflateRawCb);
 const readAsync = promisify(readCb);
@@ -92,36 +92,36 @@ function corrupt(path: string, e: unknown): unknown {
   return e instanceof IndexesError ? new IndexesError(e.code, `${path}: ${e.message}`, { cause: e }) : e;
 }
 
+/** The longest zip end: EOCD with the largest comment, zip64 locator and record. */
+const MAX_END = 22 + 0xffff + 20 + 56;
+
 /** Reads the directory from the file's end: 64 KiB first, then exactly what it says it needs. */
-function readDirectory(src: Source, path: string): ZipEntry[] {
-  let len = Math.min(src.size, ZIP_TAIL_MAX_END);
+function readDirectory(src: Source): ZipEntry[] {
+  let len = Math.min(src.size, MAX_END);
   for (;;) {
     const tail = new Uint8Array(len);
     src.readAtSync(tail, src.size - len);
-    const entries = readCentralDirectoryTail(tail, src.size);
-    if (entries) return entries;
-    const need = zipTailNeeded(tail, src.size);
-    if (need <= len) throw new IndexesError("PL_NPZ_CORRUPT", `${path}: no readable zip directory`);
-    len = need;
+    try {
+      return readCentralDirectory(tail, src.size);
+    } catch (e) {
+      if (!(e instanceof ZipTailShortError) || e.needed <= len || e.needed > src.size) throw e;
+      len = e.needed;
+    }
   }
 }
 
-/** Bytes of the local header before the data: 30 + name + extra, read from the header itself. */
-function localHeaderLength(head: Uint8Array, e: ZipEntry): number {
-  const v = new DataView(head.buffer, head.byteOffset, head.byteLength);
-  if (v.getUint32(0, true) !== 0x04034b50) {
-    throw new IndexesError(
-      "PL_NPZ_CORRUPT",
-      `no local header for '${e.name}' at offset ${e.localHeaderOffset}`,
-    );
-  }
-  return 30 + v.getUint16(26, true) + v.getUint16(28, true);
+/** Bytes of the member's local header and data, sized from its local header. */
+function memberBuffer(e: ZipEntry, head: Uint8Array, fileSize: number): Uint8Array {
+  const headLen = localHeaderLength(head);
+  if (e.localHeaderOffset + headLen + e.compressedSize > fileSize)
+    throw new IndexesError("PL_NPZ_CORRUPT", `data of '${e.name}' runs past the end of the file`);
+  return new Uint8Array(headLen + e.compressedSize);
 }
 
 function makeReader(src: Source, path: string, opts: NpzReadOptions): NpzReader {
   let entries: ZipEntry[];
   try {
-    entries = readDirectory(src, path);
+    entries = readDirectory(src);
   } catch (e) {
     throw corrupt(path, e);
   }
@@ -140,14 +140,6 @@ function makeReader(src: Source, path: string, opts: NpzReadOptions): NpzReader 
     checkMemberSize(e, opts.maxMemberBytes);
     return e;
   };
-  /** The member's local header + data, as one buffer read in two positioned reads. */
-  const span = (e: ZipEntry, head: Uint8Array): Uint8Array => {
-    const headLen = localHeaderLength(head, e);
-    const end = e.localHeaderOffset + headLen + e.compressedSize;
-    if (end > src.size)
-      throw new IndexesError("PL_NPZ_CORRUPT", `data of '${e.name}' runs past the end of the file`);
-    return new Uint8Array(headLen + e.compressedSize);
-  };
   const fail = (e: unknown, what: string) => {
     throw e instanceof IndexesError ? corrupt(path, e) : ioError(what, path, e);
   };
@@ -159,7 +151,7 @@ function makeReader(src: Source, path: string, opts: NpzReadOptions): NpzReader 
       try {
         const head = new Uint8Array(30);
         src.readAtSync(head, e.localHeaderOffset);
-        const bytes = span(e, head);
+        const bytes = memberBuffer(e, head, src.size);
         src.readAtSync(bytes, e.localHeaderOffset);
         return decodeNpzMemberWith(bytes, e, NODE_CODEC, opts);
       } catch (err) {
@@ -171,7 +163,7 @@ function makeReader(src: Source, path: string, opts: NpzReadOptions): NpzReader 
       try {
         const head = new Uint8Array(30);
         await src.readAt(head, e.localHeaderOffset);
-        const bytes = span(e, head);
+        const bytes = memberBuffer(e, head, src.size);
         await src.readAt(bytes, e.localHeaderOffset);
         if (e.method !== METHOD_DEFLATE) return decodeNpzMemberWith(bytes, e, NODE_CODEC, opts);
         // inflate off the main thread, then check and decode as the sync path does
@@ -191,7 +183,7 @@ function makeReader(src: Source, path: string, opts: NpzReadOptions): NpzReader 
             `member '${e.name}' fails its size or CRC check; the file is damaged, re-create it`,
           );
         }
-        return decodeMemberNpy(npy, e);
+        return memberNpy(npy, e);
       } catch (err) {
         return fail(err, "read");
       }

@@ -46,8 +46,9 @@ function maxInflated(compressed: number): number {
 }
 
 /**
- * Checks a member's directory sizes before any allocation: bounded by `maxMemberBytes`, and
- * consistent with its method (stored: equal sizes; deflate: at most 1032:1).
+ * Checks a member's directory entry before any allocation: not encrypted, its uncompressed size
+ * within `maxMemberBytes`, and its sizes consistent with its method (stored: equal; deflate: at
+ * most 1032:1).
  *
  * @throws {@link IndexesError} `PL_NPZ_TOO_LARGE`, `PL_NPZ_CORRUPT`, `PL_NPZ_UNSUPPORTED`.
  */
@@ -206,13 +207,14 @@ export function decodeNpzWith(
   const out = new Map<string, NpyArray>();
   for (const e of readCentralDirectory(bytes)) {
     if (!e.name.endsWith(".npy")) continue;
-    out.set(e.name.slice(0, -4), decodeMemberNpy(memberBytes(bytes, e, codec, opts), e));
+    const npy = memberBytes(bytes, e, codec, opts);
+    out.set(e.name.slice(0, -4), memberNpy(npy, e));
   }
   return out;
 }
 
 /** Decodes a member's npy bytes; npy errors become `PL_NPZ_CORRUPT` naming the member. */
-export function decodeMemberNpy(npy: Uint8Array, e: ZipEntry): NpyArray {
+export function memberNpy(npy: Uint8Array, e: ZipEntry): NpyArray {
   try {
     return decodeNpy(npy);
   } catch (cause) {
@@ -223,6 +225,30 @@ export function decodeMemberNpy(npy: Uint8Array, e: ZipEntry): NpyArray {
   }
 }
 
+/**
+ * Decode one `.npz` member from its bytes alone: `localHeaderPlusData` starts at the member's
+ * local header (file offset `entry.localHeaderOffset`) and holds at least its whole data, as an
+ * HTTP Range request or a file read at that offset gets it; `entry` comes from
+ * {@link readZipTail}; `[entry.localHeaderOffset, entry.spanEnd)` is exactly that range for
+ * numpy's files. Checks the size bound (`maxMemberBytes`), inflates, checks the CRC-32 and
+ * decodes the `.npy`.
+ *
+ * @throws {@link IndexesError} `PL_NPZ_CORRUPT`, `PL_NPZ_UNSUPPORTED`, `PL_NPZ_TOO_LARGE`,
+ *   `PL_NPY_UNSUPPORTED`.
+ * @example
+ * ```ts
+ * const e = readZipTail(tail, size).find((x) => x.name === `${patternKey(3)}.npy`)!;
+ * const arr = decodeNpzMember(bytesFrom(e.localHeaderOffset), e);
+ * ```
+ */
+export function decodeNpzMember(
+  localHeaderPlusData: Uint8Array,
+  entry: ZipEntry,
+  opts: NpzReadOptions = {},
+): NpyArray {
+  return decodeNpzMemberWith(localHeaderPlusData, entry, BROWSER_CODEC, opts);
+}
+
 /** {@link decodeNpzMember} with a chosen codec (the Node reader passes native zlib). */
 export function decodeNpzMemberWith(
   localHeaderPlusData: Uint8Array,
@@ -230,7 +256,20 @@ export function decodeNpzMemberWith(
   codec: NpzCodec,
   opts: NpzReadOptions = {},
 ): NpyArray {
-  return decodeMemberNpy(memberBytes(localHeaderPlusData, entry, codec, opts, 0), entry);
+  return memberNpy(memberBytes(localHeaderPlusData, entry, codec, opts, 0), entry);
+}
+
+/**
+ * The central-directory entries of a zip (`.npz`) from its last bytes alone: `tail` holds the
+ * last `tail.length` bytes of a file of `fileSize` bytes (zip64 records included). Offsets are
+ * offsets in the whole file, so that one member can be fetched with a Range request.
+ *
+ * @throws {@link ZipTailShortError} (`PL_INVALID_ARGUMENT`, with `needed`: the bytes from the
+ *   end to fetch) when the directory starts before the tail; {@link IndexesError}
+ *   `PL_NPZ_CORRUPT` when there is no valid directory.
+ */
+export function readZipTail(tail: Uint8Array, fileSize: number): ZipEntry[] {
+  return readCentralDirectory(tail, fileSize);
 }
 
 /**
