@@ -9,13 +9,20 @@ import {
 } from "@pattern-lens/indexes";
 import { readJsonFile, readJsonl, writeJsonl } from "@pattern-lens/indexes/node";
 import { PromptMetaSchema } from "@pattern-lens/indexes/schemas";
-import { runPool } from "./_pool.ts";
+import { runPool, workerEntryBeside } from "@pattern-lens/runner";
 import { type PromptOutcome, type PromptTask, processPrompt } from "./_process-prompt.ts";
 import { MetricAccumulator } from "./aggregate.ts";
-import { MetricsError } from "./errors.ts";
-import { loadMetricModules } from "./load-modules.ts";
+import { MetricsError, poolError } from "./errors.ts";
+import { loadMetricModules } from "./modules.ts";
 import { selectMetrics } from "./registry.ts";
 import type { MetricOptions } from "./types.ts";
+
+/** What every worker thread gets before its first prompt. @internal */
+export interface WorkerInit {
+  modules: string[];
+  metricNames: string[];
+  options: MetricOptions;
+}
 
 /** One line of `head_metrics.jsonl` as the runner writes it. */
 export interface HeadMetricRecord {
@@ -137,11 +144,11 @@ export async function runMetrics(opts: RunMetricsOptions): Promise<RunMetricsSum
   } else {
     await runPool({
       jobs,
-      modules,
-      metricNames: metrics.map((m) => m.name),
-      options,
+      worker: workerEntryBeside(import.meta.url),
+      init: { modules, metricNames: metrics.map((m) => m.name), options } satisfies WorkerInit,
       tasks,
       onOutcome,
+      toError: poolError,
     });
   }
   if (outcomes.length === 0) {
