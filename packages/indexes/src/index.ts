@@ -5,6 +5,7 @@
  * @packageDocumentation
  */
 
+export { localHeaderLength, type ZipEntry, ZipTailShortError } from "./_zip.ts";
 export { IndexesError, type IndexesErrorCode, IndexesInternalError } from "./errors.ts";
 export { float16BitsToFloat32, float32ToFloat16Bits } from "./float16.ts";
 export { type HeadMetricLine, HeadMetricLineSchema } from "./head-metrics-schema.ts";
@@ -35,9 +36,12 @@ export { decodeNpyHeader, encodeNpyHeader, type NpyHeader } from "./npy-header.t
 export {
   type CompressLevel,
   decodeNpz,
+  decodeNpzMember,
   encodeNpz,
+  NPZ_MAX_MEMBER_BYTES,
   type NpzReadOptions,
   type NpzWriteOptions,
+  readZipTail,
 } from "./npz.ts";
 export { promptHash } from "./prompt-hash.ts";
 export { sanitizeName } from "./sanitize-name.ts";
@@ -54,4 +58,5 @@ export {
   ProvenanceSchema,
 } from "./schemas.ts";
 export { toFloat32 } from "./to-float32.ts";
+export { detectTokenPieceKind, type TokenPieceKind, tokenLabels } from "./token-labels.ts";
 export { decodeUtf8 } from "./utf8.ts";
