@@ -149,7 +149,7 @@ export function endOfCentralDirectory(count: number, cdOffset: number, cdSize: n
 
 function corrupt(what: string): IndexesError {
   return new IndexesError(
-    "PL_NPZ_CORRUPT",
+    "PL_INDEXES_NPZ_CORRUPT",
     `not a valid .npz (zip): ${what}. The file is probably truncated or damaged; re-create it.`,
   );
 }

@@ -54,4 +54,5 @@ export {
   ProvenanceSchema,
 } from "./schemas.ts";
 export { toFloat32 } from "./to-float32.ts";
+export { isUserError } from "./user-error.ts";
 export { decodeUtf8 } from "./utf8.ts";

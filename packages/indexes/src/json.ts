@@ -91,13 +91,13 @@ export function describeIssues(error: z.ZodError): string {
  * Check a parsed JSON value against a schema, keeping its key order.
  *
  * @param where - e.g. `"path/prompts.jsonl:12"`, named in the error
- * @throws {@link IndexesError} `PL_SCHEMA` naming `where` and the zod issue paths.
+ * @throws {@link IndexesError} `PL_INDEXES_SCHEMA` naming `where` and the zod issue paths.
  */
 export function validate<S extends z.ZodType>(schema: S, raw: unknown, where: string): z.output<S> {
   const r = schema.safeParse(raw);
   if (!r.success) {
     throw new IndexesError(
-      "PL_SCHEMA",
+      "PL_INDEXES_SCHEMA",
       `${where}: does not match the expected format, ${describeIssues(r.error)}. Fix that entry or re-create the file with pattern-lens.`,
       { cause: r.error },
     );
@@ -109,7 +109,7 @@ export function validate<S extends z.ZodType>(schema: S, raw: unknown, where: st
  * Parse JSON text and check it against `schema` (key order kept).
  *
  * @param source - file name or URL for error messages
- * @throws {@link IndexesError} `PL_JSON_PARSE` or `PL_SCHEMA`.
+ * @throws {@link IndexesError} `PL_INDEXES_JSON_PARSE` or `PL_INDEXES_SCHEMA`.
  */
 export function parseJson<S extends z.ZodType>(text: string, schema: S, source = "<json>"): z.output<S> {
   let raw: unknown;
@@ -117,7 +117,7 @@ export function parseJson<S extends z.ZodType>(text: string, schema: S, source =
     raw = JSON.parse(text);
   } catch (cause) {
     throw new IndexesError(
-      "PL_JSON_PARSE",
+      "PL_INDEXES_JSON_PARSE",
       `${source}: not valid JSON (${(cause as Error).message}). Fix the file or re-create it with pattern-lens.`,
       { cause },
     );

@@ -7,7 +7,7 @@ import { stringifyJson, validate } from "./json.ts";
  * Blank lines are skipped; `\r\n` endings are accepted.
  *
  * @param source - file name or URL for error messages
- * @throws {@link IndexesError} `PL_JSONL_PARSE` (bad JSON) or `PL_SCHEMA` (schema violation),
+ * @throws {@link IndexesError} `PL_INDEXES_JSONL_PARSE` (bad JSON) or `PL_INDEXES_SCHEMA` (schema violation),
  *   naming `source`, the 1-based line number and, for the schema, the issue path.
  * @example
  * ```ts
@@ -25,7 +25,7 @@ export function parseJsonl<S extends z.ZodType>(text: string, schema: S, source 
       raw = JSON.parse(line);
     } catch (cause) {
       throw new IndexesError(
-        "PL_JSONL_PARSE",
+        "PL_INDEXES_JSONL_PARSE",
         `${source}:${i + 1}: not valid JSON (${(cause as Error).message}). Fix or delete that line, or rebuild the index.`,
         { cause },
       );

@@ -42,7 +42,7 @@ export function checkCompressLevel(level: number | undefined): CompressLevel {
   const l = level ?? 6;
   if (!Number.isInteger(l) || l < 0 || l > 9) {
     throw new IndexesError(
-      "PL_INVALID_ARGUMENT",
+      "PL_INDEXES_INVALID_ARGUMENT",
       `compressLevel must be an integer from 0 to 9, got ${level}`,
     );
   }
@@ -53,7 +53,7 @@ export function checkCompressLevel(level: number | undefined): CompressLevel {
  * Encode arrays as an `.npz` (a zip of `<key>.npy` members) with numpy's zip layout.
  * Holds the whole archive in memory; in Node, `writeNpzFile` streams to disk instead.
  *
- * @throws {@link IndexesError} `PL_INVALID_ARGUMENT` for inconsistent arrays or levels.
+ * @throws {@link IndexesError} `PL_INDEXES_INVALID_ARGUMENT` for inconsistent arrays or levels.
  * @example
  * ```ts
  * const npz = encodeNpz({ "blocks.0.attn.hook_pattern": arr }, { compressLevel: 1 });
@@ -112,7 +112,7 @@ const BROWSER_CODEC: NpzCodec = {
 function memberBytes(bytes: Uint8Array, e: ZipEntry, codec: NpzCodec, verifyCrc: boolean): Uint8Array {
   if (e.flags & 1) {
     throw new IndexesError(
-      "PL_NPZ_UNSUPPORTED",
+      "PL_INDEXES_NPZ_UNSUPPORTED",
       `member '${e.name}' is encrypted; save it without a password`,
     );
   }
@@ -124,26 +124,26 @@ function memberBytes(bytes: Uint8Array, e: ZipEntry, codec: NpzCodec, verifyCrc:
       out = codec.inflateRaw(raw, e.uncompressedSize);
     } catch (cause) {
       throw new IndexesError(
-        "PL_NPZ_CORRUPT",
+        "PL_INDEXES_NPZ_CORRUPT",
         `member '${e.name}' does not inflate (${(cause as Error).message}); the file is damaged, re-create it`,
         { cause },
       );
     }
   } else {
     throw new IndexesError(
-      "PL_NPZ_UNSUPPORTED",
+      "PL_INDEXES_NPZ_UNSUPPORTED",
       `member '${e.name}' uses zip compression method ${e.method}; only stored (0) and deflate (8) are read. Re-save with np.savez or np.savez_compressed`,
     );
   }
   if (out.length !== e.uncompressedSize) {
     throw new IndexesError(
-      "PL_NPZ_CORRUPT",
+      "PL_INDEXES_NPZ_CORRUPT",
       `member '${e.name}' has ${out.length} bytes but the directory says ${e.uncompressedSize}; the file is damaged, re-create it`,
     );
   }
   if (verifyCrc && codec.crc32(out) !== e.crc) {
     throw new IndexesError(
-      "PL_NPZ_CORRUPT",
+      "PL_INDEXES_NPZ_CORRUPT",
       `member '${e.name}' fails its CRC check; the file is damaged, re-create it`,
     );
   }
@@ -164,8 +164,8 @@ export function decodeNpzWith(
     try {
       out.set(key, decodeNpy(npy));
     } catch (cause) {
-      if (cause instanceof IndexesError && cause.code === "PL_NPY_CORRUPT") {
-        throw new IndexesError("PL_NPZ_CORRUPT", `member '${e.name}': ${cause.message}`, { cause });
+      if (cause instanceof IndexesError && cause.code === "PL_INDEXES_NPY_CORRUPT") {
+        throw new IndexesError("PL_INDEXES_NPZ_CORRUPT", `member '${e.name}': ${cause.message}`, { cause });
       }
       throw cause;
     }
@@ -180,8 +180,8 @@ export function decodeNpzWith(
  * write them. Keys are the member names without `.npy`; other members are skipped.
  * Stored members' data may be views into `bytes`.
  *
- * @throws {@link IndexesError} `PL_NPZ_CORRUPT` (truncated, bad CRC, bad member),
- *   `PL_NPZ_UNSUPPORTED`, `PL_NPY_UNSUPPORTED`.
+ * @throws {@link IndexesError} `PL_INDEXES_NPZ_CORRUPT` (truncated, bad CRC, bad member),
+ *   `PL_INDEXES_NPZ_UNSUPPORTED`, `PL_INDEXES_NPY_UNSUPPORTED`.
  * @example
  * ```ts
  * const arrays = decodeNpz(await (await fetch(url)).arrayBuffer());

@@ -43,6 +43,6 @@ describe("the ./arrays entry", () => {
     expect(arrays.decodeNpz).toBe(root.decodeNpz);
     expect(arrays.toFloat32).toBe(root.toFloat32);
     expect(arrays.patternKey(3)).toBe("blocks.3.attn.hook_pattern");
-    expect(new arrays.IndexesError("PL_IO", "x")).toBeInstanceOf(root.IndexesError);
+    expect(new arrays.IndexesError("PL_INDEXES_IO", "x")).toBeInstanceOf(root.IndexesError);
   });
 });
