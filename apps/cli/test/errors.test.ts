@@ -7,7 +7,7 @@ import { EXIT_INTERNAL_ERROR, EXIT_USER_ERROR } from "../src/errors.ts";
 
 /** Every workspace package with an errors module, and the entries the CLI imports. */
 const PACKAGES = ["activations", "figure-util", "figures", "indexes", "metrics", "models", "onnx", "viewer"];
-const ENTRIES = [...PACKAGES, "indexes/node", "indexes/arrays", "metrics/node", "viewer/node", "onnx/node"];
+const ENTRIES = [...PACKAGES, "indexes/node", "indexes/schemas", "metrics/node", "viewer/node", "onnx/node"];
 const FIXTURE = join(import.meta.dirname, "fixtures", "throw-through-main.ts");
 const FROM = join(REPO_ROOT, "packages", "figures", "package.json");
 

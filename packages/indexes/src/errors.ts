@@ -6,6 +6,7 @@
  * - `PL_INDEXES_SCHEMA`: valid JSON that does not match its zod schema (file, line, issue path).
  * - `PL_INDEXES_NPZ_CORRUPT`: an `.npz` archive (or an `.npy` inside it) is truncated or malformed.
  * - `PL_INDEXES_NPZ_UNSUPPORTED`: a valid zip feature we do not read (encryption, other compression).
+ * - `PL_INDEXES_NPZ_TOO_LARGE`: an `.npz` member is larger than the reader's bound (`maxMemberBytes`).
  * - `PL_INDEXES_NPY_CORRUPT`: a standalone `.npy` buffer is malformed (magic, header, data length).
  * - `PL_INDEXES_NPY_UNSUPPORTED`: a valid `.npy` we do not read: Fortran order, big-endian, other dtypes.
  * - `PL_INDEXES_NOT_UTF8`: a text file is not valid UTF-8.
@@ -19,6 +20,7 @@ export type IndexesErrorCode =
   | "PL_INDEXES_SCHEMA"
   | "PL_INDEXES_NPZ_CORRUPT"
   | "PL_INDEXES_NPZ_UNSUPPORTED"
+  | "PL_INDEXES_NPZ_TOO_LARGE"
   | "PL_INDEXES_NPY_CORRUPT"
   | "PL_INDEXES_NPY_UNSUPPORTED"
   | "PL_INDEXES_NOT_UTF8"
@@ -28,7 +30,7 @@ export type IndexesErrorCode =
 
 /**
  * A problem with data on disk or with what the caller passed: the message says what to do.
- * The CLI prints it as one line (any error whose `code` starts with `PL_`, see {@link isUserError}).
+ * The CLI prints it as one line (any error whose `code` starts with `PL_`).
  *
  * @example
  * ```ts
