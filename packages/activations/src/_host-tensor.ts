@@ -4,7 +4,7 @@ import type { HostTensor } from "./ort.ts";
 /**
  * A {@link HostTensor} from an ONNX Runtime output's type, dims and data (either runtime, or a
  * worker's plain copy). float16 data becomes the `Uint16Array` of its bits.
- * @throws {ActivationsError} `PL_MODEL_INVALID` for element types capture never reads.
+ * @throws {ActivationsError} `PL_ACTIVATIONS_MODEL_INVALID` for element types capture never reads.
  */
 export function hostTensor(type: string, dims: number[], d: ArrayBufferView): HostTensor {
   switch (type) {
@@ -20,7 +20,7 @@ export function hostTensor(type: string, dims: number[], d: ArrayBufferView): Ho
       return { type: "bool", dims, data: d as Uint8Array };
     default:
       throw new ActivationsError(
-        "PL_MODEL_INVALID",
+        "PL_ACTIVATIONS_MODEL_INVALID",
         `the model returned a ${type} tensor where attention probabilities were expected.`,
       );
   }

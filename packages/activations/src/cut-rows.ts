@@ -27,7 +27,7 @@ export function contextLength(config: Record<string, unknown>): number | undefin
 function toFloat32(t: HostTensor, what: string): Float32Array {
   if (t.type !== "float32")
     throw new ActivationsError(
-      "PL_MODEL_INVALID",
+      "PL_ACTIVATIONS_MODEL_INVALID",
       `${what} is ${t.type}, expected float32 after instrumentation.`,
     );
   return t.data as Float32Array;
@@ -36,7 +36,7 @@ function toFloat32(t: HostTensor, what: string): Float32Array {
 /**
  * One layer's output of a right-padded batch, cut into each row's own `[heads, n, n]` pattern and
  * validated. A single unpadded row is returned without a copy.
- * @throws {ActivationsError} `PL_PATTERN_INVALID` for a wrong shape or an invalid pattern.
+ * @throws {ActivationsError} `PL_ACTIVATIONS_PATTERN_INVALID` for a wrong shape or an invalid pattern.
  */
 export function cutRows(
   t: HostTensor,
@@ -54,7 +54,7 @@ export function cutRows(
   }
   if (t.dims.length < 3 || t.dims.length > 4 || d0 !== b || !Number.isInteger(h)) {
     throw new ActivationsError(
-      "PL_PATTERN_INVALID",
+      "PL_ACTIVATIONS_PATTERN_INVALID",
       `layer ${layer}: attention output has shape [${t.dims.join(", ")}], expected [${b}, heads, seq, seq].`,
     );
   }

@@ -45,13 +45,13 @@ const gb = (b: number) => `${(b / 1024 ** 3).toFixed(2)} GB`;
 
 /**
  * Throws before loading when a model would not fit in the page.
- * @throws {ActivationsError} `PL_MODEL_TOO_LARGE` saying how much it needs and what to do.
+ * @throws {ActivationsError} `PL_ACTIVATIONS_MODEL_TOO_LARGE` saying how much it needs and what to do.
  */
 export function checkLiveMemory(onnxBytes: number, externalBytes: number, limit = WASM_MEMORY_LIMIT): void {
   const need = liveMemoryEstimate(onnxBytes, externalBytes);
   if (need <= limit) return;
   throw new ActivationsError(
-    "PL_MODEL_TOO_LARGE",
+    "PL_ACTIVATIONS_MODEL_TOO_LARGE",
     `this model is too large for the page: it needs about ${gb(need)} of WebAssembly memory (weights ${gb(onnxBytes + externalBytes)}, held twice while the session starts) and a page has ${gb(limit)}. Capture it with the CLI instead (\`pattern-lens activations --model ...\`, no such limit), or pick a smaller or quantized model.`,
   );
 }
@@ -61,13 +61,17 @@ async function get(url: string, what: string): Promise<Response> {
   try {
     res = await fetch(url);
   } catch (err) {
-    throw new ActivationsError("PL_MODEL_NOT_FOUND", `cannot fetch ${what} ${url}: is the server running?`, {
-      cause: err,
-    });
+    throw new ActivationsError(
+      "PL_ACTIVATIONS_MODEL_NOT_FOUND",
+      `cannot fetch ${what} ${url}: is the server running?`,
+      {
+        cause: err,
+      },
+    );
   }
   if (!res.ok) {
     throw new ActivationsError(
-      "PL_MODEL_NOT_FOUND",
+      "PL_ACTIVATIONS_MODEL_NOT_FOUND",
       `cannot fetch ${what} ${url} (HTTP ${res.status}). Point the page at a folder with live.json (\`pattern-lens live\`) or with config.json, tokenizer.json and onnx/model.onnx.`,
     );
   }
@@ -82,7 +86,7 @@ async function json(url: string, what: string): Promise<Record<string, unknown>>
     return v as Record<string, unknown>;
   } catch (err) {
     throw new ActivationsError(
-      "PL_MODEL_INVALID",
+      "PL_ACTIVATIONS_MODEL_INVALID",
       `${url} is not a JSON object: ${(err as Error).message}.`,
       {
         cause: err,
@@ -104,7 +108,7 @@ export interface FetchLiveOptions {
 /**
  * Fetches a model folder (see the module comment for the two layouts), checking the memory
  * estimate before the model's weights are downloaded.
- * @throws {ActivationsError} `PL_MODEL_NOT_FOUND`, `PL_MODEL_INVALID`, `PL_MODEL_TOO_LARGE`.
+ * @throws {ActivationsError} `PL_ACTIVATIONS_MODEL_NOT_FOUND`, `PL_ACTIVATIONS_MODEL_INVALID`, `PL_ACTIVATIONS_MODEL_TOO_LARGE`.
  */
 export async function fetchLiveModel(base: string, opts: FetchLiveOptions = {}): Promise<LiveModelSource> {
   const root = new URL(
@@ -117,7 +121,7 @@ export async function fetchLiveModel(base: string, opts: FetchLiveOptions = {}):
     const m = (await manifestRes.json()) as LiveManifest;
     if (m.format !== "pattern-lens-live" || m.version !== 1)
       throw new ActivationsError(
-        "PL_MODEL_INVALID",
+        "PL_ACTIVATIONS_MODEL_INVALID",
         `${at("live.json")} is not a pattern-lens live manifest (version 1).`,
       );
     checkLiveMemory(
@@ -160,7 +164,7 @@ export async function fetchLiveModel(base: string, opts: FetchLiveOptions = {}):
     });
   } catch (err) {
     throw new ActivationsError(
-      "PL_MODEL_INVALID",
+      "PL_ACTIVATIONS_MODEL_INVALID",
       `${onnxUrl} is not a valid ONNX model: ${(err as Error).message}.`,
       {
         cause: err,

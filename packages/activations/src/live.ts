@@ -58,7 +58,7 @@ export interface LivePatterns {
 /**
  * Instruments an ONNX model held in memory (the same graph edit as the CLI's cached copy) and
  * returns the new bytes with the plan.
- * @throws {ActivationsError} `PL_MODEL_INVALID`, `PL_MODEL_NO_ATTENTION`.
+ * @throws {ActivationsError} `PL_ACTIVATIONS_MODEL_INVALID`, `PL_ACTIVATIONS_MODEL_NO_ATTENTION`.
  */
 export function instrumentModelBytes(onnx: Uint8Array): { onnx: Uint8Array; plan: CapturePlan } {
   let model: ModelProto;
@@ -66,12 +66,12 @@ export function instrumentModelBytes(onnx: Uint8Array): { onnx: Uint8Array; plan
     model = decodeModel(onnx);
   } catch (err) {
     throw new ActivationsError(
-      "PL_MODEL_INVALID",
+      "PL_ACTIVATIONS_MODEL_INVALID",
       `the model is not a valid ONNX file: ${(err as Error).message}. Serve the .onnx file itself.`,
       { cause: err },
     );
   }
-  if (!model.graph) throw new ActivationsError("PL_MODEL_INVALID", "the ONNX file has no graph.");
+  if (!model.graph) throw new ActivationsError("PL_ACTIVATIONS_MODEL_INVALID", "the ONNX file has no graph.");
   const plan = instrumentModel(model);
   return { onnx: encodeModel(model), plan };
 }
@@ -79,7 +79,7 @@ export function instrumentModelBytes(onnx: Uint8Array): { onnx: Uint8Array; plan
 /**
  * Opens a model in the page: instruments it unless a plan comes with it, starts an
  * onnxruntime-web session and builds the tokenizer.
- * @throws {ActivationsError} `PL_MODEL_INVALID`, `PL_MODEL_NO_ATTENTION`, `PL_TOKENIZER_INVALID`.
+ * @throws {ActivationsError} `PL_ACTIVATIONS_MODEL_INVALID`, `PL_ACTIVATIONS_MODEL_NO_ATTENTION`, `PL_ACTIVATIONS_TOKENIZER_INVALID`.
  * @example
  * const m = await openLiveModel(await fetchLiveModel("./model/"), { wasmPaths: "./ort/" });
  * const { tokens, layers } = await livePatterns(m, "Hello world");
@@ -109,7 +109,7 @@ export async function openLiveModel(src: LiveModelSource, ortOpts: WebOrtOptions
 /**
  * The attention patterns of one text: BOS first (never twice), cut to the model's context, run
  * and validated exactly as `pattern-lens activations` does for one prompt.
- * @throws {ActivationsError} `PL_PROMPTS_INVALID` for a text without tokens; `PL_PATTERN_INVALID`.
+ * @throws {ActivationsError} `PL_ACTIVATIONS_PROMPTS_INVALID` for a text without tokens; `PL_ACTIVATIONS_PATTERN_INVALID`.
  */
 export async function livePatterns(
   m: LiveModel,
@@ -120,16 +120,22 @@ export async function livePatterns(
     prependBos: opts.prependBos ?? true,
     ...(m.nCtx !== undefined ? { maxTokens: m.nCtx } : {}),
   });
-  if (tok.tokenIds.length === 0) throw new ActivationsError("PL_PROMPTS_INVALID", "the text has no tokens.");
+  if (tok.tokenIds.length === 0)
+    throw new ActivationsError("PL_ACTIVATIONS_PROMPTS_INVALID", "the text has no tokens.");
   const rows = [tok.tokenIds];
   const out = await m.session.run(buildFeeds(m.session.inputs, { rows, padId: 0 }), m.plan.outputs);
   const layers: Float32Array[] = [];
   let nHeads = 0;
   m.plan.outputs.forEach((name, layer) => {
     const t = out[name];
-    if (!t) throw new ActivationsError("PL_MODEL_INVALID", `the instrumented model did not return ${name}.`);
+    if (!t)
+      throw new ActivationsError(
+        "PL_ACTIVATIONS_MODEL_INVALID",
+        `the instrumented model did not return ${name}.`,
+      );
     const [p] = cutRows(t, layer, rows, m.causal);
-    if (!p) throw new ActivationsError("PL_PATTERN_INVALID", `layer ${layer} returned no pattern.`);
+    if (!p)
+      throw new ActivationsError("PL_ACTIVATIONS_PATTERN_INVALID", `layer ${layer} returned no pattern.`);
     nHeads = p.nHeads;
     layers.push(p.data);
   });

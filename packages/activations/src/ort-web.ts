@@ -29,7 +29,7 @@ function configure(opts: WebOrtOptions): void {
   const key = `${opts.wasmPaths}|${threads}`;
   if (configured !== undefined && configured !== key) {
     throw new ActivationsError(
-      "PL_OPTIONS_INVALID",
+      "PL_ACTIVATIONS_OPTIONS_INVALID",
       `onnxruntime-web is already started with ${configured}; a page (or worker) uses one set of WASM files and one thread count. Start a new worker for other settings.`,
     );
   }
@@ -51,7 +51,7 @@ function fromOrt(t: ort.Tensor): HostTensor {
 
 /**
  * Starts an onnxruntime-web (WASM) session on a model held in memory.
- * @throws {ActivationsError} `PL_MODEL_INVALID` when ONNX Runtime cannot load it.
+ * @throws {ActivationsError} `PL_ACTIVATIONS_MODEL_INVALID` when ONNX Runtime cannot load it.
  */
 export async function createWebOrtSession(model: Uint8Array, opts: WebOrtOptions): Promise<OrtSession> {
   configure(opts);
@@ -66,7 +66,7 @@ export async function createWebOrtSession(model: Uint8Array, opts: WebOrtOptions
     session = await ort.InferenceSession.create(model, options);
   } catch (err) {
     throw new ActivationsError(
-      "PL_MODEL_INVALID",
+      "PL_ACTIVATIONS_MODEL_INVALID",
       `onnxruntime-web cannot load the model: ${err instanceof Error ? err.message : String(err)}. Check that the model and its data files are served beside the page.`,
       { cause: err },
     );
@@ -85,7 +85,7 @@ export async function createWebOrtSession(model: Uint8Array, opts: WebOrtOptions
         result = await session.run(ortFeeds, fetches);
       } catch (err) {
         throw new ActivationsError(
-          "PL_MODEL_INVALID",
+          "PL_ACTIVATIONS_MODEL_INVALID",
           `onnxruntime-web failed to run the model: ${err instanceof Error ? err.message : String(err)}.`,
           { cause: err },
         );

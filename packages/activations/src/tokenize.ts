@@ -44,7 +44,7 @@ function tokenString(v: unknown): string | undefined {
  * A {@link PromptTokenizer} from parsed `tokenizer.json` and `tokenizer_config.json` objects.
  * BOS is the config's `bos_token`, else its `eos_token` (as TransformerLens does for tokenizers
  * without BOS), else `bosTokenId` (from `config.json`).
- * @throws {ActivationsError} `PL_TOKENIZER_INVALID` when the tokenizer cannot be built.
+ * @throws {ActivationsError} `PL_ACTIVATIONS_TOKENIZER_INVALID` when the tokenizer cannot be built.
  */
 export function hfTokenizer(
   tokJson: JsonObject,
@@ -57,7 +57,7 @@ export function hfTokenizer(
     tok = new Tokenizer(tokJson, cfg);
   } catch (err) {
     throw new ActivationsError(
-      "PL_TOKENIZER_INVALID",
+      "PL_ACTIVATIONS_TOKENIZER_INVALID",
       `cannot build a tokenizer from ${tokPath}: ${(err as Error).message}.`,
       { cause: err },
     );
@@ -85,7 +85,7 @@ export function hfTokenizer(
 /**
  * Tokenizes a prompt the TransformerLens way: BOS first when `prependBos` (never twice: a BOS the
  * tokenizer put first itself is not repeated), then cut to `maxTokens` (the model's context).
- * @throws {ActivationsError} `PL_TOKENIZER_INVALID` when BOS is asked for and the tokenizer has none.
+ * @throws {ActivationsError} `PL_ACTIVATIONS_TOKENIZER_INVALID` when BOS is asked for and the tokenizer has none.
  */
 export function tokenizePrompt(
   tokenizer: PromptTokenizer,
@@ -97,7 +97,7 @@ export function tokenizePrompt(
   if (opts.prependBos) {
     if (bos === undefined) {
       throw new ActivationsError(
-        "PL_TOKENIZER_INVALID",
+        "PL_ACTIVATIONS_TOKENIZER_INVALID",
         "the tokenizer has no BOS token; run with --no-prepend-bos.",
       );
     }

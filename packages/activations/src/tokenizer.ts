@@ -13,7 +13,7 @@ function readJson(path: string, what: string): JsonObject {
     text = readFileSync(path, "utf8");
   } catch (err) {
     throw new ActivationsError(
-      "PL_TOKENIZER_NOT_FOUND",
+      "PL_ACTIVATIONS_TOKENIZER_NOT_FOUND",
       `cannot read ${what} ${path}: ${(err as Error).message}.`,
       { cause: err },
     );
@@ -24,7 +24,7 @@ function readJson(path: string, what: string): JsonObject {
     return v as JsonObject;
   } catch (err) {
     throw new ActivationsError(
-      "PL_TOKENIZER_INVALID",
+      "PL_ACTIVATIONS_TOKENIZER_INVALID",
       `${what} ${path} is not valid JSON: ${(err as Error).message}. Download it again.`,
       { cause: err },
     );
@@ -35,8 +35,8 @@ function readJson(path: string, what: string): JsonObject {
  * Loads `tokenizer.json` (and `tokenizer_config.json` when present) from a Hugging Face model folder.
  * BOS is the config's `bos_token`, else its `eos_token` (as TransformerLens does for tokenizers
  * without BOS), else `bosTokenId` (from `config.json`).
- * @throws {ActivationsError} `PL_TOKENIZER_NOT_FOUND` when `tokenizer.json` is missing;
- *   `PL_TOKENIZER_INVALID` when it cannot be parsed.
+ * @throws {ActivationsError} `PL_ACTIVATIONS_TOKENIZER_NOT_FOUND` when `tokenizer.json` is missing;
+ *   `PL_ACTIVATIONS_TOKENIZER_INVALID` when it cannot be parsed.
  */
 export function loadHfTokenizer(
   dir: string,
@@ -45,7 +45,7 @@ export function loadHfTokenizer(
   const tokPath = join(dir, "tokenizer.json");
   if (!existsSync(tokPath)) {
     throw new ActivationsError(
-      "PL_TOKENIZER_NOT_FOUND",
+      "PL_ACTIVATIONS_TOKENIZER_NOT_FOUND",
       `no tokenizer.json in ${dir}. Put the model's tokenizer.json (and tokenizer_config.json) beside it, e.g. from its Hugging Face repository.`,
     );
   }

@@ -24,7 +24,7 @@ export interface PrepareLiveOptions {
 /**
  * Instruments `onnxPath` (cached) and lists the files the page needs: `model.onnx` (instrumented),
  * its external data, `tokenizer.json`, `tokenizer_config.json`.
- * @throws {ActivationsError} as `prepareInstrumentedModel` and `resolveModel`; `PL_TOKENIZER_NOT_FOUND`.
+ * @throws {ActivationsError} as `prepareInstrumentedModel` and `resolveModel`; `PL_ACTIVATIONS_TOKENIZER_NOT_FOUND`.
  */
 export async function prepareLiveModel(
   onnxPath: string,
@@ -41,7 +41,7 @@ export async function prepareLiveModel(
   for (const loc of locations) {
     if (isAbsolute(loc) || loc.split(/[\\/]/).includes("..") || loc.startsWith(".")) {
       throw new ActivationsError(
-        "PL_MODEL_INVALID",
+        "PL_ACTIVATIONS_MODEL_INVALID",
         `the model names the external data file "${loc}" outside its folder; export it with its data files beside it.`,
       );
     }

@@ -25,7 +25,7 @@ const fail = (err: unknown, id?: number): void => {
   const e = err as { code?: string; message?: string };
   const m: FromWorker = {
     op: "error",
-    code: e.code ?? "PL_LIVE_INTERNAL",
+    code: e.code ?? "INTERNAL_LIVE",
     message: e.message ?? String(err),
   };
   if (id !== undefined) m.id = id;
