@@ -23,8 +23,8 @@ registerAttnFigureFunc(defineMatrixFigure({ name: "${name}", doc: "raw", fmt: "p
   reset: (names) => {
     for (const n of names) figureRegistry.delete(n);
   },
-  moduleCode: "PL_FIGURE_MODULE",
-  duplicateCode: "PL_FIGURE_DUPLICATE",
+  moduleCode: "PL_FIGURES_MODULE",
+  duplicateCode: "PL_FIGURES_DUPLICATE",
   run: async (save, name, modules, jobs) => {
     const s = await runFigures({
       savePath: save,

@@ -1,3 +1,4 @@
+import { isUserError } from "@pattern-lens/indexes";
 import type { PoolFailure } from "@pattern-lens/runner";
 
 /** Stable codes of the user-facing errors of @pattern-lens/metrics. */
@@ -5,15 +6,15 @@ export type MetricsErrorCode =
   /** The model folder or its `prompts.jsonl` is missing. */
   | "PL_METRICS_NO_PROMPTS"
   /** `--metrics` names a metric that is not registered. */
-  | "PL_METRIC_UNKNOWN"
+  | "PL_METRICS_UNKNOWN"
   /** A metric definition is malformed (bad name, not a function, ...). */
-  | "PL_METRIC_DEFINITION"
+  | "PL_METRICS_DEFINITION"
   /** Two different metrics registered under one name. */
-  | "PL_METRIC_DUPLICATE"
+  | "PL_METRICS_DUPLICATE"
   /** A `--module` file is missing or throws while loading. */
-  | "PL_METRIC_MODULE"
+  | "PL_METRICS_MODULE"
   /** A metric function threw or returned something other than a number. */
-  | "PL_METRIC_FAILED"
+  | "PL_METRICS_FAILED"
   /** Bad runner options (jobs, sample count). */
   | "PL_METRICS_OPTIONS";
 
@@ -22,7 +23,7 @@ export type MetricsErrorCode =
  * to load, a metric function that throws. The message says what to do; `code` is stable.
  */
 export class MetricsError extends Error {
-  /** Stable machine-readable code, e.g. `PL_METRIC_UNKNOWN`. */
+  /** Stable machine-readable code, e.g. `PL_METRICS_UNKNOWN`. */
   readonly code: MetricsErrorCode;
   /** The file the error is about, when there is one. */
   readonly path: string | undefined;
@@ -40,8 +41,8 @@ export class MetricsError extends Error {
  * start with `PL_`, so the CLI prints the stack and asks for a report.
  */
 export class MetricsInternalError extends Error {
-  /** Always `METRICS_INTERNAL`. */
-  readonly code = "METRICS_INTERNAL";
+  /** Always `INTERNAL_METRICS`. */
+  readonly code = "INTERNAL_METRICS";
 
   constructor(message: string, options: { cause?: unknown } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -59,11 +60,11 @@ export function poolError(f: PoolFailure<unknown>): Error {
     case "start":
       return f.cause instanceof Error ? f.cause : new MetricsInternalError(String(f.cause));
     case "init":
-      return f.code?.startsWith("PL_")
+      return isUserError(f)
         ? new MetricsError(f.code as MetricsErrorCode, f.message)
-        : new MetricsError("PL_METRIC_MODULE", f.message);
+        : new MetricsError("PL_METRICS_MODULE", f.message);
     case "task":
-      return f.code?.startsWith("PL_")
+      return isUserError(f)
         ? new MetricsError(f.code as MetricsErrorCode, f.message)
         : new MetricsInternalError(`metrics worker failed: ${f.message}`);
     case "crash":

@@ -9,8 +9,8 @@ import { _registerExport, metricRegistry } from "./registry.ts";
  *
  * @param paths - module files; relative paths resolve against `cwd`
  * @returns the absolute paths loaded
- * @throws {MetricsError} `PL_METRIC_MODULE` when a file is missing, not a module, or throws while
- *   loading; `PL_METRIC_DUPLICATE` / `PL_METRIC_DEFINITION` for bad registrations.
+ * @throws {MetricsError} `PL_METRICS_MODULE` when a file is missing, not a module, or throws while
+ *   loading; `PL_METRICS_DUPLICATE` / `PL_METRICS_DEFINITION` for bad registrations.
  */
 export function loadMetricModules(paths: readonly string[], cwd: string = process.cwd()): Promise<string[]> {
   return loadUserModules(paths, {
@@ -23,7 +23,7 @@ export function loadMetricModules(paths: readonly string[], cwd: string = proces
       return { "@pattern-lens/metrics": self, "@pattern-lens/indexes": indexes };
     },
     onDefault: _registerExport,
-    error: (message, path, cause) => new MetricsError("PL_METRIC_MODULE", message, { cause, path }),
+    error: (message, path, cause) => new MetricsError("PL_METRICS_MODULE", message, { cause, path }),
     passThrough: (err) => err instanceof MetricsError,
   });
 }

@@ -21,8 +21,8 @@ registerMetric({ name: "${name}", doc: "the diagonal's first value" }, ({ patter
   sourceOf: (name) => metricRegistry.get(name)?.source,
   has: (name) => metricRegistry.get(name) !== undefined,
   reset: () => metricRegistry.reset(),
-  moduleCode: "PL_METRIC_MODULE",
-  duplicateCode: "PL_METRIC_DUPLICATE",
+  moduleCode: "PL_METRICS_MODULE",
+  duplicateCode: "PL_METRICS_DUPLICATE",
   run: async (save, name, modules, jobs) => {
     const s = await runMetrics({
       savePath: save,
