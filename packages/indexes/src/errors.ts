@@ -12,6 +12,8 @@
  * - `PL_NOT_FOUND`: a file or folder that should exist does not.
  * - `PL_IO`: any other file system failure (the `cause` keeps the system error).
  * - `PL_INVALID_ARGUMENT`: the caller passed something inconsistent (e.g. shape vs data length).
+ * - `PL_SHARD_INVALID`: a bad `--shard K/N` or `--shards N`.
+ * - `PL_SHARD_ENV`: job scheduler variables (Slurm, Kubernetes) that name no shard consistently.
  */
 export type IndexesErrorCode =
   | "PL_JSON_PARSE"
@@ -24,7 +26,9 @@ export type IndexesErrorCode =
   | "PL_NOT_UTF8"
   | "PL_NOT_FOUND"
   | "PL_IO"
-  | "PL_INVALID_ARGUMENT";
+  | "PL_INVALID_ARGUMENT"
+  | "PL_SHARD_INVALID"
+  | "PL_SHARD_ENV";
 
 /**
  * A problem with data on disk or with what the caller passed: the message says what to do.

@@ -53,5 +53,15 @@ export {
   type Provenance,
   ProvenanceSchema,
 } from "./schemas.ts";
+export {
+  describeShard,
+  inShard,
+  parseShard,
+  resolveShard,
+  type SchedulerEnv,
+  type Shard,
+  shardFromEnv,
+  shardOfHash,
+} from "./shard.ts";
 export { toFloat32 } from "./to-float32.ts";
 export { decodeUtf8 } from "./utf8.ts";
