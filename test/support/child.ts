@@ -55,7 +55,7 @@ export function spawnTsChild(
     env,
     ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
     stdio: [options.stdin ?? "ignore", "pipe", "pipe"],
-  });
+  }) as ChildProcessByStdio<Writable | null, Readable, Readable>;
 }
 
 /**
