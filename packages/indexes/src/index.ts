@@ -7,7 +7,12 @@
 
 export { IndexesError, type IndexesErrorCode, IndexesInternalError } from "./errors.ts";
 export { float16BitsToFloat32, float32ToFloat16Bits } from "./float16.ts";
-export { type HeadMetricLine, HeadMetricLineSchema } from "./head-metrics-schema.ts";
+export {
+  type HeadMetricLine,
+  HeadMetricLineSchema,
+  type PromptHeadMetrics,
+  PromptHeadMetricsSchema,
+} from "./head-metrics-schema.ts";
 export { describeIssues, parseJson, stringifyJson, validate } from "./json.ts";
 export { parseJsonl, stringifyJsonl } from "./jsonl.ts";
 export {
@@ -17,6 +22,7 @@ export {
   figurePath,
   figuresIndexPath,
   HEAD_METRICS_FILE,
+  HEAD_METRICS_PROMPT_FILE,
   headDir,
   headMetricsPath,
   indexHtmlPath,
@@ -25,6 +31,7 @@ export {
   modelsIndexPath,
   patternKey,
   promptDir,
+  promptHeadMetricsPath,
   promptJsonPath,
   promptsDir,
   promptsIndexPath,

@@ -12,7 +12,7 @@ export {
   withAtomicFile,
   writeFileAtomic,
 } from "./atomic-write.ts";
-export { buildModelsIndex, buildPromptsIndex } from "./build-indexes.ts";
+export { buildModelsIndex, buildPromptsIndex, publishConverged } from "./build-indexes.ts";
 export {
   type Claim,
   type ClaimOptions,
