@@ -5,6 +5,7 @@
  * @packageDocumentation
  */
 
+export { localHeaderLength, type ZipEntry, ZipTailShortError } from "./_zip.ts";
 export { IndexesError, type IndexesErrorCode, IndexesInternalError } from "./errors.ts";
 export { float16BitsToFloat32, float32ToFloat16Bits } from "./float16.ts";
 export {
@@ -42,9 +43,11 @@ export { decodeNpyHeader, encodeNpyHeader, type NpyHeader } from "./npy-header.t
 export {
   type CompressLevel,
   decodeNpz,
+  decodeNpzMember,
   encodeNpz,
   type NpzReadOptions,
   type NpzWriteOptions,
+  readZipTail,
 } from "./npz.ts";
 export { promptHash } from "./prompt-hash.ts";
 export { sanitizeName } from "./sanitize-name.ts";
@@ -71,4 +74,5 @@ export {
   shardOfHash,
 } from "./shard.ts";
 export { toFloat32 } from "./to-float32.ts";
+export { detectTokenPieceKind, type TokenPieceKind, tokenLabels } from "./token-labels.ts";
 export { decodeUtf8 } from "./utf8.ts";
