@@ -14,4 +14,5 @@ export { decodeNpy } from "./npy.ts";
 export { type NpyArray, type NpyData, type NpyDtype, shapeSize } from "./npy-dtype.ts";
 export { decodeNpz, type NpzReadOptions } from "./npz.ts";
 export { readNpzFile, readNpzFileSync } from "./npz-file.ts";
+export { type NpzReader, openNpzReader, openNpzReaderSync } from "./npz-reader.ts";
 export { toFloat32 } from "./to-float32.ts";

@@ -6,6 +6,7 @@
  * - `PL_SCHEMA`: valid JSON that does not match its zod schema (file, line, issue path).
  * - `PL_NPZ_CORRUPT`: an `.npz` archive (or an `.npy` inside it) is truncated or malformed.
  * - `PL_NPZ_UNSUPPORTED`: a valid zip feature we do not read (encryption, other compression).
+ * - `PL_NPZ_TOO_LARGE`: an `.npz` member is larger than the reader's bound (`maxMemberBytes`).
  * - `PL_NPY_CORRUPT`: a standalone `.npy` buffer is malformed (magic, header, data length).
  * - `PL_NPY_UNSUPPORTED`: a valid `.npy` we do not read: Fortran order, big-endian, other dtypes.
  * - `PL_NOT_UTF8`: a text file is not valid UTF-8.
@@ -21,6 +22,7 @@ export type IndexesErrorCode =
   | "PL_SCHEMA"
   | "PL_NPZ_CORRUPT"
   | "PL_NPZ_UNSUPPORTED"
+  | "PL_NPZ_TOO_LARGE"
   | "PL_NPY_CORRUPT"
   | "PL_NPY_UNSUPPORTED"
   | "PL_NOT_UTF8"

@@ -45,6 +45,7 @@ export {
   decodeNpz,
   decodeNpzMember,
   encodeNpz,
+  NPZ_MAX_MEMBER_BYTES,
   type NpzReadOptions,
   type NpzWriteOptions,
   readZipTail,

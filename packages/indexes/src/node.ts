@@ -33,3 +33,4 @@ export {
   readNpzFileSync,
   writeNpzFile,
 } from "./npz-file.ts";
+export { type NpzReader, openNpzReader, openNpzReaderSync } from "./npz-reader.ts";
