@@ -1,6 +1,7 @@
 import { readdir, stat } from "node:fs/promises";
 import { ioError } from "./_io-error.ts";
 import { IndexesError } from "./errors.ts";
+import type { ModelsIndexLine, PromptMeta } from "./file-schemas.ts";
 import { readJsonFile, writeJsonl } from "./json-file.ts";
 import {
   modelCfgPath,
@@ -10,7 +11,12 @@ import {
   promptsDir,
   promptsIndexPath,
 } from "./layout.ts";
-import { ModelCfgSchema, type ModelsIndexLine, type PromptMeta, PromptMetaSchema } from "./schemas.ts";
+
+/** The schemas, loaded when an index is built: the `./node` entry itself stays zod-free, so a
+ * worker thread importing it for `.npz` reads does not pay zod's start-up. */
+function loadSchemas(): Promise<typeof import("./file-schemas.ts")> {
+  return import("./file-schemas.ts");
+}
 
 /** Sub-folder names of `dir`, sorted by code unit (deterministic, locale-free); [] if missing. */
 async function subdirs(dir: string, required: boolean): Promise<string[]> {
@@ -74,6 +80,7 @@ async function foldersWith(dir: string, name: string, required: boolean): Promis
  *   `PL_NOT_UTF8`, `PL_IO`.
  */
 export async function buildModelsIndex(save: string): Promise<ModelsIndexLine[]> {
+  const { ModelCfgSchema } = await loadSchemas();
   return publishConverged(
     () => foldersWith(save, "model_cfg.json", true),
     async (folders) => {
@@ -100,6 +107,7 @@ export async function buildModelsIndex(save: string): Promise<ModelsIndexLine[]>
  *   prompt.json's `hash` is not its folder name), `PL_JSON_PARSE`, `PL_NOT_UTF8`, `PL_IO`.
  */
 export async function buildPromptsIndex(save: string, model: string): Promise<PromptMeta[]> {
+  const { PromptMetaSchema } = await loadSchemas();
   await subdirs(modelDir(save, model), true);
   return publishConverged(
     () => foldersWith(promptsDir(save, model), "prompt.json", false),

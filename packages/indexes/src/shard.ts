@@ -66,10 +66,10 @@ export function inShard(hash: string, shard: Pick<Shard, "index" | "count"> | un
  * @throws {@link IndexesError} `PL_SHARD_INVALID` with the accepted form.
  * @example
  * ```ts
- * parseShard("1/3"); // { index: 1, count: 3, source: "--shard" }
+ * shardFromFlag("1/3"); // { index: 1, count: 3, source: "--shard" }
  * ```
  */
-export function parseShard(text: string): Shard {
+export function shardFromFlag(text: string): Shard {
   const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text);
   const index = Number(m?.[1]);
   const count = Number(m?.[2]);
@@ -183,7 +183,7 @@ export function resolveShard(opts: {
   env: SchedulerEnv;
 }): Shard | undefined {
   if (opts.shard !== undefined) {
-    const s = parseShard(opts.shard);
+    const s = shardFromFlag(opts.shard);
     if (opts.shards !== undefined && opts.shards !== s.count) {
       throw new IndexesError(
         "PL_SHARD_INVALID",

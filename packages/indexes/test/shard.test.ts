@@ -1,7 +1,14 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { promptHash } from "../src/prompt-hash.ts";
-import { describeShard, inShard, parseShard, resolveShard, shardFromEnv, shardOfHash } from "../src/shard.ts";
+import {
+  describeShard,
+  inShard,
+  resolveShard,
+  shardFromEnv,
+  shardFromFlag,
+  shardOfHash,
+} from "../src/shard.ts";
 
 /** The reference: the MD5 digest as one big-endian integer, modulo n (what the Python one-liner computes). */
 function reference(text: string, n: number): number {
@@ -53,16 +60,16 @@ describe("shardOfHash", () => {
   });
 });
 
-describe("parseShard", () => {
+describe("shardFromFlag", () => {
   it("reads K/N counted from 0", () => {
-    expect(parseShard("0/3")).toEqual({ index: 0, count: 3, source: "--shard" });
-    expect(parseShard(" 2 / 3 ")).toMatchObject({ index: 2, count: 3 });
+    expect(shardFromFlag("0/3")).toEqual({ index: 0, count: 3, source: "--shard" });
+    expect(shardFromFlag(" 2 / 3 ")).toMatchObject({ index: 2, count: 3 });
   });
 
   it.each(["3/3", "1/0", "-1/3", "1", "a/b", "1/3/4", ""])("rejects %j with the accepted form", (s) => {
-    expect(codeOf(() => parseShard(s))).toBe("PL_SHARD_INVALID");
+    expect(codeOf(() => shardFromFlag(s))).toBe("PL_SHARD_INVALID");
     try {
-      parseShard(s);
+      shardFromFlag(s);
     } catch (e) {
       expect((e as Error).message).toContain("--shard 0/4");
     }

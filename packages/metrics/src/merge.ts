@@ -4,12 +4,12 @@ import { readdir, stat } from "node:fs/promises";
 import {
   activationsPath,
   headMetricsPath,
-  PromptHeadMetricsSchema,
   promptHeadMetricsPath,
   promptJsonPath,
   promptsDir,
 } from "@pattern-lens/indexes";
 import { publishConverged, readJsonFile, writeJsonl } from "@pattern-lens/indexes/node";
+import { PromptHeadMetricsSchema } from "@pattern-lens/indexes/schemas";
 import { MetricsError } from "./errors.ts";
 import {
   aggregateHeadMetrics,

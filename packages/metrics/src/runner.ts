@@ -5,13 +5,13 @@ import {
   headMetricsPath,
   inShard,
   modelDir,
-  PromptMetaSchema,
   promptHeadMetricsPath,
   promptJsonPath,
   promptsIndexPath,
   type Shard,
 } from "@pattern-lens/indexes";
 import { readJsonFile, readJsonl, writeJsonFile, writeJsonl } from "@pattern-lens/indexes/node";
+import { PromptMetaSchema } from "@pattern-lens/indexes/schemas";
 import { runPool } from "./_pool.ts";
 import { type PromptOutcome, type PromptTask, processPrompt } from "./_process-prompt.ts";
 import { MetricsError } from "./errors.ts";
