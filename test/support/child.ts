@@ -58,6 +58,44 @@ export function spawnTsChild(
   }) as ChildProcessByStdio<Writable | null, Readable, Readable>;
 }
 
+/** `options` as JSON in `PL_CHILD_OPTIONS`, for the fixture scripts. */
+const childOptions = (options: Record<string, unknown>): TsChildOptions => ({
+  env: { PL_CHILD_OPTIONS: JSON.stringify(options) },
+});
+
+/** How {@link runTsChild} ended. */
+export interface ChildResult {
+  /** The exit code (null when a signal ended the child). */
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs a TypeScript script in a real child Node process through jiti, as {@link runTsChildAndKill}
+ * does, and resolves with its exit code and output once it ends on its own.
+ */
+export function runTsChild(
+  from: string,
+  script: string,
+  entries: string[],
+  options: Record<string, unknown>,
+): Promise<ChildResult> {
+  const child = spawnTsChild(from, script, entries, childOptions(options));
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d) => {
+    stdout += String(d);
+  });
+  child.stderr.on("data", (d) => {
+    stderr += String(d);
+  });
+  return new Promise((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
 /**
  * Runs a TypeScript script in a real child Node process through jiti (its CLI resolved from the
  * test file at `from`), with the workspace entries `entries` (such as `"indexes/node"` or
@@ -72,7 +110,7 @@ export function runTsChildAndKill(
   options: Record<string, unknown>,
   killAfter: number,
 ): Promise<KilledChild> {
-  const child = spawnTsChild(from, script, entries, { env: { PL_CHILD_OPTIONS: JSON.stringify(options) } });
+  const child = spawnTsChild(from, script, entries, childOptions(options));
   let stderr = "";
   child.stderr.on("data", (d) => {
     stderr += String(d);

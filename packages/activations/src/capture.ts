@@ -72,8 +72,8 @@ export function contextLength(config: Record<string, unknown>): number | undefin
 /**
  * Opens a local ONNX model for capture: finds the file, instruments it (cached), starts an ONNX
  * Runtime session and loads the tokenizer.
- * @throws {ActivationsError} `PL_MODEL_NOT_FOUND`, `PL_MODEL_INVALID`, `PL_MODEL_NO_ATTENTION`,
- *   `PL_TOKENIZER_NOT_FOUND`, `PL_DEVICE_UNAVAILABLE`.
+ * @throws {ActivationsError} `PL_ACTIVATIONS_MODEL_NOT_FOUND`, `PL_ACTIVATIONS_MODEL_INVALID`, `PL_ACTIVATIONS_MODEL_NO_ATTENTION`,
+ *   `PL_ACTIVATIONS_TOKENIZER_NOT_FOUND`, `PL_ACTIVATIONS_DEVICE_UNAVAILABLE`.
  */
 export async function openPatternModel(opts: OpenModelOptions): Promise<PatternModel> {
   const source = resolveModel(opts.model);
@@ -132,7 +132,7 @@ export async function resumeSession(pm: PatternModel): Promise<void> {
 function toFloat32(t: HostTensor, what: string): Float32Array {
   if (t.type !== "float32")
     throw new ActivationsError(
-      "PL_MODEL_INVALID",
+      "PL_ACTIVATIONS_MODEL_INVALID",
       `${what} is ${t.type}, expected float32 after instrumentation.`,
     );
   return t.data as Float32Array;
@@ -162,7 +162,7 @@ export async function startPatternBatch(
 
 /**
  * Cuts a finished batch into per-row patterns and validates every one.
- * @throws {ActivationsError} `PL_PATTERN_INVALID` naming layer and head.
+ * @throws {ActivationsError} `PL_ACTIVATIONS_PATTERN_INVALID` naming layer and head.
  */
 export function finishPatternBatch(
   pm: PatternModel,
@@ -173,7 +173,11 @@ export function finishPatternBatch(
   const results: { layers: LayerPattern[]; exposed?: HostTensor[] }[] = rows.map(() => ({ layers: [] }));
   plan.outputs.forEach((name, layer) => {
     const t = out[name];
-    if (!t) throw new ActivationsError("PL_MODEL_INVALID", `the instrumented model did not return ${name}.`);
+    if (!t)
+      throw new ActivationsError(
+        "PL_ACTIVATIONS_MODEL_INVALID",
+        `the instrumented model did not return ${name}.`,
+      );
     cutRows(t, layer, rows, pm.causal).forEach((p, r) => {
       (results[r] as { layers: LayerPattern[] }).layers.push(p);
     });
@@ -189,7 +193,7 @@ export function finishPatternBatch(
 /**
  * Runs one right-padded batch and returns, per row, every layer's validated pattern cut to the
  * row's own tokens. Rows are token id lists (BOS included when wanted).
- * @throws {ActivationsError} `PL_PATTERN_INVALID` naming layer and head; `PL_MODEL_INPUT_UNSUPPORTED`.
+ * @throws {ActivationsError} `PL_ACTIVATIONS_PATTERN_INVALID` naming layer and head; `PL_ACTIVATIONS_MODEL_INPUT_UNSUPPORTED`.
  */
 export async function runPatternBatch(
   pm: PatternModel,
@@ -201,7 +205,7 @@ export async function runPatternBatch(
 /**
  * One layer's output of a right-padded batch, cut into each row's own `[heads, n, n]` pattern and
  * validated. A single unpadded row is returned without a copy.
- * @throws {ActivationsError} `PL_PATTERN_INVALID` for a wrong shape or an invalid pattern.
+ * @throws {ActivationsError} `PL_ACTIVATIONS_PATTERN_INVALID` for a wrong shape or an invalid pattern.
  */
 export function cutRows(
   t: HostTensor,
@@ -219,7 +223,7 @@ export function cutRows(
   }
   if (t.dims.length < 3 || t.dims.length > 4 || d0 !== b || !Number.isInteger(h)) {
     throw new ActivationsError(
-      "PL_PATTERN_INVALID",
+      "PL_ACTIVATIONS_PATTERN_INVALID",
       `layer ${layer}: attention output has shape [${t.dims.join(", ")}], expected [${b}, heads, seq, seq].`,
     );
   }
@@ -253,7 +257,8 @@ export async function getPatterns(
     prependBos: opts.prependBos ?? true,
     ...(pm.nCtx !== undefined ? { maxTokens: pm.nCtx } : {}),
   });
-  if (tok.tokenIds.length === 0) throw new ActivationsError("PL_PROMPTS_INVALID", "the text has no tokens.");
+  if (tok.tokenIds.length === 0)
+    throw new ActivationsError("PL_ACTIVATIONS_PROMPTS_INVALID", "the text has no tokens.");
   const [res] = await runPatternBatch(pm, [tok.tokenIds]);
   const r = res as { layers: LayerPattern[]; exposed?: HostTensor[] };
   const out: PromptPatterns = { ...tok, layers: r.layers };

@@ -89,14 +89,14 @@ export function cudaAvailable(): boolean {
 
 /**
  * Opens an ONNX model file with ONNX Runtime on the chosen device.
- * @throws {ActivationsError} `PL_DEVICE_UNAVAILABLE` when CUDA is asked for but not installed;
- *   `PL_MODEL_INVALID` when ONNX Runtime cannot load the file.
+ * @throws {ActivationsError} `PL_ACTIVATIONS_DEVICE_UNAVAILABLE` when CUDA is asked for but not installed;
+ *   `PL_ACTIVATIONS_MODEL_INVALID` when ONNX Runtime cannot load the file.
  */
 export async function createOrtSession(modelPath: string, opts: OrtSessionOptions = {}): Promise<OrtSession> {
   const device = opts.device ?? "cpu";
   if (device === "cuda" && !cudaAvailable()) {
     throw new ActivationsError(
-      "PL_DEVICE_UNAVAILABLE",
+      "PL_ACTIVATIONS_DEVICE_UNAVAILABLE",
       `--device cuda was asked for, but the CUDA execution provider is not installed. ${CUDA_HELP}`,
     );
   }
@@ -117,13 +117,13 @@ export async function createOrtSession(modelPath: string, opts: OrtSessionOption
     const msg = err instanceof Error ? err.message : String(err);
     if (device === "cuda" && /cuda|CUDA|provider/.test(msg)) {
       return new ActivationsError(
-        "PL_DEVICE_UNAVAILABLE",
+        "PL_ACTIVATIONS_DEVICE_UNAVAILABLE",
         `ONNX Runtime could not start the CUDA execution provider: ${msg}. ${CUDA_HELP}`,
         { cause: err },
       );
     }
     return new ActivationsError(
-      "PL_MODEL_INVALID",
+      "PL_ACTIVATIONS_MODEL_INVALID",
       `ONNX Runtime cannot load ${modelPath}: ${msg}. Check that it is a complete ONNX model with its external data files beside it.`,
       { cause: err },
     );
@@ -246,7 +246,10 @@ async function createWorkerSession(
         plain[name] = { type: t.type, dims: t.dims, data: t.data };
       const r = await call({ op: "run", feeds: plain, outputs: outputNames });
       if (!r.ok) {
-        throw new ActivationsError("PL_MODEL_INVALID", `ONNX Runtime failed to run the model: ${r.message}.`);
+        throw new ActivationsError(
+          "PL_ACTIVATIONS_MODEL_INVALID",
+          `ONNX Runtime failed to run the model: ${r.message}.`,
+        );
       }
       const out: Record<string, HostTensor> = {};
       for (const [name, t] of Object.entries(r.out ?? {})) out[name] = fromPlain(t);
@@ -281,7 +284,7 @@ function fromPlain(t: { type: string; dims: number[]; data: ArrayBufferView }): 
       return { type: "bool", dims: t.dims, data: d as Uint8Array };
     default:
       throw new ActivationsError(
-        "PL_MODEL_INVALID",
+        "PL_ACTIVATIONS_MODEL_INVALID",
         `the model returned a ${t.type} tensor where attention probabilities were expected.`,
       );
   }
@@ -338,7 +341,7 @@ function fromOrt(t: ort.Tensor): HostTensor {
       return { type: "bool", dims, data: t.data as Uint8Array };
     default:
       throw new ActivationsError(
-        "PL_MODEL_INVALID",
+        "PL_ACTIVATIONS_MODEL_INVALID",
         `the model returned a ${t.type} tensor where attention probabilities were expected.`,
       );
   }

@@ -36,7 +36,7 @@ function readJson(path: string, what: string): JsonObject {
     text = readFileSync(path, "utf8");
   } catch (err) {
     throw new ActivationsError(
-      "PL_TOKENIZER_NOT_FOUND",
+      "PL_ACTIVATIONS_TOKENIZER_NOT_FOUND",
       `cannot read ${what} ${path}: ${(err as Error).message}.`,
       { cause: err },
     );
@@ -47,7 +47,7 @@ function readJson(path: string, what: string): JsonObject {
     return v as JsonObject;
   } catch (err) {
     throw new ActivationsError(
-      "PL_TOKENIZER_INVALID",
+      "PL_ACTIVATIONS_TOKENIZER_INVALID",
       `${what} ${path} is not valid JSON: ${(err as Error).message}. Download it again.`,
       { cause: err },
     );
@@ -65,8 +65,8 @@ function tokenString(v: unknown): string | undefined {
  * Loads `tokenizer.json` (and `tokenizer_config.json` when present) from a Hugging Face model folder.
  * BOS is the config's `bos_token`, else its `eos_token` (as TransformerLens does for tokenizers
  * without BOS), else `bosTokenId` (from `config.json`).
- * @throws {ActivationsError} `PL_TOKENIZER_NOT_FOUND` when `tokenizer.json` is missing;
- *   `PL_TOKENIZER_INVALID` when it cannot be parsed.
+ * @throws {ActivationsError} `PL_ACTIVATIONS_TOKENIZER_NOT_FOUND` when `tokenizer.json` is missing;
+ *   `PL_ACTIVATIONS_TOKENIZER_INVALID` when it cannot be parsed.
  */
 export function loadHfTokenizer(
   dir: string,
@@ -75,7 +75,7 @@ export function loadHfTokenizer(
   const tokPath = join(dir, "tokenizer.json");
   if (!existsSync(tokPath)) {
     throw new ActivationsError(
-      "PL_TOKENIZER_NOT_FOUND",
+      "PL_ACTIVATIONS_TOKENIZER_NOT_FOUND",
       `no tokenizer.json in ${dir}. Put the model's tokenizer.json (and tokenizer_config.json) beside it, e.g. from its Hugging Face repository.`,
     );
   }
@@ -87,7 +87,7 @@ export function loadHfTokenizer(
     tok = new Tokenizer(tokJson, cfg);
   } catch (err) {
     throw new ActivationsError(
-      "PL_TOKENIZER_INVALID",
+      "PL_ACTIVATIONS_TOKENIZER_INVALID",
       `cannot build a tokenizer from ${tokPath}: ${(err as Error).message}.`,
       { cause: err },
     );
@@ -115,7 +115,7 @@ export function loadHfTokenizer(
 /**
  * Tokenizes a prompt the TransformerLens way: BOS first when `prependBos` (never twice: a BOS the
  * tokenizer put first itself is not repeated), then cut to `maxTokens` (the model's context).
- * @throws {ActivationsError} `PL_TOKENIZER_INVALID` when BOS is asked for and the tokenizer has none.
+ * @throws {ActivationsError} `PL_ACTIVATIONS_TOKENIZER_INVALID` when BOS is asked for and the tokenizer has none.
  */
 export function tokenizePrompt(
   tokenizer: PromptTokenizer,
@@ -127,7 +127,7 @@ export function tokenizePrompt(
   if (opts.prependBos) {
     if (bos === undefined) {
       throw new ActivationsError(
-        "PL_TOKENIZER_INVALID",
+        "PL_ACTIVATIONS_TOKENIZER_INVALID",
         "the tokenizer has no BOS token; run with --no-prepend-bos.",
       );
     }

@@ -76,8 +76,8 @@ async function foldersWith(dir: string, name: string, required: boolean): Promis
  * atomically; safe from concurrent writers (see {@link publishConverged}).
  *
  * @returns the lines written
- * @throws {@link IndexesError} `PL_NOT_FOUND` (no `save` folder), `PL_SCHEMA`, `PL_JSON_PARSE`,
- *   `PL_NOT_UTF8`, `PL_IO`.
+ * @throws {@link IndexesError} `PL_INDEXES_NOT_FOUND` (no `save` folder), `PL_INDEXES_SCHEMA`, `PL_INDEXES_JSON_PARSE`,
+ *   `PL_INDEXES_NOT_UTF8`, `PL_INDEXES_IO`.
  */
 export async function buildModelsIndex(save: string): Promise<ModelsIndexLine[]> {
   const { ModelCfgSchema } = await loadSchemas();
@@ -103,8 +103,8 @@ export async function buildModelsIndex(save: string): Promise<ModelsIndexLine[]>
  *
  * @param model - the model's folder name (its `sanitized_name`)
  * @returns the records written
- * @throws {@link IndexesError} `PL_NOT_FOUND` (no model folder), `PL_SCHEMA` (also when a
- *   prompt.json's `hash` is not its folder name), `PL_JSON_PARSE`, `PL_NOT_UTF8`, `PL_IO`.
+ * @throws {@link IndexesError} `PL_INDEXES_NOT_FOUND` (no model folder), `PL_INDEXES_SCHEMA` (also when a
+ *   prompt.json's `hash` is not its folder name), `PL_INDEXES_JSON_PARSE`, `PL_INDEXES_NOT_UTF8`, `PL_INDEXES_IO`.
  */
 export async function buildPromptsIndex(save: string, model: string): Promise<PromptMeta[]> {
   const { PromptMetaSchema } = await loadSchemas();
@@ -118,7 +118,7 @@ export async function buildPromptsIndex(save: string, model: string): Promise<Pr
         const meta = await readJsonFile(path, PromptMetaSchema);
         if (meta.hash !== hash) {
           throw new IndexesError(
-            "PL_SCHEMA",
+            "PL_INDEXES_SCHEMA",
             `${path}: at "hash": "${meta.hash}" is not its folder name "${hash}". Move the folder to its hash or delete it.`,
           );
         }

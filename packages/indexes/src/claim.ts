@@ -112,7 +112,7 @@ function holding(path: string, text: string, staleMs: number): Claim {
  * another process gives `undefined`: leave that work to it.
  *
  * @returns the claim, or `undefined` when another live process holds it
- * @throws {@link IndexesError} `PL_IO` when the folder or file cannot be created.
+ * @throws {@link IndexesError} `PL_INDEXES_IO` when the folder or file cannot be created.
  * @example
  * ```ts
  * const claim = await tryClaim(promptClaimPath(save, model, hash, "activations"));

@@ -63,4 +63,5 @@ export {
 } from "./shard.ts";
 export { toFloat32 } from "./to-float32.ts";
 export { detectTokenPieceKind, type TokenPieceKind, tokenLabels } from "./token-labels.ts";
+export { isUserError } from "./user-error.ts";
 export { decodeUtf8 } from "./utf8.ts";

@@ -21,7 +21,7 @@ const MAX_SHARDS = 2 ** 40;
 function checkCount(count: number, what: string): void {
   if (!Number.isInteger(count) || count < 1 || count > MAX_SHARDS) {
     throw new IndexesError(
-      "PL_SHARD_INVALID",
+      "PL_INDEXES_SHARD_INVALID",
       `${what} must be a whole number of shards from 1, got ${count}.`,
     );
   }
@@ -34,8 +34,8 @@ function checkCount(count: number, what: string): void {
  * (Python: `int.from_bytes(hashlib.md5(text.encode()).digest(), "big") % count`).
  *
  * @param hash - a prompt hash ({@link promptHash}: 22 URL-safe base64 characters)
- * @throws {@link IndexesError} `PL_INVALID_ARGUMENT` for a string that is not a prompt hash,
- *   `PL_SHARD_INVALID` for a bad count.
+ * @throws {@link IndexesError} `PL_INDEXES_INVALID_ARGUMENT` for a string that is not a prompt hash,
+ *   `PL_INDEXES_SHARD_INVALID` for a bad count.
  * @example
  * ```ts
  * shardOfHash(promptHash("hello"), 3); // 1
@@ -45,7 +45,7 @@ export function shardOfHash(hash: string, count: number): number {
   checkCount(count, "the shard count");
   if (!HASH.test(hash)) {
     throw new IndexesError(
-      "PL_INVALID_ARGUMENT",
+      "PL_INDEXES_INVALID_ARGUMENT",
       `"${hash}" is not a prompt hash (22 characters of A-Z a-z 0-9 - _); prompt folders are named by promptHash(text).`,
     );
   }
@@ -63,7 +63,7 @@ export function inShard(hash: string, shard: Pick<Shard, "index" | "count"> | un
 /**
  * Parses `K/N` (`--shard`): shard K (0-based) of N.
  *
- * @throws {@link IndexesError} `PL_SHARD_INVALID` with the accepted form.
+ * @throws {@link IndexesError} `PL_INDEXES_SHARD_INVALID` with the accepted form.
  * @example
  * ```ts
  * shardFromFlag("1/3"); // { index: 1, count: 3, source: "--shard" }
@@ -75,7 +75,7 @@ export function shardFromFlag(text: string): Shard {
   const count = Number(m?.[2]);
   if (!m || count < 1 || count > MAX_SHARDS || index >= count) {
     throw new IndexesError(
-      "PL_SHARD_INVALID",
+      "PL_INDEXES_SHARD_INVALID",
       `--shard takes K/N with 0 <= K < N (shard K of N, counted from 0), e.g. --shard 0/4; got "${text}".`,
     );
   }
@@ -90,7 +90,7 @@ function envInt(env: SchedulerEnv, name: string): number | undefined {
   if (v === undefined || v.trim() === "") return undefined;
   if (!/^\s*\d+\s*$/.test(v)) {
     throw new IndexesError(
-      "PL_SHARD_ENV",
+      "PL_INDEXES_SHARD_ENV",
       `${name}="${v}" is not a whole number; unset it or pass --shard K/N.`,
     );
   }
@@ -103,7 +103,7 @@ function fromSlurm(env: SchedulerEnv, shards: number | undefined): Shard | undef
   const count = envInt(env, "SLURM_ARRAY_TASK_COUNT") ?? shards;
   if (count === undefined) {
     throw new IndexesError(
-      "PL_SHARD_ENV",
+      "PL_INDEXES_SHARD_ENV",
       `SLURM_ARRAY_TASK_ID=${id} is set but SLURM_ARRAY_TASK_COUNT is not: pass --shards N (the array size) or --shard K/N.`,
     );
   }
@@ -112,7 +112,7 @@ function fromSlurm(env: SchedulerEnv, shards: number | undefined): Shard | undef
   const index = (id - min) / Math.max(1, step);
   if (!Number.isInteger(index) || index < 0 || index >= count) {
     throw new IndexesError(
-      "PL_SHARD_ENV",
+      "PL_INDEXES_SHARD_ENV",
       `SLURM_ARRAY_TASK_ID=${id} is not one of ${count} evenly spaced tasks from SLURM_ARRAY_TASK_MIN=${min} (step ${step}): submit the array as --array=0-${count - 1}, or pass --shard K/N.`,
     );
   }
@@ -132,8 +132,8 @@ function fromSlurm(env: SchedulerEnv, shards: number | undefined): Shard | undef
  * `shards`, when given, must agree with the scheduler's count. Returns `undefined` outside a
  * scheduler (or for a 1-task array), i.e. the whole run.
  *
- * @throws {@link IndexesError} `PL_SHARD_ENV` for incomplete or inconsistent variables (the
- *   message names them and what to pass instead), `PL_SHARD_INVALID` for a bad `shards`.
+ * @throws {@link IndexesError} `PL_INDEXES_SHARD_ENV` for incomplete or inconsistent variables (the
+ *   message names them and what to pass instead), `PL_INDEXES_SHARD_INVALID` for a bad `shards`.
  * @example
  * ```ts
  * shardFromEnv({ SLURM_ARRAY_TASK_ID: "2", SLURM_ARRAY_TASK_COUNT: "4" });
@@ -148,13 +148,13 @@ export function shardFromEnv(env: SchedulerEnv, shards?: number): Shard | undefi
     if (k !== undefined) {
       if (shards === undefined) {
         throw new IndexesError(
-          "PL_SHARD_ENV",
+          "PL_INDEXES_SHARD_ENV",
           `JOB_COMPLETION_INDEX=${k} is set (a Kubernetes Indexed Job) but the shard count is not: pass --shards N with N = the Job's completions.`,
         );
       }
       if (k >= shards) {
         throw new IndexesError(
-          "PL_SHARD_ENV",
+          "PL_INDEXES_SHARD_ENV",
           `JOB_COMPLETION_INDEX=${k} is not below --shards ${shards}: set --shards to the Job's completions.`,
         );
       }
@@ -163,7 +163,7 @@ export function shardFromEnv(env: SchedulerEnv, shards?: number): Shard | undefi
   }
   if (shard !== undefined && shards !== undefined && shard.count !== shards) {
     throw new IndexesError(
-      "PL_SHARD_ENV",
+      "PL_INDEXES_SHARD_ENV",
       `--shards ${shards} disagrees with the scheduler (${shard.source}); drop --shards or make them equal.`,
     );
   }
@@ -175,7 +175,7 @@ export function shardFromEnv(env: SchedulerEnv, shards?: number): Shard | undefi
  * scheduler's ({@link shardFromEnv}), else `undefined` (every prompt). A lone `--shards N`
  * outside a scheduler is an error, since it names no shard.
  *
- * @throws {@link IndexesError} `PL_SHARD_INVALID`, `PL_SHARD_ENV`.
+ * @throws {@link IndexesError} `PL_INDEXES_SHARD_INVALID`, `PL_INDEXES_SHARD_ENV`.
  */
 export function resolveShard(opts: {
   shard?: string;
@@ -186,7 +186,7 @@ export function resolveShard(opts: {
     const s = shardFromFlag(opts.shard);
     if (opts.shards !== undefined && opts.shards !== s.count) {
       throw new IndexesError(
-        "PL_SHARD_INVALID",
+        "PL_INDEXES_SHARD_INVALID",
         `--shard ${opts.shard} and --shards ${opts.shards} disagree; pass one of them.`,
       );
     }
@@ -195,7 +195,7 @@ export function resolveShard(opts: {
   const s = shardFromEnv(opts.env, opts.shards);
   if (s === undefined && opts.shards !== undefined && opts.shards > 1) {
     throw new IndexesError(
-      "PL_SHARD_ENV",
+      "PL_INDEXES_SHARD_ENV",
       `--shards ${opts.shards} needs the shard index from a scheduler (SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX); outside one pass --shard K/${opts.shards}.`,
     );
   }

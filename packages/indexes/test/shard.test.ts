@@ -54,9 +54,9 @@ describe("shardOfHash", () => {
   });
 
   it("rejects what is not a prompt hash, and bad counts", () => {
-    expect(codeOf(() => shardOfHash("not-a-hash", 3))).toBe("PL_INVALID_ARGUMENT");
-    expect(codeOf(() => shardOfHash(promptHash("x"), 0))).toBe("PL_SHARD_INVALID");
-    expect(codeOf(() => shardOfHash(promptHash("x"), 1.5))).toBe("PL_SHARD_INVALID");
+    expect(codeOf(() => shardOfHash("not-a-hash", 3))).toBe("PL_INDEXES_INVALID_ARGUMENT");
+    expect(codeOf(() => shardOfHash(promptHash("x"), 0))).toBe("PL_INDEXES_SHARD_INVALID");
+    expect(codeOf(() => shardOfHash(promptHash("x"), 1.5))).toBe("PL_INDEXES_SHARD_INVALID");
   });
 });
 
@@ -67,7 +67,7 @@ describe("shardFromFlag", () => {
   });
 
   it.each(["3/3", "1/0", "-1/3", "1", "a/b", "1/3/4", ""])("rejects %j with the accepted form", (s) => {
-    expect(codeOf(() => shardFromFlag(s))).toBe("PL_SHARD_INVALID");
+    expect(codeOf(() => shardFromFlag(s))).toBe("PL_INDEXES_SHARD_INVALID");
     try {
       shardFromFlag(s);
     } catch (e) {
@@ -102,8 +102,8 @@ describe("shardFromEnv", () => {
       count: 3,
       source: "JOB_COMPLETION_INDEX=1, --shards 3",
     });
-    expect(codeOf(() => shardFromEnv({ JOB_COMPLETION_INDEX: "1" }))).toBe("PL_SHARD_ENV");
-    expect(codeOf(() => shardFromEnv({ JOB_COMPLETION_INDEX: "3" }, 3))).toBe("PL_SHARD_ENV");
+    expect(codeOf(() => shardFromEnv({ JOB_COMPLETION_INDEX: "1" }))).toBe("PL_INDEXES_SHARD_ENV");
+    expect(codeOf(() => shardFromEnv({ JOB_COMPLETION_INDEX: "3" }, 3))).toBe("PL_INDEXES_SHARD_ENV");
   });
 
   it("is no shard outside a scheduler or for a one-task array", () => {
@@ -124,9 +124,9 @@ describe("shardFromEnv", () => {
         SLURM_ARRAY_TASK_STEP: "2",
       },
     ];
-    for (const env of bad) expect(codeOf(() => shardFromEnv(env))).toBe("PL_SHARD_ENV");
+    for (const env of bad) expect(codeOf(() => shardFromEnv(env))).toBe("PL_INDEXES_SHARD_ENV");
     expect(codeOf(() => shardFromEnv({ SLURM_ARRAY_TASK_ID: "1", SLURM_ARRAY_TASK_COUNT: "3" }, 4))).toBe(
-      "PL_SHARD_ENV",
+      "PL_INDEXES_SHARD_ENV",
     );
     // a count from --shards fills in a missing SLURM_ARRAY_TASK_COUNT
     expect(shardFromEnv({ SLURM_ARRAY_TASK_ID: "1" }, 3)).toMatchObject({ index: 1, count: 3 });
@@ -147,9 +147,9 @@ describe("resolveShard", () => {
   });
 
   it("rejects a lone --shards outside a scheduler and disagreeing flags", () => {
-    expect(codeOf(() => resolveShard({ shards: 3, env: {} }))).toBe("PL_SHARD_ENV");
+    expect(codeOf(() => resolveShard({ shards: 3, env: {} }))).toBe("PL_INDEXES_SHARD_ENV");
     expect(resolveShard({ shards: 1, env: {} })).toBeUndefined();
-    expect(codeOf(() => resolveShard({ shard: "1/3", shards: 4, env: {} }))).toBe("PL_SHARD_INVALID");
+    expect(codeOf(() => resolveShard({ shard: "1/3", shards: 4, env: {} }))).toBe("PL_INDEXES_SHARD_INVALID");
   });
 
   it("describes itself for the plan line", () => {
