@@ -6,6 +6,7 @@
  */
 
 export { localHeaderLength, type ZipEntry, ZipTailShortError } from "./_zip.ts";
+export { crc32 } from "./crc32.ts";
 export { IndexesError, type IndexesErrorCode, IndexesInternalError } from "./errors.ts";
 export { float16BitsToFloat32, float32ToFloat16Bits } from "./float16.ts";
 export { type HeadMetricLine, HeadMetricLineSchema } from "./head-metrics-schema.ts";
