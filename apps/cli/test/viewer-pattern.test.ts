@@ -315,10 +315,14 @@ describe("pattern view: tokens, zoom, dark mode, arrays", () => {
     await page.locator("pattern-lens-pattern").evaluate(
       (e, d) => {
         Object.assign(e, {
-          data: { layers: d.layers.map((l) => new Float32Array(l)), nHeads: d.nHeads, tokens: d.tokens },
+          patterns: {
+            layers: d.layers.map((l) => new Float32Array(l)),
+            tokenIds: d.tokens.map((_, i) => i),
+            tokens: d.tokens,
+          },
         });
       },
-      { layers: layerData.map((l) => Array.from(l)), nHeads: HEADS, tokens },
+      { layers: layerData.map((l) => Array.from(l)), tokens },
     );
     await page.locator("pattern-lens-pattern .stack").waitFor();
     await hover(page, 25, 24);

@@ -3,6 +3,7 @@ import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
+import { isUserError } from "@pattern-lens/indexes";
 import type { FromWorker, ToWorker } from "./_messages.ts";
 import type { FigureCounts, PromptOutcome, PromptTask, TaskSettings } from "./_process-prompt.ts";
 import { FiguresError, FiguresInternalError } from "./errors.ts";
@@ -26,8 +27,8 @@ function createWorker(): Worker {
   const alias: Record<string, string> = {};
   for (const pkg of readdirSync(join(root, "packages"))) {
     const src = join(root, "packages", pkg, "src");
-    // subpath entries (./node, ./arrays) before the root, which is a prefix of them
-    for (const sub of ["node", "arrays"]) {
+    // subpath entries (./node, ./schemas) before the root, which is a prefix of them
+    for (const sub of ["node", "schemas"]) {
       if (existsSync(join(src, `${sub}.ts`))) alias[`@pattern-lens/${pkg}/${sub}`] = join(src, `${sub}.ts`);
     }
     if (existsSync(join(src, "index.ts"))) alias[`@pattern-lens/${pkg}`] = join(src, "index.ts");
@@ -134,8 +135,8 @@ export function runPool(opts: PoolOptions): Promise<number> {
             break;
           case "init-error":
             finish(
-              m.code?.startsWith("PL_")
-                ? Object.assign(new FiguresError("PL_FIGURE_MODULE", m.message), { code: m.code })
+              isUserError(m)
+                ? Object.assign(new FiguresError("PL_FIGURES_MODULE", m.message), { code: m.code })
                 : new FiguresInternalError(`a figures worker failed to start: ${m.message}`),
             );
             break;

@@ -3,15 +3,14 @@ import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import {
   type ModelCfg,
-  ModelCfgSchema,
   modelCfgPath,
   modelDir,
   type PromptMeta,
-  PromptMetaSchema,
   promptDir,
   promptsIndexPath,
 } from "@pattern-lens/indexes";
 import { readJsonFile, readJsonl } from "@pattern-lens/indexes/node";
+import { ModelCfgSchema, PromptMetaSchema } from "@pattern-lens/indexes/schemas";
 import { runPool } from "./_pool.ts";
 import type {
   FigureCounts,
@@ -113,7 +112,7 @@ async function readModel(savePath: string, model: string): Promise<{ cfg: ModelC
   const dir = modelDir(savePath, model);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     throw new FiguresError(
-      "PL_MODEL_DIR_MISSING",
+      "PL_FIGURES_MODEL_DIR_MISSING",
       `model folder ${dir} does not exist. Save activations first: \`pattern-lens activations --model <model> --model-name ${model} --save-path ${savePath} --prompts <file>\`.`,
       { path: dir },
     );
@@ -121,7 +120,7 @@ async function readModel(savePath: string, model: string): Promise<{ cfg: ModelC
   const cfgPath = modelCfgPath(savePath, model);
   if (!existsSync(cfgPath)) {
     throw new FiguresError(
-      "PL_MODEL_CFG_MISSING",
+      "PL_FIGURES_MODEL_CFG_MISSING",
       `${cfgPath} is missing. It is written by \`pattern-lens activations --model <model> --model-name ${model} --save-path ${savePath} --prompts <file>\`.`,
       { path: cfgPath },
     );
@@ -130,7 +129,7 @@ async function readModel(savePath: string, model: string): Promise<{ cfg: ModelC
   const idx = promptsIndexPath(savePath, model);
   if (!existsSync(idx)) {
     throw new FiguresError(
-      "PL_PROMPTS_INDEX_MISSING",
+      "PL_FIGURES_PROMPTS_INDEX_MISSING",
       `${idx} is missing. It is written by \`pattern-lens activations --model <model> --model-name ${model} --save-path ${savePath} --prompts <file>\`.`,
       { path: idx },
     );
@@ -161,8 +160,8 @@ function positiveInt(name: string, v: number | undefined): number | undefined {
  * const s = await runFigures({ savePath: "data", model: "pythia-14m", figureFuncs: "raw", jobs: 2 });
  * console.log(s.written, s.skipped, s.failed);
  * ```
- * @throws {FiguresError} `PL_MODEL_DIR_MISSING`, `PL_MODEL_CFG_MISSING`, `PL_PROMPTS_INDEX_MISSING`
- * (naming the path and the command that creates it), `PL_FIGURE_UNKNOWN`, `PL_FIGURE_MODULE`.
+ * @throws {FiguresError} `PL_FIGURES_MODEL_DIR_MISSING`, `PL_FIGURES_MODEL_CFG_MISSING`, `PL_FIGURES_PROMPTS_INDEX_MISSING`
+ * (naming the path and the command that creates it), `PL_FIGURES_UNKNOWN`, `PL_FIGURES_MODULE`.
  */
 export async function runFigures(options: RunFiguresOptions): Promise<RunFiguresSummary> {
   const t0 = performance.now();

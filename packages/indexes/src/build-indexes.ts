@@ -1,6 +1,7 @@
 import { readdir, stat } from "node:fs/promises";
 import { ioError } from "./_io-error.ts";
 import { IndexesError } from "./errors.ts";
+import type { ModelsIndexLine, PromptMeta } from "./file-schemas.ts";
 import { readJsonFile, writeJsonl } from "./json-file.ts";
 import {
   modelCfgPath,
@@ -10,7 +11,12 @@ import {
   promptsDir,
   promptsIndexPath,
 } from "./layout.ts";
-import { ModelCfgSchema, type ModelsIndexLine, type PromptMeta, PromptMetaSchema } from "./schemas.ts";
+
+/** The schemas, loaded when an index is built: the `./node` entry itself stays zod-free, so a
+ * worker thread importing it for `.npz` reads does not pay zod's start-up. */
+function loadSchemas(): Promise<typeof import("./file-schemas.ts")> {
+  return import("./file-schemas.ts");
+}
 
 /** Sub-folder names of `dir`, sorted by code unit (deterministic, locale-free); [] if missing. */
 async function subdirs(dir: string, required: boolean): Promise<string[]> {
@@ -42,10 +48,11 @@ async function isFile(path: string): Promise<boolean> {
  * atomically; call it once per run (never from parallel writers).
  *
  * @returns the lines written
- * @throws {@link IndexesError} `PL_NOT_FOUND` (no `save` folder), `PL_SCHEMA`, `PL_JSON_PARSE`,
- *   `PL_NOT_UTF8`, `PL_IO`.
+ * @throws {@link IndexesError} `PL_INDEXES_NOT_FOUND` (no `save` folder), `PL_INDEXES_SCHEMA`, `PL_INDEXES_JSON_PARSE`,
+ *   `PL_INDEXES_NOT_UTF8`, `PL_INDEXES_IO`.
  */
 export async function buildModelsIndex(save: string): Promise<ModelsIndexLine[]> {
+  const { ModelCfgSchema } = await loadSchemas();
   const lines: ModelsIndexLine[] = [];
   for (const folder of await subdirs(save, true)) {
     const path = modelCfgPath(save, folder);
@@ -65,10 +72,11 @@ export async function buildModelsIndex(save: string): Promise<ModelsIndexLine[]>
  *
  * @param model - the model's folder name (its `sanitized_name`)
  * @returns the records written
- * @throws {@link IndexesError} `PL_NOT_FOUND` (no model folder), `PL_SCHEMA` (also when a
- *   prompt.json's `hash` is not its folder name), `PL_JSON_PARSE`, `PL_NOT_UTF8`, `PL_IO`.
+ * @throws {@link IndexesError} `PL_INDEXES_NOT_FOUND` (no model folder), `PL_INDEXES_SCHEMA` (also when a
+ *   prompt.json's `hash` is not its folder name), `PL_INDEXES_JSON_PARSE`, `PL_INDEXES_NOT_UTF8`, `PL_INDEXES_IO`.
  */
 export async function buildPromptsIndex(save: string, model: string): Promise<PromptMeta[]> {
+  const { PromptMetaSchema } = await loadSchemas();
   await subdirs(modelDir(save, model), true);
   const records: PromptMeta[] = [];
   for (const hash of await subdirs(promptsDir(save, model), false)) {
@@ -77,7 +85,7 @@ export async function buildPromptsIndex(save: string, model: string): Promise<Pr
     const meta = await readJsonFile(path, PromptMetaSchema);
     if (meta.hash !== hash) {
       throw new IndexesError(
-        "PL_SCHEMA",
+        "PL_INDEXES_SCHEMA",
         `${path}: at "hash": "${meta.hash}" is not its folder name "${hash}". Move the folder to its hash or delete it.`,
       );
     }

@@ -23,3 +23,4 @@ export {
   readNpzFileSync,
   writeNpzFile,
 } from "./npz-file.ts";
+export { type NpzReader, openNpzReader, openNpzReaderSync } from "./npz-reader.ts";

@@ -1,5 +1,5 @@
 import type { FileHandle } from "node:fs/promises";
-import { constants, crc32, createDeflateRaw, inflateRawSync } from "node:zlib";
+import { constants, crc32, createDeflateRaw } from "node:zlib";
 import { ioError } from "./_io-error.ts";
 import {
   centralEntry,
@@ -19,11 +19,11 @@ import { encodeNpyHeader } from "./npy-header.ts";
 import {
   checkCompressLevel,
   decodeNpzWith,
-  type NpzCodec,
   type NpzReadOptions,
   type NpzWriteOptions,
   npzEntries,
 } from "./npz.ts";
+import { NODE_CODEC } from "./npz-reader.ts";
 
 /** Options of {@link writeNpzFile}: those of `encodeNpz`, plus zlib's matching strategy. */
 export interface NpzFileWriteOptions extends NpzWriteOptions {
@@ -41,21 +41,14 @@ export interface NpzFileWriteOptions extends NpzWriteOptions {
 /** Bytes handed to zlib at a time: views into the array, never copies. */
 const CHUNK = 1 << 20;
 
-const NODE_CODEC: NpzCodec = {
-  // one output chunk of the known size (+ slack so zlib sees the end): no concat, no regrowth;
-  // maxOutputLength stops a lying directory from exhausting memory.
-  inflateRaw: (data, size) => inflateRawSync(data, { chunkSize: size + 64, maxOutputLength: size + 64 }),
-  crc32: (data) => crc32(data),
-};
-
 /**
  * Read an `.npz` file (see `decodeNpz`), with native zlib for inflation and CRC checks.
  * Memory: the whole file is read, then each member is inflated into its own buffer, so the peak
  * is about the file size plus the decoded arrays. Stored members' arrays are views into the file
  * buffer.
  *
- * @throws {@link IndexesError} `PL_NOT_FOUND`, `PL_IO`, `PL_NPZ_CORRUPT`, `PL_NPZ_UNSUPPORTED`,
- *   `PL_NPY_UNSUPPORTED`; corrupt-file messages name the path.
+ * @throws {@link IndexesError} `PL_INDEXES_NOT_FOUND`, `PL_INDEXES_IO`, `PL_INDEXES_NPZ_CORRUPT`, `PL_INDEXES_NPZ_UNSUPPORTED`,
+ *   `PL_INDEXES_NPY_UNSUPPORTED`; corrupt-file messages name the path.
  * @example
  * ```ts
  * const arrays = await readNpzFile(activationsPath(save, model, hash));
@@ -151,8 +144,8 @@ export interface NpzWriter {
  * them. Same layout, compression options and atomicity as {@link writeNpzFile}: nothing appears at
  * `path` before `close`, and `abort` (or a failed `add`) leaves no trace.
  *
- * @throws {@link IndexesError} `PL_INVALID_ARGUMENT` (bad level or strategy, an invalid array or a
- *   repeated key, from `add`), `PL_IO`.
+ * @throws {@link IndexesError} `PL_INDEXES_INVALID_ARGUMENT` (bad level or strategy, an invalid array or a
+ *   repeated key, from `add`), `PL_INDEXES_IO`.
  * @example
  * ```ts
  * const w = await openNpzWriter(path, { compressLevel: 6, compressStrategy: "rle" });
@@ -170,7 +163,7 @@ export async function openNpzWriter(path: string, opts: NpzFileWriteOptions = {}
   const strategy = opts.compressStrategy ?? "default";
   if (strategy !== "default" && strategy !== "rle") {
     throw new IndexesError(
-      "PL_INVALID_ARGUMENT",
+      "PL_INDEXES_INVALID_ARGUMENT",
       `compressStrategy must be "default" or "rle", got ${JSON.stringify(strategy)}`,
     );
   }
@@ -223,10 +216,14 @@ export async function openNpzWriter(path: string, opts: NpzFileWriteOptions = {}
 
   return {
     async add(key, arr) {
-      if (failed) throw new IndexesError("PL_INVALID_ARGUMENT", `${path}: the writer failed or was closed`);
+      if (failed)
+        throw new IndexesError("PL_INDEXES_INVALID_ARGUMENT", `${path}: the writer failed or was closed`);
       try {
         if (keys.has(key)) {
-          throw new IndexesError("PL_INVALID_ARGUMENT", `${path}: member '${key}' was already written`);
+          throw new IndexesError(
+            "PL_INDEXES_INVALID_ARGUMENT",
+            `${path}: member '${key}' was already written`,
+          );
         }
         assertNpyArray(arr);
         keys.add(key);
@@ -238,7 +235,8 @@ export async function openNpzWriter(path: string, opts: NpzFileWriteOptions = {}
       }
     },
     async close() {
-      if (failed) throw new IndexesError("PL_INVALID_ARGUMENT", `${path}: the writer failed or was closed`);
+      if (failed)
+        throw new IndexesError("PL_INDEXES_INVALID_ARGUMENT", `${path}: the writer failed or was closed`);
       failed = true; // no add after close
       try {
         const cdOffset = pos;
@@ -270,7 +268,7 @@ export async function openNpzWriter(path: string, opts: NpzFileWriteOptions = {}
  * `np.savez_compressed`), with zlib's default strategy or its run-length one (`compressStrategy`).
  * {@link openNpzWriter} does the same member by member.
  *
- * @throws {@link IndexesError} `PL_INVALID_ARGUMENT` (inconsistent arrays, bad level), `PL_IO`.
+ * @throws {@link IndexesError} `PL_INDEXES_INVALID_ARGUMENT` (inconsistent arrays, bad level), `PL_INDEXES_IO`.
  * @example
  * ```ts
  * await writeNpzFile(activationsPath(save, model, hash), { [patternKey(0)]: arr }, { compressLevel: 1 });

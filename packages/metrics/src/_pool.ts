@@ -3,6 +3,7 @@ import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
+import { isUserError } from "@pattern-lens/indexes";
 import type { FromWorker, ToWorker } from "./_messages.ts";
 import type { PromptOutcome, PromptTask } from "./_process-prompt.ts";
 import { MetricsError, type MetricsErrorCode, MetricsInternalError } from "./errors.ts";
@@ -21,8 +22,8 @@ function createWorker(): Worker {
   const alias: Record<string, string> = {};
   for (const pkg of readdirSync(join(root, "packages"))) {
     const src = join(root, "packages", pkg, "src");
-    // subpath entries (./node, ./arrays) before the root, which is a prefix of them
-    for (const sub of ["node", "arrays"]) {
+    // subpath entries (./node, ./schemas) before the root, which is a prefix of them
+    for (const sub of ["node", "schemas"]) {
       if (existsSync(join(src, `${sub}.ts`))) alias[`@pattern-lens/${pkg}/${sub}`] = join(src, `${sub}.ts`);
     }
     if (existsSync(join(src, "index.ts"))) alias[`@pattern-lens/${pkg}`] = join(src, "index.ts");
@@ -83,10 +84,10 @@ export function runPool(opts: PoolOptions): Promise<void> {
           opts.onOutcome(m.outcome);
           next(w);
         } else if (m.type === "init-error") {
-          finish(new MetricsError("PL_METRIC_MODULE", m.message));
+          finish(new MetricsError("PL_METRICS_MODULE", m.message));
         } else {
           finish(
-            m.code?.startsWith("PL_")
+            isUserError(m)
               ? new MetricsError(m.code as MetricsErrorCode, m.message)
               : new MetricsInternalError(`metrics worker failed: ${m.message}`),
           );

@@ -2,19 +2,7 @@
 import { patternKey } from "@pattern-lens/indexes";
 import { ViewerError } from "./errors.ts";
 import { loadLayer, openActivations } from "./layer-loader.ts";
-
-/**
- * Patterns given to `<pattern-lens-pattern>` directly, without a data folder: `layers[l]` is
- * layer `l` as a `Float32Array` `[nHeads, n, n]`, row-major (missing layers may be `undefined`).
- */
-export interface PatternData {
-  /** One `Float32Array` `[nHeads, n, n]` per layer. */
-  layers: readonly (Float32Array | undefined)[];
-  /** Heads per layer. */
-  nHeads: number;
-  /** The stored token pieces (labels are decoded by `tokenLabels`). */
-  tokens: readonly string[];
-}
+import type { InMemoryPatterns } from "./pattern-element.ts";
 
 /** Shapes and heads of one prompt's patterns. */
 export interface HeadSource {
@@ -25,30 +13,32 @@ export interface HeadSource {
   head(layer: number, head: number): Float32Array | Promise<Float32Array>;
 }
 
-/** Heads read from arrays in memory. */
-export function arraySource(d: PatternData): HeadSource {
-  const first = d.layers.find((l) => l !== undefined);
-  const n = first ? Math.round(Math.sqrt(first.length / Math.max(1, d.nHeads))) : 0;
-  if (first && n * n * d.nHeads !== first.length) {
+/** Heads read from arrays in memory: `n` is the number of token ids, every layer `[heads, n, n]`. */
+export function arraySource(p: InMemoryPatterns): HeadSource {
+  const n = p.tokenIds.length;
+  const first = p.layers[0];
+  const nHeads = first && n > 0 ? first.length / (n * n) : 0;
+  if (!Number.isInteger(nHeads) || p.layers.some((l) => l.length !== first?.length)) {
     throw new ViewerError(
       "PL_VIEWER_DATA",
-      `a layer of ${first.length} values is not [${d.nHeads}, n, n]: pass nHeads and Float32Array layers [heads, n, n]`,
+      `layers of ${first?.length} values are not [heads, ${n}, ${n}] for ${n} token ids: pass one Float32Array [heads, n, n] per layer`,
     );
   }
   const layer = (l: number) => {
-    const a = d.layers[l];
-    if (!a) throw new ViewerError("PL_VIEWER_DATA", `no patterns for layer ${l}`);
+    const a = p.layers[l];
+    if (!a)
+      throw new ViewerError("PL_VIEWER_DATA", `no patterns for layer ${l} (there are ${p.layers.length})`);
     return a;
   };
   return {
-    nLayers: d.layers.length,
+    nLayers: p.layers.length,
     info(l) {
       layer(l);
-      return { n, nHeads: d.nHeads };
+      return { n, nHeads };
     },
     head(l, h) {
-      if (h < 0 || h >= d.nHeads)
-        throw new ViewerError("PL_VIEWER_DATA", `no head ${h} (layer ${l} has ${d.nHeads})`);
+      if (h < 0 || h >= nHeads)
+        throw new ViewerError("PL_VIEWER_DATA", `no head ${h} (layer ${l} has ${nHeads})`);
       return layer(l).subarray(h * n * n, (h + 1) * n * n);
     },
   };

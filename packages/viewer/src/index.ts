@@ -4,7 +4,6 @@
  * `pattern-lens-viewer.js`) to register `<pattern-lens-viewer>` and `<pattern-lens-pattern>`.
  */
 
-export type { PatternData } from "./_head-source.ts";
 export type { Viewport } from "./_viewport.ts";
 export {
   CATEGORICAL,
@@ -84,7 +83,7 @@ export {
   sortHeadMetrics,
 } from "./metrics.ts";
 export { PatternLensMetrics } from "./metrics-element.ts";
-export { type CompareMode, PatternLensPattern } from "./pattern-element.ts";
+export { type CompareMode, type InMemoryPatterns, PatternLensPattern } from "./pattern-element.ts";
 export { type DisplayToken, displayTokens, visibleWhitespace } from "./tokens.ts";
 export {
   decodeState,

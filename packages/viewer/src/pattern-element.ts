@@ -1,6 +1,6 @@
 import { html, LitElement, nothing, type PropertyValues } from "lit";
 import { guard } from "lit/directives/guard.js";
-import { arraySource, folderSource, type HeadSource, type PatternData } from "./_head-source.ts";
+import { arraySource, folderSource, type HeadSource } from "./_head-source.ts";
 import { type MapView, paintAxes, paintHeatmap, paintMinimap, paintOverlay } from "./_pattern-paint.ts";
 import { boxView, clampView, fullView, showCell, type Viewport, zoomAt } from "./_viewport.ts";
 import { SEQUENTIAL_COLORMAPS, type SequentialColormap } from "./colormaps.ts";
@@ -9,6 +9,17 @@ import { type CellDetail, plEvent } from "./events.ts";
 import { type ScaleMode, type ValueRange, valueRange } from "./heatmap.ts";
 import { patternStyles } from "./pattern-styles.ts";
 import { type DisplayToken, displayTokens } from "./tokens.ts";
+
+/**
+ * Patterns held in memory (computed in the page, e.g. by `<pattern-lens-live>`): tokens without
+ * BOS as `prompt.json` stores them, every id the model saw, one `[heads, n, n]` row-major array per
+ * layer with `n = tokenIds.length`.
+ */
+export interface InMemoryPatterns {
+  tokens: readonly string[];
+  tokenIds: readonly number[];
+  layers: readonly Float32Array[];
+}
 
 /** How a second head is shown: not at all, beside the first, or as the difference first − second. */
 export type CompareMode = "none" | "side" | "diff";
@@ -42,7 +53,7 @@ const rangeOf = (d: Float32Array): ValueRange => {
  * (only the layer shown, with HTTP Range requests, inflated in a Worker), zoom and pan (wheel,
  * drag, shift-drag box, keyboard), token labels on the axes once they fit, a minimap, hover and
  * click-to-lock readouts, arrow-key navigation, a token panel and a second head to compare side by
- * side or as a difference. Patterns can also be set directly with {@link PatternLensPattern.data}.
+ * side or as a difference. Patterns held in memory can be shown with {@link PatternLensPattern.patterns}.
  *
  * @example
  * ```html
@@ -79,7 +90,7 @@ export class PatternLensPattern extends LitElement {
     colormap: { type: String },
     scale: { type: String },
     maxPixels: { type: Number, attribute: "max-pixels" },
-    data: { attribute: false },
+    patterns: { attribute: false },
     _tokens: { state: true },
     _n: { state: true },
     _nLayers: { state: true },
@@ -113,11 +124,8 @@ export class PatternLensPattern extends LitElement {
   scale: ScaleMode = "linear";
   /** Unused since the heatmap is drawn at the canvas's own resolution; kept for old pages. */
   maxPixels = 1024;
-  /**
-   * Patterns set directly instead of read from `src`: `{ layers, nHeads, tokens }`, each layer a
-   * `Float32Array` `[nHeads, n, n]`. Setting it shows layer `layer`, head `head` of it.
-   */
-  data: PatternData | undefined = undefined;
+  /** Patterns held in memory, shown instead of fetching `src`/`model`/`prompt` when set. */
+  patterns: InMemoryPatterns | null = null;
 
   private _tokens: DisplayToken[] = [];
   private _n = 0;
@@ -194,8 +202,8 @@ export class PatternLensPattern extends LitElement {
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
-    if (changed.has("data") && this.data) void this._load();
-    else if (!this.data && (changed.has("src") || changed.has("model") || changed.has("prompt")))
+    if (changed.has("patterns") && this.patterns) void this._load();
+    else if (!this.patterns && (changed.has("src") || changed.has("model") || changed.has("prompt")))
       void this._load();
   }
 
@@ -226,9 +234,10 @@ export class PatternLensPattern extends LitElement {
     this._source = undefined;
     try {
       let tokens: readonly string[];
-      if (this.data) {
-        this._source = arraySource(this.data);
-        tokens = this.data.tokens;
+      if (this.patterns) {
+        this._source = arraySource(this.patterns);
+        tokens = this.patterns.tokens;
+        if (this.layer >= this.patterns.layers.length) this.layer = 0;
       } else {
         if (!this.model || !this.prompt) return;
         this._loading = "Loading the prompt and the activations' directory…";
@@ -256,6 +265,7 @@ export class PatternLensPattern extends LitElement {
       const info = await src.info(this.layer);
       if (seq !== this._loadSeq) return;
       this._nHeads = info.nHeads;
+      if (this.head >= info.nHeads) this.head = 0;
       this._tokens = displayTokens(tokens, info.n);
       this._cell = null;
       this._locked = false;
