@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, isAbsolute, relative, resolve, sep } from "node:path";
-import { type FigureMeta, FigureMetaSchema, figuresIndexPath } from "@pattern-lens/indexes";
+import { type FigureMeta, figuresIndexPath } from "@pattern-lens/indexes";
+import { FigureMetaSchema } from "@pattern-lens/indexes/schemas";
 import type { FigureSource, RegisteredFigure } from "./types.ts";
 
 /**

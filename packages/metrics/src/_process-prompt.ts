@@ -1,5 +1,5 @@
 // the zod-free entry: this module runs in every worker thread (zod would double its start-up)
-import { readNpzFileSync } from "@pattern-lens/indexes/arrays";
+import { readNpzFileSync } from "@pattern-lens/indexes/node";
 import { computePromptMetrics, layersFromNpz } from "./compute.ts";
 import { MetricsError } from "./errors.ts";
 import type { MetricDefinition, MetricOptions } from "./types.ts";

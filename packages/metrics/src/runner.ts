@@ -4,11 +4,11 @@ import {
   activationsPath,
   headMetricsPath,
   modelDir,
-  PromptMetaSchema,
   promptJsonPath,
   promptsIndexPath,
 } from "@pattern-lens/indexes";
 import { readJsonFile, readJsonl, writeJsonl } from "@pattern-lens/indexes/node";
+import { PromptMetaSchema } from "@pattern-lens/indexes/schemas";
 import { runPool } from "./_pool.ts";
 import { type PromptOutcome, type PromptTask, processPrompt } from "./_process-prompt.ts";
 import { MetricAccumulator } from "./aggregate.ts";
