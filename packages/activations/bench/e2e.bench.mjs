@@ -37,7 +37,6 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const N_PROMPTS = Number(process.env.BENCH_PROMPTS ?? 32);
 const THREADS = process.env.BENCH_THREADS ? Number(process.env.BENCH_THREADS) : undefined;
 
-
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);

@@ -82,4 +82,3 @@ export function buildGpt2Small(ctx = CTX) {
   b.output(b.matMul(b.layerNorm(x, "ln_f.g", "ln_f.b"), "lm_head"), "logits");
   return b.toBytes();
 }
-

@@ -6,9 +6,19 @@
 // logits out, no capture) in a fresh process. Never fails on time.
 //
 //   BENCH_RUNS=3  BENCH_TOKENS=2000  BENCH_VARIANTS="default,whole" (see VARIANTS)
-//   BENCH_OPTS='{"compressLevel":0}' (extra activationsMain options for every variant)
+//   BENCH_OPTS='{"compressLevel":0}' (extra activationsMain options for every variant)  BENCH_KEEP=1 keeps
+//   the model and prompt folder (printed)
 import { execFileSync } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -44,7 +54,8 @@ const rssMb = () => process.resourceUsage().maxRSS / 1024;
 function npzBytes(dir) {
   let total = 0;
   for (const e of readdirSync(dir, { withFileTypes: true, recursive: true }))
-    if (e.isFile() && e.name === "activations.npz") total += statSync(join(e.parentPath ?? e.path, e.name)).size;
+    if (e.isFile() && e.name === "activations.npz")
+      total += statSync(join(e.parentPath ?? e.path, e.name)).size;
   return total;
 }
 
@@ -182,5 +193,6 @@ try {
       .join(" ")}`,
   );
 } finally {
-  rmSync(work, { recursive: true, force: true });
+  if (process.env.BENCH_KEEP) console.log(`kept ${work}`);
+  else rmSync(work, { recursive: true, force: true });
 }
