@@ -12,7 +12,7 @@ export interface LayerStreamer {
    * thread) while `onLayer` works, and its pattern is handed over only once `onLayer` of the
    * previous one has resolved. So a caller that writes and drops each pattern holds about two
    * layers: the one being written and the one being computed.
-   * @throws {ActivationsError} `PL_PATTERN_INVALID` naming layer and head.
+   * @throws {ActivationsError} `PL_ACTIVATIONS_PATTERN_INVALID` naming layer and head.
    */
   run(
     tokenIds: readonly number[],
@@ -80,7 +80,7 @@ export async function openLayerStreamer(
             const t = carries.get(c);
             if (t === undefined)
               throw new ActivationsError(
-                "PL_MODEL_INVALID",
+                "PL_ACTIVATIONS_MODEL_INVALID",
                 `layer ${l} needs ${c}, which no earlier layer returned.`,
               );
             feeds[c] = t;
@@ -94,7 +94,10 @@ export async function openLayerStreamer(
           }
           const t = out[seg.pattern];
           if (t === undefined)
-            throw new ActivationsError("PL_MODEL_INVALID", `layer ${l} did not return ${seg.pattern}.`);
+            throw new ActivationsError(
+              "PL_ACTIVATIONS_MODEL_INVALID",
+              `layer ${l} did not return ${seg.pattern}.`,
+            );
           const [pattern] = cutRows(t, l, [tokenIds], pm.causal);
           await writing;
           writing = onLayer(l, pattern as LayerPattern);

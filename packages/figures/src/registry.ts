@@ -1,5 +1,6 @@
 import type { FigureDefinition } from "@pattern-lens/figure-util";
-import { registryState } from "./_registry-state.ts";
+import { loadUserModules } from "@pattern-lens/runner";
+import { createRegistry } from "@pattern-lens/runner/registry";
 import { BUILTIN_FIGURES } from "./builtins/index.ts";
 import { FiguresError } from "./errors.ts";
 import type { AttnFigureFunc, FigureSource, RegisteredFigure } from "./types.ts";
@@ -9,6 +10,11 @@ const FORMATS: readonly string[] = ["png", "svg", "svgz"];
 
 /** The built-ins' `source` in figures.jsonl. */
 export const BUILTIN_SOURCE: FigureSource = { kind: "package", name: "@pattern-lens/figures" };
+
+/** The figures registry, shared by every copy of this package in a process (see the runner's createRegistry). */
+export const figureRegistry = createRegistry<RegisteredFigure>("@pattern-lens/figures", () =>
+  BUILTIN_FIGURES.map((b) => fromInput(b, { source: BUILTIN_SOURCE })),
+);
 
 /** Options of {@link registerAttnFigureFunc} and {@link registerAttnMultiFigureFunc}. */
 export interface RegisterOptions {
@@ -21,7 +27,7 @@ export interface RegisterOptions {
 function checkName(name: unknown): string {
   if (typeof name !== "string" || !NAME_RE.test(name)) {
     throw new FiguresError(
-      "PL_FIGURE_NAME",
+      "PL_FIGURES_NAME",
       `invalid figure name ${JSON.stringify(name)}: use letters, digits, '_' and '-' (not starting with a digit), no dots.`,
     );
   }
@@ -35,27 +41,16 @@ function sameSource(a: FigureSource, b: FigureSource): boolean {
   return true;
 }
 
-function ensureBuiltins(): void {
-  const state = registryState();
-  if (state.builtinsInstalled) return;
-  state.builtinsInstalled = true;
-  for (const b of BUILTIN_FIGURES) {
-    if (!state.figures.has(b.name)) state.figures.set(b.name, fromInput(b, { source: BUILTIN_SOURCE }));
-  }
-}
-
 function add(entry: RegisteredFigure, options: RegisterOptions): RegisteredFigure {
-  ensureBuiltins();
-  const state = registryState();
-  const old = state.figures.get(entry.name);
+  const old = figureRegistry.get(entry.name);
   if (old !== undefined && !options.replace && !sameSource(old.source, entry.source)) {
     throw new FiguresError(
-      "PL_FIGURE_DUPLICATE",
+      "PL_FIGURES_DUPLICATE",
       `a figure named '${entry.name}' is already registered (from ${describeSource(old.source)}); ` +
         "rename the new one or register it with { replace: true }.",
     );
   }
-  state.figures.set(entry.name, entry);
+  figureRegistry.set(entry);
   return entry;
 }
 
@@ -71,18 +66,20 @@ function isDefinition(f: FigureDefinition | AttnFigureFunc): f is FigureDefiniti
 function fromInput(func: FigureDefinition | AttnFigureFunc, options: RegisterOptions): RegisteredFigure {
   if (func === null || typeof func !== "object" || typeof func.render !== "function") {
     throw new FiguresError(
-      "PL_FIGURE_NAME",
+      "PL_FIGURES_NAME",
       "not a figure definition: pass defineMatrixFigure/definePlotFigure/defineMultiFigure(...) or { name, fmt, render }.",
     );
   }
   const name = checkName(func.name);
   if (!FORMATS.includes(func.fmt)) {
     throw new FiguresError(
-      "PL_FIGURE_NAME",
+      "PL_FIGURES_NAME",
       `figure '${name}' has an unknown format '${String(func.fmt)}' (png, svg, svgz).`,
     );
   }
-  const source = options.source ?? registryState().loading ?? { kind: "inline" };
+  const loading = figureRegistry.loading;
+  const source: FigureSource =
+    options.source ?? (loading ? { kind: "module", path: loading } : { kind: "inline" });
   if (isDefinition(func)) {
     const suffixes = func.suffixes.map((s) => checkName(s));
     return {
@@ -126,7 +123,7 @@ function fromInput(func: FigureDefinition | AttnFigureFunc, options: RegisterOpt
  * );
  * ```
  * @returns the registry entry
- * @throws {FiguresError} `PL_FIGURE_NAME` for a bad name or format, `PL_FIGURE_DUPLICATE` when the
+ * @throws {FiguresError} `PL_FIGURES_NAME` for a bad name or format, `PL_FIGURES_DUPLICATE` when the
  * name is taken by a figure from another source (pass `{ replace: true }` to override it).
  */
 export function registerAttnFigureFunc(
@@ -141,7 +138,7 @@ export function registerAttnFigureFunc(
  * several named figures, written as `L{l}/H{h}/{name}.{suffix}.{fmt}` and listed in figures.jsonl
  * as `{name}.{suffix}`.
  *
- * @throws {FiguresError} `PL_FIGURE_NAME` when `func` is not a multi-figure, `PL_FIGURE_DUPLICATE`.
+ * @throws {FiguresError} `PL_FIGURES_NAME` when `func` is not a multi-figure, `PL_FIGURES_DUPLICATE`.
  */
 export function registerAttnMultiFigureFunc(
   func: FigureDefinition,
@@ -149,7 +146,7 @@ export function registerAttnMultiFigureFunc(
 ): RegisteredFigure {
   if (!isDefinition(func) || func.kind !== "multi") {
     throw new FiguresError(
-      "PL_FIGURE_NAME",
+      "PL_FIGURES_NAME",
       `'${String((func as { name?: unknown })?.name)}' is not a multi-figure: make it with defineMultiFigure, or use registerAttnFigureFunc.`,
     );
   }
@@ -161,7 +158,7 @@ export function registerFigureExport(item: unknown, file: string): void {
   const f = item as Partial<AttnFigureFunc>;
   if (f === null || typeof f !== "object" || typeof f.render !== "function") {
     throw new FiguresError(
-      "PL_FIGURE_MODULE",
+      "PL_FIGURES_MODULE",
       `the default export of ${file} is not a figure definition (or an array of them). ` +
         "Export defineMatrixFigure(...)/definePlotFigure(...) results, or call registerAttnFigureFunc on import.",
       { path: file },
@@ -172,28 +169,66 @@ export function registerFigureExport(item: unknown, file: string): void {
 
 /** Removes a registered figure (built-ins included). Returns whether it was registered. */
 export function unregisterAttnFigureFunc(name: string): boolean {
-  ensureBuiltins();
-  return registryState().figures.delete(name);
+  return figureRegistry.delete(name);
 }
 
 /** Every registered figure, built-ins first, then in registration order. */
 export function registeredFigures(): RegisteredFigure[] {
-  ensureBuiltins();
-  return [...registryState().figures.values()];
+  return figureRegistry.list();
 }
 
-/** The registered figures with these names, in this order. @throws {FiguresError} `PL_FIGURE_UNKNOWN`. */
+/** The registered figures with these names, in this order. @throws {FiguresError} `PL_FIGURES_UNKNOWN`. */
 export function resolveFigures(names: readonly string[]): RegisteredFigure[] {
-  ensureBuiltins();
-  const map = registryState().figures;
   return names.map((n) => {
-    const f = map.get(n);
+    const f = figureRegistry.get(n);
     if (f === undefined) {
       throw new FiguresError(
-        "PL_FIGURE_UNKNOWN",
-        `figure '${n}' is not registered. Registered: ${[...map.keys()].join(", ")}. Load custom figures with --module FILE.`,
+        "PL_FIGURES_UNKNOWN",
+        `figure '${n}' is not registered. Registered: ${figureRegistry
+          .list()
+          .map((x) => x.name)
+          .join(", ")}. Load custom figures with --module FILE.`,
       );
     }
     return f;
+  });
+}
+
+/**
+ * Imports user figure modules (`.js`, `.mjs`, or `.ts` through jiti) so their figures join the registry.
+ *
+ * A module may register figures when imported (`registerAttnFigureFunc(...)` at top level), or
+ * `export default` one figure definition or an array of them; both work, and together. Every figure
+ * a module registers records that module as its `source` (written to figures.jsonl relative to the
+ * data folder). Importing the same module twice registers nothing new.
+ *
+ * @param paths - module files; relative paths resolve against `cwd`
+ * @param cwd - base for relative paths (default `process.cwd()`)
+ * @returns the absolute paths loaded, in order
+ * @throws {FiguresError} `PL_FIGURES_MODULE` when a file is missing or throws while loading.
+ */
+export function loadFigureModules(paths: readonly string[], cwd: string = process.cwd()): Promise<string[]> {
+  return loadUserModules(paths, {
+    what: "figure",
+    cwd,
+    registry: figureRegistry,
+    // user modules importing our packages get the very instances this process runs
+    virtualModules: async () => {
+      const [self, figureUtil, indexes] = await Promise.all([
+        import("./index.ts"),
+        import("@pattern-lens/figure-util"),
+        import("@pattern-lens/indexes"),
+      ]);
+      return {
+        "@pattern-lens/figures": self,
+        "@pattern-lens/figure-util": figureUtil,
+        "@pattern-lens/indexes": indexes,
+      };
+    },
+    onDefault: (def, file) => {
+      for (const item of Array.isArray(def) ? def : [def]) registerFigureExport(item, file);
+    },
+    error: (message, path, cause) => new FiguresError("PL_FIGURES_MODULE", message, { cause, path }),
+    passThrough: (err) => err instanceof FiguresError,
   });
 }

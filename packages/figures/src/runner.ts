@@ -11,7 +11,7 @@ import {
 } from "@pattern-lens/indexes";
 import { readJsonFile, readJsonl } from "@pattern-lens/indexes/node";
 import { ModelCfgSchema, PromptMetaSchema } from "@pattern-lens/indexes/schemas";
-import { runPool } from "./_pool.ts";
+import { runPool, workerEntryBeside } from "@pattern-lens/runner";
 import type {
   FigureCounts,
   FigureFailure,
@@ -20,13 +20,18 @@ import type {
   TaskSettings,
 } from "./_process-prompt.ts";
 import { processPrompt } from "./_process-prompt.ts";
-import { FiguresError } from "./errors.ts";
+import { FiguresError, poolError } from "./errors.ts";
 import { writeFiguresIndex } from "./figures-index.ts";
-import { loadFigureModules } from "./load-modules.ts";
-import { registeredFigures } from "./registry.ts";
+import { loadFigureModules, registeredFigures } from "./registry.ts";
 import { selectFigureNames } from "./select.ts";
 
 export type { FigureCounts, FigureFailure } from "./_process-prompt.ts";
+
+/** What every worker thread gets before its first prompt. @internal */
+export interface WorkerInit {
+  modules: string[];
+  settings: TaskSettings;
+}
 
 /** Options of {@link runFigures}; the CLI's flags map onto these one to one. */
 export interface RunFiguresOptions {
@@ -112,7 +117,7 @@ async function readModel(savePath: string, model: string): Promise<{ cfg: ModelC
   const dir = modelDir(savePath, model);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     throw new FiguresError(
-      "PL_MODEL_DIR_MISSING",
+      "PL_FIGURES_MODEL_DIR_MISSING",
       `model folder ${dir} does not exist. Save activations first: \`pattern-lens activations --model <model> --model-name ${model} --save-path ${savePath} --prompts <file>\`.`,
       { path: dir },
     );
@@ -120,7 +125,7 @@ async function readModel(savePath: string, model: string): Promise<{ cfg: ModelC
   const cfgPath = modelCfgPath(savePath, model);
   if (!existsSync(cfgPath)) {
     throw new FiguresError(
-      "PL_MODEL_CFG_MISSING",
+      "PL_FIGURES_MODEL_CFG_MISSING",
       `${cfgPath} is missing. It is written by \`pattern-lens activations --model <model> --model-name ${model} --save-path ${savePath} --prompts <file>\`.`,
       { path: cfgPath },
     );
@@ -129,7 +134,7 @@ async function readModel(savePath: string, model: string): Promise<{ cfg: ModelC
   const idx = promptsIndexPath(savePath, model);
   if (!existsSync(idx)) {
     throw new FiguresError(
-      "PL_PROMPTS_INDEX_MISSING",
+      "PL_FIGURES_PROMPTS_INDEX_MISSING",
       `${idx} is missing. It is written by \`pattern-lens activations --model <model> --model-name ${model} --save-path ${savePath} --prompts <file>\`.`,
       { path: idx },
     );
@@ -160,8 +165,8 @@ function positiveInt(name: string, v: number | undefined): number | undefined {
  * const s = await runFigures({ savePath: "data", model: "pythia-14m", figureFuncs: "raw", jobs: 2 });
  * console.log(s.written, s.skipped, s.failed);
  * ```
- * @throws {FiguresError} `PL_MODEL_DIR_MISSING`, `PL_MODEL_CFG_MISSING`, `PL_PROMPTS_INDEX_MISSING`
- * (naming the path and the command that creates it), `PL_FIGURE_UNKNOWN`, `PL_FIGURE_MODULE`.
+ * @throws {FiguresError} `PL_FIGURES_MODEL_DIR_MISSING`, `PL_FIGURES_MODEL_CFG_MISSING`, `PL_FIGURES_PROMPTS_INDEX_MISSING`
+ * (naming the path and the command that creates it), `PL_FIGURES_UNKNOWN`, `PL_FIGURES_MODULE`.
  */
 export async function runFigures(options: RunFiguresOptions): Promise<RunFiguresSummary> {
   const t0 = performance.now();
@@ -245,7 +250,17 @@ export async function runFigures(options: RunFiguresOptions): Promise<RunFigures
               },
               true,
             );
-    threads = await runPool({ jobs, modules, settings, tasks, onDelta, onOutcome, local });
+    threads = await runPool({
+      jobs,
+      worker: workerEntryBeside(import.meta.url),
+      init: { modules, settings } satisfies WorkerInit,
+      tasks,
+      weight: (t) => t.nLayers,
+      onProgress: onDelta,
+      onOutcome,
+      local,
+      toError: poolError,
+    });
   }
 
   outcomes.sort((a, b) => a.index - b.index);

@@ -1,4 +1,5 @@
 // the zod-free entry: this module runs in every worker thread (zod would double its start-up)
+import { isUserError } from "@pattern-lens/indexes";
 import { readNpzFileSync } from "@pattern-lens/indexes/node";
 import { computePromptMetrics, layersFromNpz } from "./compute.ts";
 import { MetricsError } from "./errors.ts";
@@ -32,7 +33,7 @@ export async function processPrompt(
     layers = layersFromNpz(readNpzFileSync(task.npzPath), task.npzPath);
   } catch (err) {
     const e = err as { code?: unknown; message?: string };
-    if (err instanceof MetricsError || (typeof e.code === "string" && e.code.startsWith("PL_"))) {
+    if (err instanceof MetricsError || isUserError(err)) {
       return { ok: false, index: task.index, hash: task.hash, message: e.message ?? String(err) };
     }
     throw err;

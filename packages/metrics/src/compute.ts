@@ -84,7 +84,7 @@ export function layersFromNpz(entries: Map<string, NpyArray>, what = "activation
  * Computes every metric for every head of one prompt, reading each head's pattern once.
  * @returns `values[(layer * nHeads + head) * metrics.length + m]`, `NaN` where the metric is
  *   undefined on this prompt
- * @throws {MetricsError} `PL_METRIC_FAILED` when a metric function throws or returns a non-number.
+ * @throws {MetricsError} `PL_METRICS_FAILED` when a metric function throws or returns a non-number.
  */
 export function computePromptMetrics(
   input: PromptInput,
@@ -114,14 +114,14 @@ export function computePromptMetrics(
           v = m.fn(ctx);
         } catch (err) {
           throw new MetricsError(
-            "PL_METRIC_FAILED",
+            "PL_METRICS_FAILED",
             `metric "${m.name}" threw on L${l}H${h}${input.hash ? ` of prompt ${input.hash}` : ""}: ${(err as Error)?.message ?? String(err)}`,
             { cause: err },
           );
         }
         if (v !== undefined && v !== null && typeof v !== "number") {
           throw new MetricsError(
-            "PL_METRIC_FAILED",
+            "PL_METRICS_FAILED",
             `metric "${m.name}" returned ${typeof v} on L${l}H${h}; return a number, or undefined where the metric is not defined.`,
           );
         }

@@ -1,20 +1,15 @@
+import { createRegistry } from "@pattern-lens/runner/registry";
 import { BUILTIN_METRICS } from "./builtins/index.ts";
 import { MetricsError } from "./errors.ts";
 import type { MetricDefinition, MetricFn } from "./types.ts";
 
 const NAME = /^[a-z][a-z0-9_.-]*$/;
 
-const custom = new Map<string, MetricDefinition>();
-const builtinNames = new Set(BUILTIN_METRICS.map((m) => m.name));
-/** Set by the module loader while a `--module` file runs, so its registrations record their source. */
-let loadingSource: string | undefined;
-
-/** @internal Used by the module loader. */
-export function _setLoadingSource(path: string | undefined): string | undefined {
-  const before = loadingSource;
-  loadingSource = path;
-  return before;
-}
+/** The metrics registry, shared by every copy of this package in a process (see the runner's createRegistry). @internal */
+export const metricRegistry = createRegistry<MetricDefinition>(
+  "@pattern-lens/metrics",
+  () => BUILTIN_METRICS,
+);
 
 /**
  * Makes a metric definition (checked, not yet registered).
@@ -23,7 +18,7 @@ export function _setLoadingSource(path: string | undefined): string | undefined 
  *   { name: "last_token", doc: "attention on the last position of each row's past" },
  *   ({ pattern, n }) => pattern[(n - 1) * n + (n - 2)],
  * );
- * @throws {MetricsError} `PL_METRIC_DEFINITION` for a bad name, empty doc or a non-function.
+ * @throws {MetricsError} `PL_METRICS_DEFINITION` for a bad name, empty doc or a non-function.
  */
 export function defineMetric(
   config: { name: string; doc?: string; formula?: string },
@@ -31,13 +26,13 @@ export function defineMetric(
 ): MetricDefinition {
   if (typeof config?.name !== "string" || !NAME.test(config.name)) {
     throw new MetricsError(
-      "PL_METRIC_DEFINITION",
+      "PL_METRICS_DEFINITION",
       `metric name ${JSON.stringify(config?.name)} is not valid: use lower-case letters, digits, "_", "." or "-", starting with a letter.`,
     );
   }
   if (typeof fn !== "function") {
     throw new MetricsError(
-      "PL_METRIC_DEFINITION",
+      "PL_METRICS_DEFINITION",
       `metric "${config.name}" needs a function (ctx) => number | undefined.`,
     );
   }
@@ -55,8 +50,8 @@ function isDefinition(v: unknown): v is MetricDefinition {
  * twice is a no-op.
  * @example
  * registerMetric({ name: "diag2", doc: "two back" }, ({ pattern, n }) => ...);
- * @throws {MetricsError} `PL_METRIC_DUPLICATE` when another metric has the name (built-ins included);
- *   `PL_METRIC_DEFINITION` for a malformed definition.
+ * @throws {MetricsError} `PL_METRICS_DUPLICATE` when another metric has the name (built-ins included);
+ *   `PL_METRICS_DEFINITION` for a malformed definition.
  */
 export function registerMetric(def: MetricDefinition): MetricDefinition;
 export function registerMetric(
@@ -73,16 +68,17 @@ export function registerMetric(
       : isDefinition(a)
         ? defineMetric(a, a.fn)
         : defineMetric(a, fn as never);
-  const prev = custom.get(def.name);
+  const prev = metricRegistry.get(def.name);
   if (prev !== undefined && prev.fn === def.fn) return prev;
-  if (prev !== undefined || builtinNames.has(def.name)) {
+  if (prev !== undefined) {
     throw new MetricsError(
-      "PL_METRIC_DUPLICATE",
-      `a metric named "${def.name}" is already registered${prev?.source ? ` (from ${prev.source})` : builtinNames.has(def.name) ? " (built in)" : ""}; give yours another name.`,
+      "PL_METRICS_DUPLICATE",
+      `a metric named "${def.name}" is already registered${prev.source ? ` (from ${prev.source})` : BUILTIN_METRICS.includes(prev) ? " (built in)" : ""}; give yours another name.`,
     );
   }
-  if (loadingSource !== undefined) def.source = loadingSource;
-  custom.set(def.name, def);
+  const loading = metricRegistry.loading;
+  if (loading !== undefined) def.source = loading;
+  metricRegistry.set(def);
   return def;
 }
 
@@ -91,34 +87,29 @@ export function _registerExport(value: unknown, path: string): void {
   for (const item of Array.isArray(value) ? value : [value]) {
     if (!isDefinition(item)) {
       throw new MetricsError(
-        "PL_METRIC_DEFINITION",
+        "PL_METRICS_DEFINITION",
         `${path}: the default export must be a metric definition (defineMetric(...)) or an array of them.`,
         { path },
       );
     }
-    const before = _setLoadingSource(path);
-    try {
-      registerMetric(item);
-    } finally {
-      _setLoadingSource(before);
-    }
+    registerMetric(item);
   }
 }
 
 /** Every metric: the built-ins first, then registered ones in registration order. */
 export function listMetrics(): MetricDefinition[] {
-  return [...BUILTIN_METRICS, ...custom.values()];
+  return metricRegistry.list();
 }
 
 /** A metric by name, or `undefined`. */
 export function getMetric(name: string): MetricDefinition | undefined {
-  return BUILTIN_METRICS.find((m) => m.name === name) ?? custom.get(name);
+  return metricRegistry.get(name);
 }
 
 /**
  * Metrics by name (comma list or array, in the order given); all of them when `names` is empty or
  * undefined.
- * @throws {MetricsError} `PL_METRIC_UNKNOWN` naming the unknown ones and the known ones.
+ * @throws {MetricsError} `PL_METRICS_UNKNOWN` naming the unknown ones and the known ones.
  */
 export function selectMetrics(names?: string | readonly string[]): MetricDefinition[] {
   const list = (typeof names === "string" ? names.split(",") : (names ?? []))
@@ -128,7 +119,7 @@ export function selectMetrics(names?: string | readonly string[]): MetricDefinit
   const unknown = list.filter((n) => getMetric(n) === undefined);
   if (unknown.length > 0) {
     throw new MetricsError(
-      "PL_METRIC_UNKNOWN",
+      "PL_METRICS_UNKNOWN",
       `unknown metric${unknown.length > 1 ? "s" : ""} ${unknown.join(", ")}; known: ${listMetrics()
         .map((m) => m.name)
         .join(", ")}. Load custom metrics with --module.`,
@@ -139,5 +130,5 @@ export function selectMetrics(names?: string | readonly string[]): MetricDefinit
 
 /** Removes every registered (non built-in) metric. For tests and long-lived processes. */
 export function clearCustomMetrics(): void {
-  custom.clear();
+  metricRegistry.reset();
 }
