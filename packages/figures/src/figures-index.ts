@@ -1,6 +1,7 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { dirname, isAbsolute, relative, resolve, sep } from "node:path";
-import { type FigureMeta, figuresIndexPath } from "@pattern-lens/indexes";
+import { existsSync, readFileSync } from "node:fs";
+import { isAbsolute, relative, resolve, sep } from "node:path";
+import { type FigureMeta, figuresIndexPath, stringifyJsonl } from "@pattern-lens/indexes";
+import { writeFileAtomic } from "@pattern-lens/indexes/node";
 import { FigureMetaSchema } from "@pattern-lens/indexes/schemas";
 import type { FigureSource, RegisteredFigure } from "./types.ts";
 
@@ -52,25 +53,63 @@ function readExisting(path: string): FigureMeta[] {
 }
 
 /**
- * Writes `<save>/figures.jsonl`: the lines of `figures` (registered now), then — unchanged except for
- * `"registered": false` — the earlier lines whose `func_name` is not registered in this run. Those
- * figures' files stay on disk and the viewer keeps showing them; nothing is silently dropped.
- * Registered figures come first, in registration order; the file is replaced atomically.
+ * What a run left of a figure function's files: `complete` (every head of every prompt of the
+ * model), `partial` (some heads or prompts have none: it failed there, or the prompt had no
+ * patterns), `sampled` (complete on the prompts this run covered, a subset: complete overall only if
+ * an earlier run said so), `none` (no head has its files: it failed everywhere, or no prompt ran).
+ */
+export type FigureCompleteness = "complete" | "partial" | "sampled" | "none";
+
+/** Options of {@link writeFiguresIndex}. */
+export interface WriteFiguresIndexOptions {
+  /** Per function name; missing names count as `complete`. */
+  completeness?: ReadonlyMap<string, FigureCompleteness>;
+  /**
+   * Every function registered in this process (default: `figures`' names). Earlier lines of other
+   * functions are kept and marked `"registered": false`; earlier lines of registered functions that
+   * were not run (not selected, or `none`) are kept as they were.
+   */
+  registered?: readonly string[];
+}
+
+/**
+ * Writes `<save>/figures.jsonl` after a run of `figures` (the selected functions): a line per
+ * figure that has files, with `"complete": false` when some heads or prompts have none (the viewer
+ * then does not pick it by default); no new line for a function that produced nothing (failed on
+ * every head), so the viewer never selects a figure without files. Earlier lines are kept: those of
+ * functions not registered any more get `"registered": false` (their files stay on disk and the
+ * viewer keeps showing them); those of registered functions not run now stay as they were.
+ * Lines of this run come first, in registration order; the file is replaced atomically.
  *
  * @returns the lines written
  */
-export function writeFiguresIndex(savePath: string, figures: readonly RegisteredFigure[]): FigureMeta[] {
+export async function writeFiguresIndex(
+  savePath: string,
+  figures: readonly RegisteredFigure[],
+  options: WriteFiguresIndexOptions = {},
+): Promise<FigureMeta[]> {
   const path = figuresIndexPath(savePath);
-  const current = figureIndexLines(figures, savePath);
-  const funcs = new Set(figures.map((f) => f.name));
+  const existing = readExisting(path);
+  const completeness = (f: RegisteredFigure): FigureCompleteness => {
+    const c = options.completeness?.get(f.name) ?? "complete";
+    if (c !== "sampled") return c;
+    const before = existing.filter((l) => l.func_name === f.name);
+    return before.length > 0 && before.every((l) => l.complete !== false) ? "complete" : "partial";
+  };
+  const current: FigureMeta[] = [];
+  for (const f of figures) {
+    const c = completeness(f);
+    if (c === "none") continue;
+    for (const line of figureIndexLines([f], savePath))
+      current.push(c === "complete" ? line : { ...line, complete: false });
+  }
+  const registered = new Set(options.registered ?? figures.map((f) => f.name));
+  const funcs = new Set(current.map((l) => l.func_name));
   const names = new Set(current.map((l) => l.name));
-  const kept = readExisting(path)
+  const kept = existing
     .filter((l) => !funcs.has(l.func_name) && !names.has(l.name))
-    .map((l) => ({ ...l, registered: false }));
+    .map((l) => (registered.has(l.func_name) ? l : { ...l, registered: false }));
   const lines = [...current, ...kept];
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, lines.map((l) => JSON.stringify(l)).join("\n") + (lines.length ? "\n" : ""));
-  renameSync(tmp, path);
+  await writeFileAtomic(path, stringifyJsonl(lines));
   return lines;
 }

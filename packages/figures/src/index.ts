@@ -15,7 +15,13 @@ export {
   rawLog,
 } from "./builtins/index.ts";
 export { FiguresError, type FiguresErrorCode, FiguresInternalError } from "./errors.ts";
-export { figureIndexLines, figureSourceText, writeFiguresIndex } from "./figures-index.ts";
+export {
+  type FigureCompleteness,
+  figureIndexLines,
+  figureSourceText,
+  type WriteFiguresIndexOptions,
+  writeFiguresIndex,
+} from "./figures-index.ts";
 export {
   BUILTIN_SOURCE,
   loadFigureModules,

@@ -1,4 +1,5 @@
 import type { FigureDefinition } from "@pattern-lens/figure-util";
+import { FIGURE_FORMATS } from "@pattern-lens/indexes";
 import { loadUserModules } from "@pattern-lens/runner";
 import { createRegistry } from "@pattern-lens/runner/registry";
 import { BUILTIN_FIGURES } from "./builtins/index.ts";
@@ -6,7 +7,6 @@ import { FiguresError } from "./errors.ts";
 import type { AttnFigureFunc, FigureSource, RegisteredFigure } from "./types.ts";
 
 const NAME_RE = /^[A-Za-z_][A-Za-z0-9_-]*$/;
-const FORMATS: readonly string[] = ["png", "svg", "svgz"];
 
 /** The built-ins' `source` in figures.jsonl. */
 export const BUILTIN_SOURCE: FigureSource = { kind: "package", name: "@pattern-lens/figures" };
@@ -71,7 +71,7 @@ function fromInput(func: FigureDefinition | AttnFigureFunc, options: RegisterOpt
     );
   }
   const name = checkName(func.name);
-  if (!FORMATS.includes(func.fmt)) {
+  if (!(FIGURE_FORMATS as readonly string[]).includes(func.fmt)) {
     throw new FiguresError(
       "PL_FIGURES_NAME",
       `figure '${name}' has an unknown format '${String(func.fmt)}' (png, svg, svgz).`,

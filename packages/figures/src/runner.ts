@@ -21,9 +21,10 @@ import type {
 } from "./_process-prompt.ts";
 import { processPrompt } from "./_process-prompt.ts";
 import { FiguresError, poolError } from "./errors.ts";
-import { writeFiguresIndex } from "./figures-index.ts";
+import { type FigureCompleteness, writeFiguresIndex } from "./figures-index.ts";
 import { loadFigureModules, registeredFigures } from "./registry.ts";
 import { selectFigureNames } from "./select.ts";
+import type { RegisteredFigure } from "./types.ts";
 
 export type { FigureCounts, FigureFailure } from "./_process-prompt.ts";
 
@@ -181,7 +182,6 @@ export async function runFigures(options: RunFiguresOptions): Promise<RunFigures
     options.figureFuncs,
   );
   const figures = names.map((n) => all.find((f) => f.name === n)!);
-  writeFiguresIndex(savePath, all);
 
   const prompts = nSamples === undefined ? allPrompts : allPrompts.slice(0, nSamples);
   const nLayers = cfg.n_layers;
@@ -264,6 +264,11 @@ export async function runFigures(options: RunFiguresOptions): Promise<RunFigures
   }
 
   outcomes.sort((a, b) => a.index - b.index);
+  // figures.jsonl after the run, so it lists only what has files (see writeFiguresIndex)
+  await writeFiguresIndex(savePath, figures, {
+    completeness: completenessOf(figures, outcomes, nLayers * nHeads, tasks.length < allPrompts.length),
+    registered: all.map((f) => f.name),
+  });
   return {
     ...counts,
     promptsSkipped: outcomes.flatMap((o) => (o.promptError ? [{ hash: o.hash, ...o.promptError }] : [])),
@@ -273,4 +278,36 @@ export async function runFigures(options: RunFiguresOptions): Promise<RunFigures
     jobs: threads,
     elapsedMs: performance.now() - t0,
   };
+}
+
+/**
+ * Per selected function, what the run left (see {@link FigureCompleteness}): `none` when it failed
+ * on every head of every prompt that had patterns, `partial` when it failed somewhere or a prompt
+ * had no patterns, `sampled` when it is complete on a subset of the prompts, else `complete`.
+ */
+function completenessOf(
+  figures: readonly RegisteredFigure[],
+  outcomes: readonly PromptOutcome[],
+  headsPerPrompt: number,
+  sampled: boolean,
+): Map<string, FigureCompleteness> {
+  const failed = new Map<string, number>();
+  for (const o of outcomes) for (const f of o.failures) failed.set(f.figure, (failed.get(f.figure) ?? 0) + 1);
+  const withPatterns = outcomes.filter((o) => !o.promptError).length;
+  const skippedPrompts = outcomes.length - withPatterns;
+  const out = new Map<string, FigureCompleteness>();
+  for (const f of figures) {
+    const n = failed.get(f.name) ?? 0;
+    out.set(
+      f.name,
+      withPatterns === 0 || n >= withPatterns * headsPerPrompt
+        ? "none"
+        : n > 0 || skippedPrompts > 0
+          ? "partial"
+          : sampled
+            ? "sampled"
+            : "complete",
+    );
+  }
+  return out;
 }

@@ -1,7 +1,14 @@
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { defineMatrixFigure, defineMultiFigure, definePlotFigure, Plot } from "@pattern-lens/figure-util";
+import {
+  defineMatrixFigure,
+  defineMultiFigure,
+  definePlotFigure,
+  FIGURE_FORMATS as FIGURE_UTIL_FORMATS,
+  Plot,
+} from "@pattern-lens/figure-util";
+import { FIGURE_FORMATS } from "@pattern-lens/indexes";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   figureIndexLines,
@@ -165,11 +172,11 @@ export default [definePlotFigure({ name: "diag_plot", doc: "the diagonal", fmt: 
     expect(lines.every((l) => !String(l.source).startsWith("/"))).toBe(true);
   });
 
-  it("keeps lines of figures no longer registered, marked registered: false", () => {
+  it("keeps lines of figures no longer registered, marked registered: false", async () => {
     cleanup.push("gone");
     const save = mkdtempSync(join(tmpdir(), "pl-figidx-"));
     registerAttnFigureFunc(definePlotFigure({ name: "gone", fmt: "svg" }, () => ({ marks: [] })));
-    writeFiguresIndex(save, registeredFigures());
+    await writeFiguresIndex(save, registeredFigures());
     unregisterAttnFigureFunc("gone");
     const python = {
       name: "old_py",
@@ -183,7 +190,7 @@ export default [definePlotFigure({ name: "diag_plot", doc: "the diagonal", fmt: 
       join(save, "figures.jsonl"),
       `${readFileSync(join(save, "figures.jsonl"), "utf8")}${JSON.stringify(python)}\n`,
     );
-    const lines = writeFiguresIndex(save, registeredFigures());
+    const lines = await writeFiguresIndex(save, registeredFigures());
     const onDisk = readFileSync(join(save, "figures.jsonl"), "utf8")
       .trim()
       .split("\n")
@@ -196,5 +203,12 @@ export default [definePlotFigure({ name: "diag_plot", doc: "the diagonal", fmt: 
     expect(onDisk.find((l) => l.name === "old_py")).toEqual({ ...python, registered: false });
     expect(onDisk.find((l) => l.name === "raw").registered).toBeUndefined();
     expect(onDisk.filter((l) => l.name === "raw")).toHaveLength(1);
+  });
+
+  it("accepts exactly the figure formats of the on-disk layout (figure-util, which depends on nothing, keeps the same list)", () => {
+    expect([...FIGURE_UTIL_FORMATS]).toEqual([...FIGURE_FORMATS]);
+    expect(() =>
+      registerAttnFigureFunc({ name: "bad_fmt", fmt: "jpg" as "png", render: () => new Uint8Array(1) }),
+    ).toThrowError(expect.objectContaining({ code: "PL_FIGURES_NAME" }));
   });
 });

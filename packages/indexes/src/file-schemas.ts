@@ -92,6 +92,10 @@ export const FigureMetaSchema = z.looseObject({
   figure_save_fmt: z.string().nullable(),
   source: z.string().nullable().optional(),
   code: z.string().nullable().optional(),
+  /** TypeScript pattern-lens: `false` when the function is no longer registered (its files stay). */
+  registered: z.boolean().optional(),
+  /** TypeScript pattern-lens: `false` when some heads or prompts have no file of this figure. */
+  complete: z.boolean().optional(),
 });
 
 /** A `figures.jsonl` line, inferred from {@link FigureMetaSchema}. */

@@ -1,7 +1,7 @@
 // One prompt's metric values as stored in prompts/<hash>/head_metrics.json, and their aggregate
 // over prompts: the same numbers, in the same order, whether one process scored every prompt or
 // shards scored them apart and `pattern-lens index` merged them.
-import type { PromptHeadMetrics } from "@pattern-lens/indexes";
+import type { HeadMetricLine, PromptHeadMetrics } from "@pattern-lens/indexes";
 import { MetricAccumulator } from "./aggregate.ts";
 import type { MetricOptions } from "./types.ts";
 
@@ -13,18 +13,12 @@ export interface PromptValues {
   values: Float64Array;
 }
 
-/** One line of `head_metrics.jsonl` as the runner writes it. */
-export interface HeadMetricRecord {
-  layer: number;
-  head: number;
-  metric: string;
-  mean: number | null;
-  std: number | null;
-  count: number;
-  excluded: number;
-  exclude_bos: boolean;
-  exclude_current_token: boolean;
-}
+/**
+ * One line of `head_metrics.jsonl` as the runner writes it: the one line type of
+ * `@pattern-lens/indexes` (imported type-only, so worker code loads no zod), with the options
+ * always written.
+ */
+export type HeadMetricRecord = HeadMetricLine & { exclude_bos: boolean; exclude_current_token: boolean };
 
 type Stored = number | null | "Infinity" | "-Infinity";
 
