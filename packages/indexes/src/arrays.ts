@@ -15,3 +15,13 @@ export { type NpyArray, type NpyData, type NpyDtype, shapeSize } from "./npy-dty
 export { decodeNpz, type NpzReadOptions } from "./npz.ts";
 export { readNpzFile, readNpzFileSync } from "./npz-file.ts";
 export { toFloat32 } from "./to-float32.ts";
+export {
+  checkPatternLayers,
+  layerShapeProblem,
+  maxPatternMemberBytes,
+  type PatternExpectation,
+  type PromptTokens,
+  patternSizes,
+  promptTokensOf,
+  valuesProblem,
+} from "./pattern-shape.ts";

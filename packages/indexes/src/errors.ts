@@ -12,6 +12,10 @@
  * - `PL_NOT_FOUND`: a file or folder that should exist does not.
  * - `PL_IO`: any other file system failure (the `cause` keeps the system error).
  * - `PL_INVALID_ARGUMENT`: the caller passed something inconsistent (e.g. shape vs data length).
+ * - `PL_UNSAFE_NAME`: a name read from a data file (prompt hash, model folder, figure name) is not a
+ *   plain folder name (`..`, `/`, ...): it would lead outside the data folder.
+ * - `PL_OUTSIDE_SAVE_PATH`: a path resolves outside the data folder (e.g. through a symlink).
+ * - `PL_NPZ_TOO_LARGE`: an `.npz` member inflates to more than the prompt and model allow.
  */
 export type IndexesErrorCode =
   | "PL_JSON_PARSE"
@@ -24,7 +28,10 @@ export type IndexesErrorCode =
   | "PL_NOT_UTF8"
   | "PL_NOT_FOUND"
   | "PL_IO"
-  | "PL_INVALID_ARGUMENT";
+  | "PL_INVALID_ARGUMENT"
+  | "PL_UNSAFE_NAME"
+  | "PL_OUTSIDE_SAVE_PATH"
+  | "PL_NPZ_TOO_LARGE";
 
 /**
  * A problem with data on disk or with what the caller passed: the message says what to do.

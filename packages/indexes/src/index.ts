@@ -52,6 +52,18 @@ export {
   PromptMetaSchema,
   type Provenance,
   ProvenanceSchema,
+  SafeNameSchema,
 } from "./schemas.ts";
 export { toFloat32 } from "./to-float32.ts";
 export { decodeUtf8 } from "./utf8.ts";
+export { checkSafeName, isSafeName } from "./safe-name.ts";
+export {
+  checkPatternLayers,
+  layerShapeProblem,
+  maxPatternMemberBytes,
+  type PatternExpectation,
+  type PromptTokens,
+  patternSizes,
+  promptTokensOf,
+  valuesProblem,
+} from "./pattern-shape.ts";

@@ -15,6 +15,7 @@ export {
 export { buildModelsIndex, buildPromptsIndex } from "./build-indexes.ts";
 export { IndexesError, type IndexesErrorCode } from "./errors.ts";
 export { readBytesFile, readJsonFile, readJsonl, writeJsonFile, writeJsonl } from "./json-file.ts";
+export { checkInside, isInside, resolveInside } from "./resolve-inside.ts";
 export {
   type NpzFileWriteOptions,
   type NpzWriter,

@@ -30,6 +30,13 @@ export interface NpzWriteOptions {
 export interface NpzReadOptions {
   /** Check each member's CRC-32 (as numpy does). Default true. */
   verifyCrc?: boolean;
+  /**
+   * Most bytes one member may decode to (its `.npy` header included). A member whose directory
+   * entry says more is refused before it is inflated (`PL_NPZ_TOO_LARGE`), and inflation never
+   * writes past the size the directory gives: a small file cannot inflate to gigabytes.
+   * Default: no bound beyond the directory's own sizes.
+   */
+  maxMemberBytes?: number;
 }
 
 /** The npz entries as a map, whatever the caller passed. */
@@ -109,7 +116,19 @@ const BROWSER_CODEC: NpzCodec = {
   crc32: (data) => crc32(data),
 };
 
-function memberBytes(bytes: Uint8Array, e: ZipEntry, codec: NpzCodec, verifyCrc: boolean): Uint8Array {
+function memberBytes(
+  bytes: Uint8Array,
+  e: ZipEntry,
+  codec: NpzCodec,
+  verifyCrc: boolean,
+  maxBytes = Number.POSITIVE_INFINITY,
+): Uint8Array {
+  if (e.uncompressedSize > maxBytes) {
+    throw new IndexesError(
+      "PL_NPZ_TOO_LARGE",
+      `member '${e.name}' decodes to ${e.uncompressedSize} bytes, more than the ${maxBytes} its prompt and model allow; the file does not belong to this prompt or was tampered with, re-create it`,
+    );
+  }
   if (e.flags & 1) {
     throw new IndexesError(
       "PL_NPZ_UNSUPPORTED",
@@ -159,7 +178,7 @@ export function decodeNpzWith(
   const out = new Map<string, NpyArray>();
   for (const e of readCentralDirectory(bytes)) {
     if (!e.name.endsWith(".npy")) continue;
-    const npy = memberBytes(bytes, e, codec, opts.verifyCrc ?? true);
+    const npy = memberBytes(bytes, e, codec, opts.verifyCrc ?? true, opts.maxMemberBytes);
     const key = e.name.slice(0, -4);
     try {
       out.set(key, decodeNpy(npy));
