@@ -140,6 +140,11 @@ export function runPool(opts: PoolOptions): Promise<number> {
             );
             break;
           case "task-error": {
+            // a user-fixable failure (PL_IO: disk full, read-only folder) keeps its code and message
+            if (m.code?.startsWith("PL_")) {
+              finish(Object.assign(new Error(m.message), { name: "FiguresWorkerError", code: m.code }));
+              break;
+            }
             const err = new FiguresInternalError(`rendering prompt #${m.index} failed: ${m.message}`);
             finish(m.code ? Object.assign(err, { code: m.code }) : err);
             break;

@@ -11,7 +11,7 @@ import {
   promptDir,
   promptsIndexPath,
 } from "@pattern-lens/indexes";
-import { readJsonFile, readJsonl } from "@pattern-lens/indexes/node";
+import { checkInside, readJsonFile, readJsonl } from "@pattern-lens/indexes/node";
 import { runPool } from "./_pool.ts";
 import type {
   FigureCounts,
@@ -95,8 +95,10 @@ export interface PromptSkip {
 
 /** The result of {@link runFigures}. */
 export interface RunFiguresSummary extends FigureCounts {
-  /** Prompts skipped because their activations are missing or corrupt. */
+  /** Prompts skipped because their activations are missing, corrupt or the wrong shape, or their prompt.json is bad. */
   promptsSkipped: PromptSkip[];
+  /** Prompts whose activations.npz changed since their figures were made: all their figures were rendered again. */
+  promptsStale: string[];
   /** Every figure that failed (an `.error.txt` was written for each). */
   failures: FigureFailure[];
   /** Selected figure names. */
@@ -182,14 +184,22 @@ export async function runFigures(options: RunFiguresOptions): Promise<RunFigures
   const prompts = nSamples === undefined ? allPrompts : allPrompts.slice(0, nSamples);
   const nLayers = cfg.n_layers;
   const nHeads = cfg.n_heads;
-  const tasks: PromptTask[] = prompts.map((p, index) => ({
-    index,
-    hash: p.hash,
-    tokens: [...p.tokens],
-    promptDir: promptDir(savePath, options.model, p.hash),
-    nLayers,
-    nHeads,
-  }));
+  // Hashes were checked as plain folder names when prompts.jsonl was read; a symlinked folder
+  // could still lead elsewhere, so each prompt folder is checked to resolve inside the save path.
+  checkInside(savePath, modelDir(savePath, options.model));
+  const tasks: PromptTask[] = prompts.map((p, index) => {
+    const dir = promptDir(savePath, options.model, p.hash);
+    checkInside(savePath, dir);
+    return {
+      index,
+      hash: p.hash,
+      tokens: [...p.tokens],
+      ...(p.token_ids ? { tokenIds: [...p.token_ids] } : {}),
+      promptDir: dir,
+      nLayers,
+      nHeads,
+    };
+  });
   const settings: TaskSettings = {
     modelName: options.model,
     force: options.force ?? false,
@@ -253,6 +263,7 @@ export async function runFigures(options: RunFiguresOptions): Promise<RunFigures
   return {
     ...counts,
     promptsSkipped: outcomes.flatMap((o) => (o.promptError ? [{ hash: o.hash, ...o.promptError }] : [])),
+    promptsStale: outcomes.flatMap((o) => (o.stale ? [o.hash] : [])),
     failures: outcomes.flatMap((o) => o.failures),
     figures: names,
     prompts: tasks.length,
