@@ -1,7 +1,12 @@
 // the zod-free entry: this module runs in every worker thread (zod would double its start-up)
-import { readNpzFileSync } from "@pattern-lens/indexes/arrays";
-import { computePromptMetrics, layersFromNpz } from "./compute.ts";
-import { MetricsError } from "./errors.ts";
+import {
+  checkPatternLayers,
+  maxPatternMemberBytes,
+  type PatternExpectation,
+  readNpzFileSync,
+  toFloat32,
+} from "@pattern-lens/indexes/arrays";
+import { computePromptMetrics } from "./compute.ts";
 import type { MetricDefinition, MetricOptions } from "./types.ts";
 
 /** One prompt to score. */
@@ -11,6 +16,8 @@ export interface PromptTask {
   npzPath: string;
   tokens: string[];
   tokenIds?: number[];
+  /** What its archive must hold: layers and heads from model_cfg.json, sizes from prompt.json. */
+  expect: PatternExpectation;
 }
 
 /** What came of one prompt. */
@@ -19,24 +26,37 @@ export type PromptOutcome =
   | { ok: false; index: number; hash: string; message: string };
 
 /**
- * Reads one prompt's `activations.npz` once and computes every metric on every head. A missing or
- * unreadable npz is an outcome (the prompt is skipped); a failing metric function throws.
+ * Reads one prompt's `activations.npz` once and computes every metric on every head. A missing,
+ * unreadable or wrong archive (a layer missing, heads or size other than model_cfg.json and
+ * prompt.json say, a NaN or infinite value, a member larger than those allow) is an outcome: the
+ * prompt is skipped with the reason. A failing metric function throws.
  */
 export async function processPrompt(
   task: PromptTask,
   metrics: readonly MetricDefinition[],
   options: MetricOptions,
 ): Promise<PromptOutcome> {
-  let layers: ReturnType<typeof layersFromNpz>;
+  const skip = (message: string): PromptOutcome => ({
+    ok: false,
+    index: task.index,
+    hash: task.hash,
+    message,
+  });
+  let entries: ReturnType<typeof readNpzFileSync>;
   try {
-    layers = layersFromNpz(readNpzFileSync(task.npzPath), task.npzPath);
+    entries = readNpzFileSync(task.npzPath, { maxMemberBytes: maxPatternMemberBytes(task.expect) });
   } catch (err) {
     const e = err as { code?: unknown; message?: string };
-    if (err instanceof MetricsError || (typeof e.code === "string" && e.code.startsWith("PL_"))) {
-      return { ok: false, index: task.index, hash: task.hash, message: e.message ?? String(err) };
-    }
+    if (typeof e.code === "string" && e.code.startsWith("PL_")) return skip(e.message ?? String(err));
     throw err;
   }
+  const checked = checkPatternLayers(entries, task.expect, toFloat32);
+  if ("problem" in checked) {
+    return skip(
+      `${task.npzPath}: ${checked.problem}. Save the prompt again with \`pattern-lens activations --force\`.`,
+    );
+  }
+  const { layers } = checked;
   const values = computePromptMetrics(
     { layers, tokens: task.tokens, tokenIds: task.tokenIds, hash: task.hash },
     metrics,

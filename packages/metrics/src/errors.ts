@@ -12,6 +12,8 @@ export type MetricsErrorCode =
   | "PL_METRIC_MODULE"
   /** A metric function threw or returned something other than a number. */
   | "PL_METRIC_FAILED"
+  /** Patterns handed to `computePromptMetrics` whose layers differ in shape. */
+  | "PL_METRIC_INPUT"
   /** Bad runner options (jobs, sample count). */
   | "PL_METRICS_OPTIONS";
 
