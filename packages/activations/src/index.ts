@@ -4,6 +4,9 @@
  *
  * @packageDocumentation
  */
+
+// The token-label function lives in @pattern-lens/indexes (browser-safe, shared with the viewer).
+export { detectTokenPieceKind, type TokenPieceKind, tokenLabels } from "@pattern-lens/indexes";
 export {
   contextLength,
   getPatterns,
@@ -52,7 +55,6 @@ export {
   type ActivationsSummary,
   activationsMain,
 } from "./run.ts";
-export { detectTokenPieceKind, type TokenPieceKind, tokenLabels } from "./token-labels.ts";
 export { loadHfTokenizer, type PromptTokenizer, type TokenizedPrompt, tokenizePrompt } from "./tokenizer.ts";
 export { type ValidateOptions, validatePattern } from "./validate.ts";
 

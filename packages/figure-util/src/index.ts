@@ -52,6 +52,7 @@ export { type MatrixToRgbOptions, matrixToRgb, type RgbImage } from "./matrix-to
 export { Plot, type PlotModule, type PlotOptions, renderPlotSvg } from "./plot.ts";
 export { type DecodedPng, decodePng, encodePng, type PngOptions } from "./png.ts";
 export { pngToSvg, svgToSvgz, svgzToSvg } from "./svg.ts";
+export { positionTicks } from "./ticks.ts";
 
 /** This package's npm name. */
 export const PACKAGE_NAME = "@pattern-lens/figure-util";

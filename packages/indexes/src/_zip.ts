@@ -154,10 +154,31 @@ function corrupt(what: string): IndexesError {
   );
 }
 
-/** Read the central directory of a zip held in memory. */
-export function readCentralDirectory(bytes: Uint8Array): ZipEntry[] {
+/** Thrown by {@link readCentralDirectory} when the bytes given do not reach back to the directory. */
+export class ZipTailShortError extends IndexesError {
+  /** How many bytes from the end of the file the directory needs. */
+  readonly needed: number;
+  constructor(needed: number, have: number) {
+    super(
+      "PL_INVALID_ARGUMENT",
+      `the zip's central directory needs the last ${needed} bytes of the file; ${have} were given`,
+    );
+    this.needed = needed;
+  }
+}
+
+/**
+ * Read the central directory of a zip from its last bytes: `bytes` holds the file's bytes from
+ * `fileSize - bytes.length` to the end (the whole file when `fileSize` is `bytes.length`).
+ * Offsets in the entries are offsets in the whole file.
+ *
+ * @throws {@link ZipTailShortError} when the directory starts before `bytes` do.
+ */
+export function readCentralDirectory(bytes: Uint8Array, fileSize = bytes.length): ZipEntry[] {
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const len = bytes.length;
+  const base = fileSize - len;
+  if (base < 0) throw corrupt(`${len} bytes given for a file of ${fileSize}`);
   let eocd = -1;
   for (let i = len - 22; i >= Math.max(0, len - 22 - 0xffff); i--) {
     if (v.getUint32(i, true) === SIG_EOCD) {
@@ -165,20 +186,25 @@ export function readCentralDirectory(bytes: Uint8Array): ZipEntry[] {
       break;
     }
   }
-  if (eocd < 0) throw corrupt("no end-of-central-directory record");
+  if (eocd < 0) {
+    if (base > 0 && len < 22 + 0xffff) throw new ZipTailShortError(Math.min(fileSize, 22 + 0xffff), len);
+    throw corrupt("no end-of-central-directory record");
+  }
   let count = v.getUint16(eocd + 10, true);
   let cdSize = v.getUint32(eocd + 12, true);
   let cdOffset = v.getUint32(eocd + 16, true);
   if (eocd >= 20 && v.getUint32(eocd - 20, true) === SIG_ZIP64_LOCATOR) {
-    const z = getU64(v, eocd - 12);
+    const z = getU64(v, eocd - 12) - base;
+    if (z < 0) throw new ZipTailShortError(fileSize - (z + base), len);
     if (z + 56 > len || v.getUint32(z, true) !== SIG_ZIP64_EOCD) throw corrupt("bad zip64 end record");
     count = getU64(v, z + 32);
     cdSize = getU64(v, z + 40);
     cdOffset = getU64(v, z + 48);
   }
-  if (cdOffset + cdSize > len) throw corrupt("central directory lies past the end of the file");
+  if (cdOffset + cdSize > fileSize) throw corrupt("central directory lies past the end of the file");
+  if (cdOffset < base) throw new ZipTailShortError(fileSize - cdOffset, len);
   const entries: ZipEntry[] = [];
-  let p = cdOffset;
+  let p = cdOffset - base;
   const decoder = new TextDecoder();
   for (let k = 0; k < count; k++) {
     if (p + 46 > len || v.getUint32(p, true) !== SIG_CENTRAL)
@@ -220,15 +246,24 @@ export function readCentralDirectory(bytes: Uint8Array): ZipEntry[] {
   return entries;
 }
 
-/** The stored (possibly compressed) bytes of a member. */
-export function entryData(bytes: Uint8Array, e: ZipEntry): Uint8Array {
+/**
+ * The stored (possibly compressed) bytes of a member; `at` is where its local header starts in
+ * `bytes` (default: its offset in the file, for a whole file in memory).
+ */
+export function entryData(bytes: Uint8Array, e: ZipEntry, at = e.localHeaderOffset): Uint8Array {
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const at = e.localHeaderOffset;
   if (at + 30 > bytes.length || v.getUint32(at, true) !== SIG_LOCAL) {
     throw corrupt(`no local header for '${e.name}' at offset ${at}`);
   }
-  const start = at + 30 + v.getUint16(at + 26, true) + v.getUint16(at + 28, true);
+  const start = at + localHeaderLength(bytes.subarray(at));
   const end = start + e.compressedSize;
   if (end > bytes.length) throw corrupt(`data of '${e.name}' runs past the end of the file`);
   return bytes.subarray(start, end);
+}
+
+/** The length of a local header (30 bytes, name and extra field) from its first 30 bytes. */
+export function localHeaderLength(header: Uint8Array): number {
+  const v = new DataView(header.buffer, header.byteOffset, header.byteLength);
+  if (header.length < 30 || v.getUint32(0, true) !== SIG_LOCAL) throw corrupt("no local file header");
+  return 30 + v.getUint16(26, true) + v.getUint16(28, true);
 }

@@ -14,7 +14,6 @@ export { decodeNpy } from "./npy.ts";
 export { type NpyArray, type NpyData, type NpyDtype, shapeSize } from "./npy-dtype.ts";
 export { decodeNpz, type NpzReadOptions } from "./npz.ts";
 export { readNpzFile, readNpzFileSync } from "./npz-file.ts";
-export { toFloat32 } from "./to-float32.ts";
 export {
   checkPatternLayers,
   layerShapeProblem,
@@ -25,3 +24,4 @@ export {
   promptTokensOf,
   valuesProblem,
 } from "./pattern-shape.ts";
+export { toFloat32 } from "./to-float32.ts";

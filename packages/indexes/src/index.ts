@@ -5,6 +5,7 @@
  * @packageDocumentation
  */
 
+export { localHeaderLength, type ZipEntry, ZipTailShortError } from "./_zip.ts";
 export { IndexesError, type IndexesErrorCode, IndexesInternalError } from "./errors.ts";
 export { float16BitsToFloat32, float32ToFloat16Bits } from "./float16.ts";
 export { type HeadMetricLine, HeadMetricLineSchema } from "./head-metrics-schema.ts";
@@ -35,11 +36,24 @@ export { decodeNpyHeader, encodeNpyHeader, type NpyHeader } from "./npy-header.t
 export {
   type CompressLevel,
   decodeNpz,
+  decodeNpzMember,
   encodeNpz,
   type NpzReadOptions,
   type NpzWriteOptions,
+  readZipTail,
 } from "./npz.ts";
+export {
+  checkPatternLayers,
+  layerShapeProblem,
+  maxPatternMemberBytes,
+  type PatternExpectation,
+  type PromptTokens,
+  patternSizes,
+  promptTokensOf,
+  valuesProblem,
+} from "./pattern-shape.ts";
 export { promptHash } from "./prompt-hash.ts";
+export { checkSafeName, isSafeName } from "./safe-name.ts";
 export { sanitizeName } from "./sanitize-name.ts";
 export {
   type FigureMeta,
@@ -55,15 +69,5 @@ export {
   SafeNameSchema,
 } from "./schemas.ts";
 export { toFloat32 } from "./to-float32.ts";
+export { detectTokenPieceKind, type TokenPieceKind, tokenLabels } from "./token-labels.ts";
 export { decodeUtf8 } from "./utf8.ts";
-export { checkSafeName, isSafeName } from "./safe-name.ts";
-export {
-  checkPatternLayers,
-  layerShapeProblem,
-  maxPatternMemberBytes,
-  type PatternExpectation,
-  type PromptTokens,
-  patternSizes,
-  promptTokensOf,
-  valuesProblem,
-} from "./pattern-shape.ts";

@@ -99,8 +99,12 @@ export function activationsPath(save: string, model: string, hash: string): stri
 
 /** `<save>/<model>/prompts/<hash>/L<layer>/H<head>`. */
 export function headDir(save: string, model: string, hash: string, layer: number, head: number): string {
-  for (const [what, v] of [["layer", layer], ["head", head]] as const) {
-    if (!Number.isInteger(v) || v < 0) throw new IndexesError("PL_INVALID_ARGUMENT", `${what} must be an integer >= 0, got ${v}`);
+  for (const [what, v] of [
+    ["layer", layer],
+    ["head", head],
+  ] as const) {
+    if (!Number.isInteger(v) || v < 0)
+      throw new IndexesError("PL_INVALID_ARGUMENT", `${what} must be an integer >= 0, got ${v}`);
   }
   return join(save, m(model), "prompts", h(hash), `L${layer}`, `H${head}`);
 }

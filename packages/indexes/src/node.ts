@@ -15,7 +15,6 @@ export {
 export { buildModelsIndex, buildPromptsIndex } from "./build-indexes.ts";
 export { IndexesError, type IndexesErrorCode } from "./errors.ts";
 export { readBytesFile, readJsonFile, readJsonl, writeJsonFile, writeJsonl } from "./json-file.ts";
-export { checkInside, isInside, resolveInside } from "./resolve-inside.ts";
 export {
   type NpzFileWriteOptions,
   type NpzWriter,
@@ -24,3 +23,4 @@ export {
   readNpzFileSync,
   writeNpzFile,
 } from "./npz-file.ts";
+export { checkInside, isInside, resolveInside } from "./resolve-inside.ts";

@@ -121,6 +121,7 @@ function memberBytes(
   e: ZipEntry,
   codec: NpzCodec,
   verifyCrc: boolean,
+  at = e.localHeaderOffset,
   maxBytes = Number.POSITIVE_INFINITY,
 ): Uint8Array {
   if (e.uncompressedSize > maxBytes) {
@@ -135,7 +136,7 @@ function memberBytes(
       `member '${e.name}' is encrypted; save it without a password`,
     );
   }
-  const raw = entryData(bytes, e);
+  const raw = entryData(bytes, e, at);
   let out: Uint8Array;
   if (e.method === METHOD_STORED) out = raw;
   else if (e.method === METHOD_DEFLATE) {
@@ -178,18 +179,65 @@ export function decodeNpzWith(
   const out = new Map<string, NpyArray>();
   for (const e of readCentralDirectory(bytes)) {
     if (!e.name.endsWith(".npy")) continue;
-    const npy = memberBytes(bytes, e, codec, opts.verifyCrc ?? true, opts.maxMemberBytes);
-    const key = e.name.slice(0, -4);
-    try {
-      out.set(key, decodeNpy(npy));
-    } catch (cause) {
-      if (cause instanceof IndexesError && cause.code === "PL_NPY_CORRUPT") {
-        throw new IndexesError("PL_NPZ_CORRUPT", `member '${e.name}': ${cause.message}`, { cause });
-      }
-      throw cause;
-    }
+    const npy = memberBytes(
+      bytes,
+      e,
+      codec,
+      opts.verifyCrc ?? true,
+      e.localHeaderOffset,
+      opts.maxMemberBytes,
+    );
+    out.set(e.name.slice(0, -4), memberNpy(npy, e));
   }
   return out;
+}
+
+function memberNpy(npy: Uint8Array, e: ZipEntry): NpyArray {
+  try {
+    return decodeNpy(npy);
+  } catch (cause) {
+    if (cause instanceof IndexesError && cause.code === "PL_NPY_CORRUPT") {
+      throw new IndexesError("PL_NPZ_CORRUPT", `member '${e.name}': ${cause.message}`, { cause });
+    }
+    throw cause;
+  }
+}
+
+/**
+ * Decode one `.npz` member from its bytes alone: `localHeaderPlusData` starts at the member's
+ * local header (file offset `entry.localHeaderOffset`) and holds at least its whole data, as an
+ * HTTP Range request or a file read at that offset gets it; `entry` comes from
+ * {@link readZipTail}. Inflates, checks the CRC-32 and decodes the `.npy`.
+ *
+ * @throws {@link IndexesError} `PL_NPZ_CORRUPT`, `PL_NPZ_UNSUPPORTED`, `PL_NPY_UNSUPPORTED`.
+ * @example
+ * ```ts
+ * const e = readZipTail(tail, size).find((x) => x.name === `${patternKey(3)}.npy`)!;
+ * const arr = decodeNpzMember(bytesFrom(e.localHeaderOffset), e);
+ * ```
+ */
+export function decodeNpzMember(
+  localHeaderPlusData: Uint8Array,
+  entry: ZipEntry,
+  opts: NpzReadOptions = {},
+): NpyArray {
+  return memberNpy(
+    memberBytes(localHeaderPlusData, entry, BROWSER_CODEC, opts.verifyCrc ?? true, 0, opts.maxMemberBytes),
+    entry,
+  );
+}
+
+/**
+ * The central-directory entries of a zip (`.npz`) from its last bytes alone: `tail` holds the
+ * last `tail.length` bytes of a file of `fileSize` bytes (zip64 records included). Offsets are
+ * offsets in the whole file, so that one member can be fetched with a Range request.
+ *
+ * @throws {@link ZipTailShortError} (`PL_INVALID_ARGUMENT`, with `needed`: the bytes from the
+ *   end to fetch) when the directory starts before the tail; {@link IndexesError}
+ *   `PL_NPZ_CORRUPT` when there is no valid directory.
+ */
+export function readZipTail(tail: Uint8Array, fileSize: number): ZipEntry[] {
+  return readCentralDirectory(tail, fileSize);
 }
 
 /**

@@ -31,7 +31,10 @@ export function isSafeName(name: unknown): name is string {
  */
 export function checkSafeName(what: string, name: unknown, source?: string): string {
   if (isSafeName(name)) return name;
-  const shown = typeof name === "string" ? JSON.stringify(name.length > 80 ? `${name.slice(0, 80)}...` : name) : String(name);
+  const shown =
+    typeof name === "string"
+      ? JSON.stringify(name.length > 80 ? `${name.slice(0, 80)}...` : name)
+      : String(name);
   throw new IndexesError(
     "PL_UNSAFE_NAME",
     `${source ? `${source}: ` : ""}${what} ${shown} cannot be a folder name (allowed: 1-200 of A-Z a-z 0-9 . _ -, not starting with a dot). The data folder was edited or written by another tool; fix or delete that entry.`,

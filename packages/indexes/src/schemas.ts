@@ -59,8 +59,7 @@ export type ModelCfg = z.infer<typeof ModelCfgSchema>;
  */
 export const ModelsIndexLineSchema = ModelCfgSchema.extend({
   sanitized_name: SafeNameSchema.optional(),
-})
-  .transform((line) => ({ ...line, sanitized_name: line.sanitized_name ?? line.model_name }));
+}).transform((line) => ({ ...line, sanitized_name: line.sanitized_name ?? line.model_name }));
 
 /** A parsed `models.jsonl` line: `sanitized_name` is always set. */
 export type ModelsIndexLine = z.output<typeof ModelsIndexLineSchema>;

@@ -4,7 +4,9 @@ import {
   type FigureDefinition,
   Plot,
   type PngOptions,
+  positionTicks,
 } from "@pattern-lens/figure-util";
+import { tokenLabels } from "@pattern-lens/indexes";
 import { log10Matrix, meanByDistance, receivedPerKey, rowEntropy } from "./_stats.ts";
 
 /**
@@ -63,12 +65,13 @@ export const attnByDistance = definePlotFigure(
 export const attnReceived = definePlotFigure(
   { name: "attn_received", doc: "total attention received by each key (column sums)", fmt: "svg" },
   (pattern, ctx) => {
-    const bars = Array.from(receivedPerKey(pattern), (y, k) => ({ k, y, token: ctx.tokens[k - 1] ?? "" }));
+    const labels = tokenLabels(ctx.tokens);
+    const bars = Array.from(receivedPerKey(pattern), (y, k) => ({ k, y, token: labels[k - 1] ?? "" }));
     return {
       title: `L${ctx.layer}H${ctx.head}: attention received per key`,
       width: 480,
       height: 300,
-      x: { label: "key position", type: "band", ticks: bars.filter((b) => b.k % 5 === 0).map((b) => b.k) },
+      x: { label: "key position", type: "band", ticks: positionTicks(bars.length) },
       y: { label: "Σ attention over queries", grid: true },
       marks: [Plot.barY(bars, { x: "k", y: "y", fill: "steelblue", title: "token" }), Plot.ruleY([0])],
     };
