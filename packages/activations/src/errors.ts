@@ -13,6 +13,7 @@ export type ActivationsErrorCode =
   | "PL_DEVICE_UNAVAILABLE"
   | "PL_PATTERN_INVALID"
   | "PL_OPTIONS_INVALID"
+  | "PL_MODEL_MISMATCH"
   | "PL_IO";
 
 /**

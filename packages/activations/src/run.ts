@@ -3,6 +3,7 @@ import {
   activationsPath,
   type CompressLevel,
   float32ToFloat16Bits,
+  isSafeName,
   modelCfgPath,
   modelDir,
   type NpyArray,
@@ -40,6 +41,7 @@ import {
 import { ActivationsError } from "./errors.ts";
 import { type LayerStreamer, openLayerStreamer } from "./layer-stream.ts";
 import { buildModelCfg } from "./model-cfg.ts";
+import { checkModelFolder } from "./model-folder.ts";
 import type { Device } from "./ort.ts";
 import { loadPrompts, type PromptRecord } from "./prompts.ts";
 import { type PromptTokenizer, tokenizePrompt } from "./tokenizer.ts";
@@ -278,12 +280,19 @@ export async function activationsMain(opts: ActivationsOptions): Promise<Activat
       `--dtype must be float32 or float16, got ${String(dtype)}.`,
     );
   const prependBos = opts.prependBos ?? true;
-  const mn = opts.modelName;
-  if (mn !== undefined && (mn === "" || /[\\/]/.test(mn) || mn === "." || mn === "..")) {
-    throw new ActivationsError(
-      "PL_OPTIONS_INVALID",
-      `--model-name '${mn}' is not a folder name; use e.g. '${sanitizeName(mn) || "my-model"}'.`,
-    );
+  // --model-name is sanitized as a model folder name is (see sanitizeName): "org/model" becomes
+  // "org-model", "stories<img>" "stories_img_"; what cannot be made a plain folder name is refused.
+  let mn = opts.modelName;
+  if (mn !== undefined) {
+    const clean = sanitizeName(mn);
+    if (!isSafeName(clean)) {
+      throw new ActivationsError(
+        "PL_OPTIONS_INVALID",
+        `--model-name '${mn}' is not a folder name; use e.g. '${clean.replace(/^\.+/, "") || "my-model"}'.`,
+      );
+    }
+    if (clean !== mn) warn(`--model-name '${mn}' saved as folder '${clean}'`);
+    mn = clean;
   }
 
   // prompts first: bad prompt files fail before the model is loaded
@@ -305,7 +314,7 @@ export async function activationsMain(opts: ActivationsOptions): Promise<Activat
   if (opts.intraOpNumThreads !== undefined) open.intraOpNumThreads = opts.intraOpNumThreads;
   const pm = await openPatternModel(open);
   try {
-    const modelName = opts.modelName ?? (sanitizeName(pm.source.defaultName) || "model");
+    const modelName = mn ?? (sanitizeName(pm.source.defaultName) || "model");
     const save = opts.savePath.replace(/\/+$/, "") || "/";
     if (!records) {
       records = await readPromptsIndex(promptsIndexPath(save, modelName), warn);
@@ -388,6 +397,7 @@ async function runAll(
       prependBos: o.prependBos,
       device: opts.device ?? "cpu",
     });
+    checkModelFolder(save, modelName, cfg, opts.force ?? false, o.warn);
     await writeJsonFile(modelCfgPath(save, modelName), cfg);
   } catch (err) {
     wrapIo(err, `the model folder in ${save}`);

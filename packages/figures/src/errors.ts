@@ -7,7 +7,8 @@ export type FiguresErrorCode =
   | "PL_FIGURE_NAME"
   | "PL_FIGURE_DUPLICATE"
   | "PL_FIGURE_MODULE"
-  | "PL_FIGURES_OPTIONS";
+  | "PL_FIGURES_OPTIONS"
+  | "PL_FIGURES_NO_PROMPTS";
 
 /**
  * A mistake the user can fix (a missing folder, an unknown figure name, a module that fails to load).

@@ -106,6 +106,8 @@ export interface RunFiguresSummary extends FigureCounts {
   prompts: number;
   /** Threads used: this one plus the workers started (see {@link RunFiguresOptions.jobs}). */
   jobs: number;
+  /** Figure outputs considered: prompts × layers × heads × figures (as in {@link RunStartInfo}). */
+  total: number;
   /** Wall time in milliseconds. */
   elapsedMs: number;
 }
@@ -163,8 +165,16 @@ function positiveInt(name: string, v: number | undefined): number | undefined {
  * const s = await runFigures({ savePath: "data", model: "pythia-14m", figureFuncs: "raw", jobs: 2 });
  * console.log(s.written, s.skipped, s.failed);
  * ```
+ * Every prompt's archive is checked against model_cfg.json (layers, heads) and its prompt.json
+ * (pattern size), with finite values; a prompt that fails is skipped with the reason. A prompt whose
+ * activations.npz changed since its figures were made (see `figures_source.json`) is rendered again.
+ *
  * @throws {FiguresError} `PL_MODEL_DIR_MISSING`, `PL_MODEL_CFG_MISSING`, `PL_PROMPTS_INDEX_MISSING`
- * (naming the path and the command that creates it), `PL_FIGURE_UNKNOWN`, `PL_FIGURE_MODULE`.
+ * (naming the path and the command that creates it), `PL_FIGURE_UNKNOWN`, `PL_FIGURE_MODULE`,
+ * `PL_FIGURES_NO_PROMPTS` (every prompt was skipped: nothing was made).
+ * @throws {IndexesError} `PL_UNSAFE_NAME`, `PL_OUTSIDE_SAVE_PATH` (a name or symlink leading out of
+ * the save path), `PL_SCHEMA` / `PL_JSONL_PARSE` (a bad prompts.jsonl line), `PL_IO` (disk full,
+ * read-only folder).
  */
 export async function runFigures(options: RunFiguresOptions): Promise<RunFiguresSummary> {
   const t0 = performance.now();
@@ -260,6 +270,13 @@ export async function runFigures(options: RunFiguresOptions): Promise<RunFigures
   }
 
   outcomes.sort((a, b) => a.index - b.index);
+  const skippedPrompts = outcomes.filter((o) => o.promptError);
+  if (tasks.length > 0 && skippedPrompts.length === tasks.length) {
+    throw new FiguresError(
+      "PL_FIGURES_NO_PROMPTS",
+      `every prompt (${tasks.length}) was skipped, so no figure was made; first reason: ${skippedPrompts[0]!.promptError!.message}`,
+    );
+  }
   return {
     ...counts,
     promptsSkipped: outcomes.flatMap((o) => (o.promptError ? [{ hash: o.hash, ...o.promptError }] : [])),
@@ -268,6 +285,7 @@ export async function runFigures(options: RunFiguresOptions): Promise<RunFigures
     figures: names,
     prompts: tasks.length,
     jobs: threads,
+    total,
     elapsedMs: performance.now() - t0,
   };
 }

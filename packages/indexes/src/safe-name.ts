@@ -18,7 +18,7 @@ const SAFE_NAME = /^[A-Za-z0-9._-]{1,200}$/;
  * isSafeName("../../tmp/x");            // false
  * ```
  */
-export function isSafeName(name: unknown): name is string {
+export function isSafeName(name: unknown): boolean {
   return typeof name === "string" && SAFE_NAME.test(name) && !name.startsWith(".");
 }
 
@@ -30,13 +30,13 @@ export function isSafeName(name: unknown): name is string {
  * @throws {@link IndexesError} `PL_UNSAFE_NAME`
  */
 export function checkSafeName(what: string, name: unknown, source?: string): string {
-  if (isSafeName(name)) return name;
+  if (isSafeName(name)) return name as string;
   const shown =
     typeof name === "string"
       ? JSON.stringify(name.length > 80 ? `${name.slice(0, 80)}...` : name)
       : String(name);
   throw new IndexesError(
     "PL_UNSAFE_NAME",
-    `${source ? `${source}: ` : ""}${what} ${shown} cannot be a folder name (allowed: 1-200 of A-Z a-z 0-9 . _ -, not starting with a dot). The data folder was edited or written by another tool; fix or delete that entry.`,
+    `${source ? `${source}: ` : ""}${what} ${shown} is not a plain folder name (allowed: 1-200 of A-Z a-z 0-9 . _ -, not starting with a dot), so it cannot become a path${source ? ". The data folder was edited or written by another tool: fix or delete that entry" : ""}.`,
   );
 }
