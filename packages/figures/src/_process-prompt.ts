@@ -197,60 +197,66 @@ async function renderLayers(
     const stage = listings.layers[l] === undefined ? stageLayer(task.promptDir, l) : undefined;
     const base = stage ?? layerDir;
     const write = stage ? writeFileSync : writeFigureAtomic;
-    for (let h = 0; h < nHeads; h++) {
-      const flags = todo[l]?.[h] ?? figures.map(() => true);
-      const dir = `${base}/H${h}`;
-      const finalDir = `${layerDir}/H${h}`;
-      const files = listings.heads[l]?.[h];
-      let made = files !== undefined;
-      for (let i = 0; i < figures.length; i++) {
-        const fig = figures[i]!;
-        if (!flags[i]) {
-          delta.skipped++;
-          continue;
-        }
-        if (!made) {
-          makeDir(dir); // a plain mkdir of a folder known to be missing (recursive costs a stat per level)
-          made = true;
-        }
-        const pattern = ndarray(data.subarray(h * size, (h + 1) * size), [nCtx, nCtx]);
-        const ctx: FigureContext = {
-          tokens: task.tokens,
-          layer: l,
-          head: h,
-          modelName: settings.modelName,
-          promptHash: task.hash,
-        };
-        const errorName = `${fig.name}.error.txt`;
-        // Only the figure function's own failures become an .error.txt; a failed write (disk
-        // full, read-only folder) stops the run with PL_IO instead of being blamed on the figure.
-        let outputs: { file: string; bytes: Uint8Array }[] | undefined;
-        let failure: unknown;
-        try {
-          outputs = checkOutputs(fig, await fig.render(pattern, ctx));
-        } catch (err) {
-          failure = err;
-        }
-        if (outputs !== undefined) {
-          for (const o of outputs) write(`${dir}/${o.file}`, o.bytes);
-          if (files?.has(errorName)) rmSync(`${dir}/${errorName}`, { force: true });
-          delta.written++;
-        } else {
-          const err = failure;
-          for (const f of fig.fileNames) if (files?.has(f)) rmSync(`${dir}/${f}`, { force: true });
-          write(`${dir}/${errorName}`, errorText(fig, ctx, err));
-          outcome.failures.push({
-            errorFile: `${finalDir}/${errorName}`,
-            figure: fig.name,
+    try {
+      for (let h = 0; h < nHeads; h++) {
+        const flags = todo[l]?.[h] ?? figures.map(() => true);
+        const dir = `${base}/H${h}`;
+        const finalDir = `${layerDir}/H${h}`;
+        const files = listings.heads[l]?.[h];
+        let made = files !== undefined;
+        for (let i = 0; i < figures.length; i++) {
+          const fig = figures[i]!;
+          if (!flags[i]) {
+            delta.skipped++;
+            continue;
+          }
+          if (!made) {
+            makeDir(dir); // a plain mkdir of a folder known to be missing (recursive costs a stat per level)
+            made = true;
+          }
+          const pattern = ndarray(data.subarray(h * size, (h + 1) * size), [nCtx, nCtx]);
+          const ctx: FigureContext = {
+            tokens: task.tokens,
             layer: l,
             head: h,
-            message: describe(err),
-          });
-          delta.failed++;
+            modelName: settings.modelName,
+            promptHash: task.hash,
+          };
+          const errorName = `${fig.name}.error.txt`;
+          // Only the figure function's own failures become an .error.txt; a failed write (disk
+          // full, read-only folder) stops the run with PL_IO instead of being blamed on the figure.
+          let outputs: { file: string; bytes: Uint8Array }[] | undefined;
+          let failure: unknown;
+          try {
+            outputs = checkOutputs(fig, await fig.render(pattern, ctx));
+          } catch (err) {
+            failure = err;
+          }
+          if (outputs !== undefined) {
+            for (const o of outputs) write(`${dir}/${o.file}`, o.bytes);
+            if (files?.has(errorName)) rmSync(`${dir}/${errorName}`, { force: true });
+            delta.written++;
+          } else {
+            const err = failure;
+            for (const f of fig.fileNames) if (files?.has(f)) rmSync(`${dir}/${f}`, { force: true });
+            write(`${dir}/${errorName}`, errorText(fig, ctx, err));
+            outcome.failures.push({
+              errorFile: `${finalDir}/${errorName}`,
+              figure: fig.name,
+              layer: l,
+              head: h,
+              message: describe(err),
+            });
+            delta.failed++;
+          }
         }
       }
+      if (stage) publishLayer(stage, layerDir);
+    } catch (err) {
+      // a failed write (disk full) must not leave this run's staged layer behind
+      if (stage) rmSync(stage, { recursive: true, force: true });
+      throw err;
     }
-    if (stage) publishLayer(stage, layerDir);
     outcome.written += delta.written;
     outcome.skipped += delta.skipped;
     outcome.failed += delta.failed;
