@@ -10,7 +10,8 @@ const root = fileURLToPath(new URL(".", import.meta.url));
 export default defineConfig({
   resolve: {
     alias: [
-      { find: /^@pattern-lens\/([a-z0-9-]+)\/node$/, replacement: `${root}packages/$1/src/node.ts` },
+      // subpath entries (`@pattern-lens/indexes/node`, `/schemas`) map to src/<sub>.ts
+      { find: /^@pattern-lens\/([a-z0-9-]+)\/([a-z0-9-]+)$/, replacement: `${root}packages/$1/src/$2.ts` },
       { find: /^@pattern-lens\/([a-z0-9-]+)$/, replacement: `${root}packages/$1/src/index.ts` },
       { find: /^#test-support\/(.*)$/, replacement: `${root}test/support/$1` },
     ],

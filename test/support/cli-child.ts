@@ -25,7 +25,10 @@ function workspaceAliases(): Record<string, string> {
     for (const [sub, target] of Object.entries(pkg.exports ?? {})) {
       const source = typeof target === "object" ? target.source : undefined;
       if (!pkg.name || !source) continue;
-      alias.push([sub === "." ? pkg.name : `${pkg.name}/${sub.slice(2)}`, join(REPO_ROOT, "packages", dir, source)]);
+      alias.push([
+        sub === "." ? pkg.name : `${pkg.name}/${sub.slice(2)}`,
+        join(REPO_ROOT, "packages", dir, source),
+      ]);
     }
   }
   // longer names first: "@pattern-lens/indexes" is a prefix of "@pattern-lens/indexes/node"
@@ -42,7 +45,12 @@ export function runCli(
   args: string[],
   options: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {},
 ): Promise<CliResult> {
-  const jitiCli = join(dirname(createRequire(join(REPO_ROOT, "packages", "figures", "package.json")).resolve("jiti/package.json")), "lib/jiti-cli.mjs");
+  const jitiCli = join(
+    dirname(
+      createRequire(join(REPO_ROOT, "packages", "figures", "package.json")).resolve("jiti/package.json"),
+    ),
+    "lib/jiti-cli.mjs",
+  );
   const child = spawn(process.execPath, [jitiCli, join(REPO_ROOT, "apps", "cli", "src", "cli.ts"), ...args], {
     cwd: options.cwd ?? REPO_ROOT,
     env: { ...process.env, ...options.env, JITI_ALIAS: JSON.stringify(workspaceAliases()) },

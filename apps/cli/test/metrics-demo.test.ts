@@ -6,7 +6,7 @@
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { HeadMetricLineSchema } from "@pattern-lens/indexes";
+import { HeadMetricLineSchema } from "@pattern-lens/indexes/schemas";
 import { buildDemoModel, DEMO_MODEL_NAME } from "@pattern-lens/models";
 import { beforeAll, describe, expect, it } from "vitest";
 import { runCommand } from "../src/program.ts";

@@ -7,7 +7,6 @@ import {
   modelCfgPath,
   modelDir,
   type NpyArray,
-  PromptMetaSchema,
   patternKey,
   promptDir,
   promptHash,
@@ -26,6 +25,7 @@ import {
   writeJsonFile,
   writeNpzFile,
 } from "@pattern-lens/indexes/node";
+import { PromptMetaSchema } from "@pattern-lens/indexes/schemas";
 import pkg from "../package.json" with { type: "json" };
 import {
   finishPatternBatch,

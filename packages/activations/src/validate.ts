@@ -105,8 +105,7 @@ function describe(
     if (!Number.isFinite(v)) {
       what = `value at key ${k} is ${v}`;
       finite = false;
-    }
-    else if (v < 0) what = `negative value ${v} at key ${k}`;
+    } else if (v < 0) what = `negative value ${v} at key ${k}`;
     else if (v > 1.001) what = `value ${v} at key ${k} is above 1`;
     else if (causal && k > q && v > upTol)
       what = `value ${v} above the diagonal at key ${k} (a causal model attends only to earlier keys)`;

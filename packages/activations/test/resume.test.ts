@@ -18,7 +18,13 @@ function tree(dir: string, base = dir, out = new Map<string, string>()): Map<str
 /** Runs the activations pipeline in a real child process (TypeScript through jiti, workspace sources aliased). */
 function runChild(options: Record<string, unknown>, killAfter: number): Promise<KilledChild> {
   const script = join(import.meta.dirname, "fixtures/run-child.ts");
-  return runTsChildAndKill(import.meta.url, script, ["indexes/node", "indexes", "onnx"], options, killAfter);
+  return runTsChildAndKill(
+    import.meta.url,
+    script,
+    ["indexes/node", "indexes/schemas", "indexes", "onnx"],
+    options,
+    killAfter,
+  );
 }
 
 describe("kill -9 and resume", () => {

@@ -26,8 +26,8 @@ function createWorker(): Worker {
   const alias: Record<string, string> = {};
   for (const pkg of readdirSync(join(root, "packages"))) {
     const src = join(root, "packages", pkg, "src");
-    // subpath entries (./node, ./arrays) before the root, which is a prefix of them
-    for (const sub of ["node", "arrays"]) {
+    // subpath entries (./node, ./schemas) before the root, which is a prefix of them
+    for (const sub of ["node", "schemas"]) {
       if (existsSync(join(src, `${sub}.ts`))) alias[`@pattern-lens/${pkg}/${sub}`] = join(src, `${sub}.ts`);
     }
     if (existsSync(join(src, "index.ts"))) alias[`@pattern-lens/${pkg}`] = join(src, "index.ts");

@@ -1,14 +1,14 @@
 import { rmSync, writeFileSync } from "node:fs";
-// the zod-free entry: this module runs in every worker thread, and zod's import would double a
+// zod-free entries: this module runs in every worker thread, and zod's import would double a
 // worker's start-up
 import {
   checkPatternLayers,
   maxPatternMemberBytes,
   type NpyArray,
   type PatternExpectation,
-  readNpzFileSync,
   toFloat32,
-} from "@pattern-lens/indexes/arrays";
+} from "@pattern-lens/indexes";
+import { readNpzFileSync } from "@pattern-lens/indexes/node";
 import ndarray from "ndarray";
 import { listFigureFiles, makeDir, publishLayer, stageLayer, writeFigureAtomic } from "./_figure-files.ts";
 import { isStale, npzStamp, recordedStamp, writeStamp } from "./_figure-source.ts";

@@ -1,7 +1,7 @@
 // Checks around rendering one prompt: what counts as done, what a figure function returned,
 // which pattern sizes the prompt allows, and which errors are the disk's rather than the figure's.
 import { readFileSync } from "node:fs";
-import { IndexesError, patternSizes, promptTokensOf } from "@pattern-lens/indexes/arrays";
+import { IndexesError, patternSizes, promptTokensOf } from "@pattern-lens/indexes";
 import type { PromptTask } from "./_process-prompt.ts";
 import type { FigureContext, FigureOutput, RegisteredFigure } from "./types.ts";
 

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, isAbsolute, relative, resolve, sep } from "node:path";
-import { type FigureMeta, FigureMetaSchema, figuresIndexPath, IndexesError } from "@pattern-lens/indexes";
+import { type FigureMeta, figuresIndexPath, IndexesError } from "@pattern-lens/indexes";
+import { FigureMetaSchema } from "@pattern-lens/indexes/schemas";
 import type { FigureSource, RegisteredFigure } from "./types.ts";
 
 /**

@@ -3,15 +3,14 @@ import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import {
   type ModelCfg,
-  ModelCfgSchema,
   modelCfgPath,
   modelDir,
   type PromptMeta,
-  PromptMetaSchema,
   promptDir,
   promptsIndexPath,
 } from "@pattern-lens/indexes";
 import { checkInside, readJsonFile, readJsonl } from "@pattern-lens/indexes/node";
+import { ModelCfgSchema, PromptMetaSchema } from "@pattern-lens/indexes/schemas";
 import { runPool } from "./_pool.ts";
 import type {
   FigureCounts,

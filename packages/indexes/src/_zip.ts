@@ -37,6 +37,11 @@ export interface ZipEntry {
   compressedSize: number;
   uncompressedSize: number;
   localHeaderOffset: number;
+  /**
+   * Where the next member's local header (or the central directory) begins: this member's local
+   * header and data lie in `[localHeaderOffset, spanEnd)`, the byte range to fetch for it.
+   */
+  spanEnd: number;
 }
 
 const encoder = new TextEncoder();
@@ -88,7 +93,7 @@ export function localHeader(
 }
 
 /** A central directory entry; zip64 extra only for values that do not fit in 32 bits. */
-export function centralEntry(e: Omit<ZipEntry, "flags">): Uint8Array {
+export function centralEntry(e: Omit<ZipEntry, "flags" | "spanEnd">): Uint8Array {
   const n = nameBytes(e.name);
   const big = [e.uncompressedSize, e.compressedSize, e.localHeaderOffset].filter((x) => x >= U32_MAX);
   const extraLen = big.length > 0 ? 4 + 8 * big.length : 0;
@@ -200,6 +205,8 @@ export function readCentralDirectory(bytes: Uint8Array, fileSize = bytes.length)
     count = getU64(v, z + 32);
     cdSize = getU64(v, z + 40);
     cdOffset = getU64(v, z + 48);
+  } else if (eocd < 20 && base > 0 && (count === 0xffff || cdSize === U32_MAX || cdOffset === U32_MAX)) {
+    throw new ZipTailShortError(len - eocd + 20, len); // the zip64 locator sits before the tail
   }
   if (cdOffset + cdSize > fileSize) throw corrupt("central directory lies past the end of the file");
   if (cdOffset < base) throw new ZipTailShortError(fileSize - cdOffset, len);
@@ -222,6 +229,7 @@ export function readCentralDirectory(bytes: Uint8Array, fileSize = bytes.length)
       compressedSize: v.getUint32(p + 20, true),
       uncompressedSize: v.getUint32(p + 24, true),
       localHeaderOffset: v.getUint32(p + 42, true),
+      spanEnd: cdOffset,
     };
     // zip64 extra: the values that are 0xFFFFFFFF above follow, in this order.
     let x = p + 46 + nameLen;
@@ -240,10 +248,28 @@ export function readCentralDirectory(bytes: Uint8Array, fileSize = bytes.length)
       }
       x += 4 + size;
     }
+    if (e.localHeaderOffset + 30 + e.compressedSize > cdOffset)
+      throw corrupt(`member '${e.name}' runs into the central directory`);
     entries.push(e);
     p += 46 + nameLen + extraLen + commentLen;
   }
+  setSpanEnds(entries);
   return entries;
+}
+
+/** Sets each entry's `spanEnd` to the next local header offset (already the directory's for the last). */
+function setSpanEnds(entries: ZipEntry[]): void {
+  const starts = entries.map((e) => e.localHeaderOffset).sort((a, b) => a - b);
+  for (const e of entries) {
+    let lo = 0;
+    let hi = starts.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (starts[mid]! <= e.localHeaderOffset) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo < starts.length) e.spanEnd = starts[lo]!;
+  }
 }
 
 /**

@@ -1,6 +1,7 @@
 import { readdir, stat } from "node:fs/promises";
 import { ioError } from "./_io-error.ts";
 import { IndexesError } from "./errors.ts";
+import type { ModelsIndexLine, PromptMeta } from "./file-schemas.ts";
 import { readJsonFile, writeJsonl } from "./json-file.ts";
 import {
   modelCfgPath,
@@ -10,7 +11,12 @@ import {
   promptsDir,
   promptsIndexPath,
 } from "./layout.ts";
-import { ModelCfgSchema, type ModelsIndexLine, type PromptMeta, PromptMetaSchema } from "./schemas.ts";
+
+/** The schemas, loaded when an index is built: the `./node` entry itself stays zod-free, so a
+ * worker thread importing it for `.npz` reads does not pay zod's start-up. */
+function loadSchemas(): Promise<typeof import("./file-schemas.ts")> {
+  return import("./file-schemas.ts");
+}
 
 /** Sub-folder names of `dir`, sorted by code unit (deterministic, locale-free); [] if missing. */
 async function subdirs(dir: string, required: boolean): Promise<string[]> {
@@ -46,6 +52,7 @@ async function isFile(path: string): Promise<boolean> {
  *   `PL_NOT_UTF8`, `PL_IO`.
  */
 export async function buildModelsIndex(save: string): Promise<ModelsIndexLine[]> {
+  const { ModelCfgSchema } = await loadSchemas();
   const lines: ModelsIndexLine[] = [];
   for (const folder of await subdirs(save, true)) {
     const path = modelCfgPath(save, folder);
@@ -69,6 +76,7 @@ export async function buildModelsIndex(save: string): Promise<ModelsIndexLine[]>
  *   prompt.json's `hash` is not its folder name), `PL_JSON_PARSE`, `PL_NOT_UTF8`, `PL_IO`.
  */
 export async function buildPromptsIndex(save: string, model: string): Promise<PromptMeta[]> {
+  const { PromptMetaSchema } = await loadSchemas();
   await subdirs(modelDir(save, model), true);
   const records: PromptMeta[] = [];
   for (const hash of await subdirs(promptsDir(save, model), false)) {

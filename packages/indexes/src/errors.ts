@@ -6,6 +6,7 @@
  * - `PL_SCHEMA`: valid JSON that does not match its zod schema (file, line, issue path).
  * - `PL_NPZ_CORRUPT`: an `.npz` archive (or an `.npy` inside it) is truncated or malformed.
  * - `PL_NPZ_UNSUPPORTED`: a valid zip feature we do not read (encryption, other compression).
+ * - `PL_NPZ_TOO_LARGE`: an `.npz` member is larger than the reader's bound (`maxMemberBytes`).
  * - `PL_NPY_CORRUPT`: a standalone `.npy` buffer is malformed (magic, header, data length).
  * - `PL_NPY_UNSUPPORTED`: a valid `.npy` we do not read: Fortran order, big-endian, other dtypes.
  * - `PL_NOT_UTF8`: a text file is not valid UTF-8.
@@ -15,7 +16,6 @@
  * - `PL_UNSAFE_NAME`: a name read from a data file (prompt hash, model folder, figure name) is not a
  *   plain folder name (`..`, `/`, ...): it would lead outside the data folder.
  * - `PL_OUTSIDE_SAVE_PATH`: a path resolves outside the data folder (e.g. through a symlink).
- * - `PL_NPZ_TOO_LARGE`: an `.npz` member inflates to more than the prompt and model allow.
  */
 export type IndexesErrorCode =
   | "PL_JSON_PARSE"
@@ -23,6 +23,7 @@ export type IndexesErrorCode =
   | "PL_SCHEMA"
   | "PL_NPZ_CORRUPT"
   | "PL_NPZ_UNSUPPORTED"
+  | "PL_NPZ_TOO_LARGE"
   | "PL_NPY_CORRUPT"
   | "PL_NPY_UNSUPPORTED"
   | "PL_NOT_UTF8"
@@ -30,8 +31,7 @@ export type IndexesErrorCode =
   | "PL_IO"
   | "PL_INVALID_ARGUMENT"
   | "PL_UNSAFE_NAME"
-  | "PL_OUTSIDE_SAVE_PATH"
-  | "PL_NPZ_TOO_LARGE";
+  | "PL_OUTSIDE_SAVE_PATH";
 
 /**
  * A problem with data on disk or with what the caller passed: the message says what to do.

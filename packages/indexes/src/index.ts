@@ -1,16 +1,20 @@
 /**
- * @pattern-lens/indexes: the pattern-lens on-disk contract. Browser-safe: zod schemas, layout
- * paths, prompt hashes, names, and the npy/npz codec. File IO lives in `@pattern-lens/indexes/node`.
+ * @pattern-lens/indexes: the pattern-lens on-disk contract. Browser-safe and zod-free: layout
+ * paths, prompt hashes, names, the npy/npz codec and the JSON/JSONL writers Python reads alike.
+ * The zod schemas and the parsers that check against them live in `@pattern-lens/indexes/schemas`
+ * (their inferred types are re-exported here, type-only); file IO lives in
+ * `@pattern-lens/indexes/node`.
  *
  * @packageDocumentation
  */
 
 export { localHeaderLength, type ZipEntry, ZipTailShortError } from "./_zip.ts";
 export { IndexesError, type IndexesErrorCode, IndexesInternalError } from "./errors.ts";
+export type { FigureMeta, ModelCfg, ModelsIndexLine, PromptMeta, Provenance } from "./file-schemas.ts";
 export { float16BitsToFloat32, float32ToFloat16Bits } from "./float16.ts";
-export { type HeadMetricLine, HeadMetricLineSchema } from "./head-metrics-schema.ts";
-export { describeIssues, parseJson, stringifyJson, validate } from "./json.ts";
-export { parseJsonl, stringifyJsonl } from "./jsonl.ts";
+export type { HeadMetricLine } from "./head-metrics-schema.ts";
+export { stringifyJson } from "./json.ts";
+export { stringifyJsonl } from "./jsonl.ts";
 export {
   activationsPath,
   FIGURE_FORMATS,
@@ -38,6 +42,7 @@ export {
   decodeNpz,
   decodeNpzMember,
   encodeNpz,
+  NPZ_MAX_MEMBER_BYTES,
   type NpzReadOptions,
   type NpzWriteOptions,
   readZipTail,
@@ -55,19 +60,6 @@ export {
 export { promptHash } from "./prompt-hash.ts";
 export { checkSafeName, isSafeName } from "./safe-name.ts";
 export { sanitizeName } from "./sanitize-name.ts";
-export {
-  type FigureMeta,
-  FigureMetaSchema,
-  type ModelCfg,
-  ModelCfgSchema,
-  type ModelsIndexLine,
-  ModelsIndexLineSchema,
-  type PromptMeta,
-  PromptMetaSchema,
-  type Provenance,
-  ProvenanceSchema,
-  SafeNameSchema,
-} from "./schemas.ts";
 export { toFloat32 } from "./to-float32.ts";
 export { detectTokenPieceKind, type TokenPieceKind, tokenLabels } from "./token-labels.ts";
 export { decodeUtf8 } from "./utf8.ts";

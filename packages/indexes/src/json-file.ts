@@ -3,8 +3,9 @@ import { readFile } from "node:fs/promises";
 import type { z } from "zod";
 import { ioError } from "./_io-error.ts";
 import { writeFileAtomic } from "./atomic-write.ts";
-import { parseJson, stringifyJson } from "./json.ts";
-import { parseJsonl, stringifyJsonl } from "./jsonl.ts";
+import { stringifyJson } from "./json.ts";
+import { stringifyJsonl } from "./jsonl.ts";
+import { parseJson, parseJsonl } from "./parse.ts";
 import { decodeUtf8 } from "./utf8.ts";
 
 /** Read a file's bytes, wrapping failures as typed errors. */

@@ -1,7 +1,3 @@
-import type { z } from "zod";
-import { keepKeyOrder } from "./_keep-order.ts";
-import { IndexesError } from "./errors.ts";
-
 /** Python's `repr(float)` layout: exponent form below 1e-4 and from 1e16 on, e.g. `1e-05`, `1e+16`. */
 function formatNumber(x: number): string {
   if (!Number.isFinite(x)) return "null";
@@ -73,54 +69,4 @@ function format(v: unknown): string | undefined {
  */
 export function stringifyJson(value: unknown): string {
   return format(value) ?? "null";
-}
-
-/**
- * Why a value does not match a schema: up to three zod issues as `path: message`.
- */
-export function describeIssues(error: z.ZodError): string {
-  const shown = error.issues.slice(0, 3).map((i) => {
-    const path = i.path.length > 0 ? i.path.map(String).join(".") : "(root)";
-    return `at "${path}": ${i.message}`;
-  });
-  const more = error.issues.length > 3 ? ` (and ${error.issues.length - 3} more)` : "";
-  return shown.join("; ") + more;
-}
-
-/**
- * Check a parsed JSON value against a schema, keeping its key order.
- *
- * @param where - e.g. `"path/prompts.jsonl:12"`, named in the error
- * @throws {@link IndexesError} `PL_SCHEMA` naming `where` and the zod issue paths.
- */
-export function validate<S extends z.ZodType>(schema: S, raw: unknown, where: string): z.output<S> {
-  const r = schema.safeParse(raw);
-  if (!r.success) {
-    throw new IndexesError(
-      "PL_SCHEMA",
-      `${where}: does not match the expected format, ${describeIssues(r.error)}. Fix that entry or re-create the file with pattern-lens.`,
-      { cause: r.error },
-    );
-  }
-  return keepKeyOrder(r.data, raw);
-}
-
-/**
- * Parse JSON text and check it against `schema` (key order kept).
- *
- * @param source - file name or URL for error messages
- * @throws {@link IndexesError} `PL_JSON_PARSE` or `PL_SCHEMA`.
- */
-export function parseJson<S extends z.ZodType>(text: string, schema: S, source = "<json>"): z.output<S> {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (cause) {
-    throw new IndexesError(
-      "PL_JSON_PARSE",
-      `${source}: not valid JSON (${(cause as Error).message}). Fix the file or re-create it with pattern-lens.`,
-      { cause },
-    );
-  }
-  return validate(schema, raw, source);
 }

@@ -23,4 +23,5 @@ export {
   readNpzFileSync,
   writeNpzFile,
 } from "./npz-file.ts";
+export { type NpzReader, openNpzReader, openNpzReaderSync } from "./npz-reader.ts";
 export { checkInside, isInside, resolveInside } from "./resolve-inside.ts";

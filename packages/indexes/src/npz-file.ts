@@ -1,5 +1,5 @@
 import type { FileHandle } from "node:fs/promises";
-import { constants, crc32, createDeflateRaw, inflateRawSync } from "node:zlib";
+import { constants, crc32, createDeflateRaw } from "node:zlib";
 import { ioError } from "./_io-error.ts";
 import {
   centralEntry,
@@ -19,11 +19,11 @@ import { encodeNpyHeader } from "./npy-header.ts";
 import {
   checkCompressLevel,
   decodeNpzWith,
-  type NpzCodec,
   type NpzReadOptions,
   type NpzWriteOptions,
   npzEntries,
 } from "./npz.ts";
+import { NODE_CODEC } from "./npz-reader.ts";
 
 /** Options of {@link writeNpzFile}: those of `encodeNpz`, plus zlib's matching strategy. */
 export interface NpzFileWriteOptions extends NpzWriteOptions {
@@ -40,13 +40,6 @@ export interface NpzFileWriteOptions extends NpzWriteOptions {
 
 /** Bytes handed to zlib at a time: views into the array, never copies. */
 const CHUNK = 1 << 20;
-
-const NODE_CODEC: NpzCodec = {
-  // one output chunk of the known size (+ slack so zlib sees the end): no concat, no regrowth;
-  // maxOutputLength stops a lying directory from exhausting memory.
-  inflateRaw: (data, size) => inflateRawSync(data, { chunkSize: size + 64, maxOutputLength: size + 64 }),
-  crc32: (data) => crc32(data),
-};
 
 /**
  * Read an `.npz` file (see `decodeNpz`), with native zlib for inflation and CRC checks.

@@ -26,17 +26,56 @@ export interface NpzWriteOptions {
   compressLevel?: CompressLevel;
 }
 
-/** Options of {@link decodeNpz}. */
+/** Options of {@link decodeNpz} and the member readers. */
 export interface NpzReadOptions {
   /** Check each member's CRC-32 (as numpy does). Default true. */
   verifyCrc?: boolean;
   /**
-   * Most bytes one member may decode to (its `.npy` header included). A member whose directory
-   * entry says more is refused before it is inflated (`PL_NPZ_TOO_LARGE`), and inflation never
-   * writes past the size the directory gives: a small file cannot inflate to gigabytes.
-   * Default: no bound beyond the directory's own sizes.
+   * The largest uncompressed member (npy header + data, bytes) read; a bigger one is refused with
+   * `PL_NPZ_TOO_LARGE` before anything is allocated. Default {@link NPZ_MAX_MEMBER_BYTES}.
    */
   maxMemberBytes?: number;
+}
+
+/** Default bound on one member's uncompressed size: 4 GiB, the largest buffer Node 20 makes. */
+export const NPZ_MAX_MEMBER_BYTES = 2 ** 32;
+
+/** Deflate's best ratio is 1032:1, so a directory claiming more than this is lying. */
+function maxInflated(compressed: number): number {
+  return compressed * 1032 + 1024;
+}
+
+/**
+ * Checks a member's directory entry before any allocation: not encrypted, its uncompressed size
+ * within `maxMemberBytes`, and its sizes consistent with its method (stored: equal; deflate: at
+ * most 1032:1).
+ *
+ * @throws {@link IndexesError} `PL_NPZ_TOO_LARGE`, `PL_NPZ_CORRUPT`, `PL_NPZ_UNSUPPORTED`.
+ */
+export function checkMemberSize(e: ZipEntry, maxMemberBytes = NPZ_MAX_MEMBER_BYTES): void {
+  if (e.flags & 1) {
+    throw new IndexesError(
+      "PL_NPZ_UNSUPPORTED",
+      `member '${e.name}' is encrypted; save it without a password`,
+    );
+  }
+  if (e.uncompressedSize > maxMemberBytes) {
+    throw new IndexesError(
+      "PL_NPZ_TOO_LARGE",
+      `member '${e.name}' is ${e.uncompressedSize} bytes uncompressed, above the limit of ${maxMemberBytes}; ` +
+        "raise maxMemberBytes if this machine has the memory, or write smaller members (fewer tokens per prompt)",
+    );
+  }
+  const bad =
+    e.method === METHOD_STORED
+      ? e.compressedSize !== e.uncompressedSize
+      : e.method === METHOD_DEFLATE && e.uncompressedSize > maxInflated(e.compressedSize);
+  if (bad) {
+    throw new IndexesError(
+      "PL_NPZ_CORRUPT",
+      `member '${e.name}': the directory's sizes (${e.compressedSize} stored, ${e.uncompressedSize} uncompressed) cannot be right; the file is damaged, re-create it`,
+    );
+  }
 }
 
 /** The npz entries as a map, whatever the caller passed. */
@@ -111,7 +150,8 @@ export interface NpzCodec {
   crc32(data: Uint8Array): number;
 }
 
-const BROWSER_CODEC: NpzCodec = {
+/** fflate and our CRC-32: the codec of the browser-safe entry. */
+export const BROWSER_CODEC: NpzCodec = {
   inflateRaw: (data, size) => inflateSync(data, { out: new Uint8Array(size) }),
   crc32: (data) => crc32(data),
 };
@@ -120,22 +160,10 @@ function memberBytes(
   bytes: Uint8Array,
   e: ZipEntry,
   codec: NpzCodec,
-  verifyCrc: boolean,
+  opts: NpzReadOptions,
   at = e.localHeaderOffset,
-  maxBytes = Number.POSITIVE_INFINITY,
 ): Uint8Array {
-  if (e.uncompressedSize > maxBytes) {
-    throw new IndexesError(
-      "PL_NPZ_TOO_LARGE",
-      `member '${e.name}' decodes to ${e.uncompressedSize} bytes, more than the ${maxBytes} its prompt and model allow; the file does not belong to this prompt or was tampered with, re-create it`,
-    );
-  }
-  if (e.flags & 1) {
-    throw new IndexesError(
-      "PL_NPZ_UNSUPPORTED",
-      `member '${e.name}' is encrypted; save it without a password`,
-    );
-  }
+  checkMemberSize(e, opts.maxMemberBytes);
   const raw = entryData(bytes, e, at);
   let out: Uint8Array;
   if (e.method === METHOD_STORED) out = raw;
@@ -161,7 +189,7 @@ function memberBytes(
       `member '${e.name}' has ${out.length} bytes but the directory says ${e.uncompressedSize}; the file is damaged, re-create it`,
     );
   }
-  if (verifyCrc && codec.crc32(out) !== e.crc) {
+  if ((opts.verifyCrc ?? true) && codec.crc32(out) !== e.crc) {
     throw new IndexesError(
       "PL_NPZ_CORRUPT",
       `member '${e.name}' fails its CRC check; the file is damaged, re-create it`,
@@ -179,20 +207,14 @@ export function decodeNpzWith(
   const out = new Map<string, NpyArray>();
   for (const e of readCentralDirectory(bytes)) {
     if (!e.name.endsWith(".npy")) continue;
-    const npy = memberBytes(
-      bytes,
-      e,
-      codec,
-      opts.verifyCrc ?? true,
-      e.localHeaderOffset,
-      opts.maxMemberBytes,
-    );
+    const npy = memberBytes(bytes, e, codec, opts);
     out.set(e.name.slice(0, -4), memberNpy(npy, e));
   }
   return out;
 }
 
-function memberNpy(npy: Uint8Array, e: ZipEntry): NpyArray {
+/** Decodes a member's npy bytes; npy errors become `PL_NPZ_CORRUPT` naming the member. */
+export function memberNpy(npy: Uint8Array, e: ZipEntry): NpyArray {
   try {
     return decodeNpy(npy);
   } catch (cause) {
@@ -207,9 +229,12 @@ function memberNpy(npy: Uint8Array, e: ZipEntry): NpyArray {
  * Decode one `.npz` member from its bytes alone: `localHeaderPlusData` starts at the member's
  * local header (file offset `entry.localHeaderOffset`) and holds at least its whole data, as an
  * HTTP Range request or a file read at that offset gets it; `entry` comes from
- * {@link readZipTail}. Inflates, checks the CRC-32 and decodes the `.npy`.
+ * {@link readZipTail}; `[entry.localHeaderOffset, entry.spanEnd)` is exactly that range for
+ * numpy's files. Checks the size bound (`maxMemberBytes`), inflates, checks the CRC-32 and
+ * decodes the `.npy`.
  *
- * @throws {@link IndexesError} `PL_NPZ_CORRUPT`, `PL_NPZ_UNSUPPORTED`, `PL_NPY_UNSUPPORTED`.
+ * @throws {@link IndexesError} `PL_NPZ_CORRUPT`, `PL_NPZ_UNSUPPORTED`, `PL_NPZ_TOO_LARGE`,
+ *   `PL_NPY_UNSUPPORTED`.
  * @example
  * ```ts
  * const e = readZipTail(tail, size).find((x) => x.name === `${patternKey(3)}.npy`)!;
@@ -221,10 +246,17 @@ export function decodeNpzMember(
   entry: ZipEntry,
   opts: NpzReadOptions = {},
 ): NpyArray {
-  return memberNpy(
-    memberBytes(localHeaderPlusData, entry, BROWSER_CODEC, opts.verifyCrc ?? true, 0, opts.maxMemberBytes),
-    entry,
-  );
+  return decodeNpzMemberWith(localHeaderPlusData, entry, BROWSER_CODEC, opts);
+}
+
+/** {@link decodeNpzMember} with a chosen codec (the Node reader passes native zlib). */
+export function decodeNpzMemberWith(
+  localHeaderPlusData: Uint8Array,
+  entry: ZipEntry,
+  codec: NpzCodec,
+  opts: NpzReadOptions = {},
+): NpyArray {
+  return memberNpy(memberBytes(localHeaderPlusData, entry, codec, opts, 0), entry);
 }
 
 /**

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { IndexesError } from "../src/errors.ts";
-import { parseJsonl, stringifyJsonl } from "../src/jsonl.ts";
+import { stringifyJsonl } from "../src/jsonl.ts";
+import { parseJsonl } from "../src/parse.ts";
 
 const Line = z.looseObject({ a: z.int() });
 

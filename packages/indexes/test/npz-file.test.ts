@@ -1,22 +1,12 @@
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { float32ToFloat16Bits } from "../src/float16.ts";
 import { patternKey } from "../src/layout.ts";
-import type { NpyArray } from "../src/npy-dtype.ts";
 import { decodeNpz, encodeNpz } from "../src/npz.ts";
 import { openNpzWriter, readNpzFile, readNpzFileSync, writeNpzFile } from "../src/npz-file.ts";
+import { sampleArrays } from "./support/arrays.ts";
 import { demoPromptDirs, readBytes, sameArray, zipFields } from "./support/reference.ts";
 import { rejectsWith, useTempDir } from "./support/temp.ts";
-
-function arrays(n: number): Record<string, NpyArray> {
-  const f = new Float32Array(4 * n * n).map((_, i) => ((i * 2654435761) % 1000) / 1000);
-  return {
-    [patternKey(0)]: { dtype: "<f4", shape: [1, 4, n, n], data: f },
-    [patternKey(1)]: { dtype: "<f2", shape: [1, 4, n, n], data: float32ToFloat16Bits(f) },
-    ids: { dtype: "<i8", shape: [n], data: BigInt64Array.from({ length: n }, (_, i) => BigInt(i * 1000)) },
-  };
-}
 
 describe("writeNpzFile / readNpzFile", () => {
   const temp = useTempDir();
@@ -25,7 +15,7 @@ describe("writeNpzFile / readNpzFile", () => {
     it(`round-trips float32, float16 and int64 exactly at compressLevel ${level} (multi-chunk members)`, async () => {
       const dir = temp();
       const p = join(dir, "activations.npz");
-      const a = arrays(300); // 1.4 MB float32 member: more than one 1 MiB chunk
+      const a = sampleArrays(300); // 1.4 MB float32 member: more than one 1 MiB chunk
       await writeNpzFile(p, a, { compressLevel: level });
       const back = await readNpzFile(p);
       expect([...back.keys()]).toEqual(Object.keys(a));
@@ -48,7 +38,7 @@ describe("writeNpzFile / readNpzFile", () => {
     const { constants, deflateRawSync } = await import("node:zlib");
     const { encodeNpy } = await import("../src/npy.ts");
     const dir = temp();
-    const a = arrays(300);
+    const a = sampleArrays(300);
     const rle = join(dir, "rle.npz");
     await writeNpzFile(rle, a, { compressLevel: 6, compressStrategy: "rle" });
     const back = await readNpzFile(rle);
@@ -72,7 +62,7 @@ describe("writeNpzFile / readNpzFile", () => {
 
   it("openNpzWriter: member by member gives writeNpzFile's bytes; nothing at the path before close", async () => {
     const dir = temp();
-    const a = arrays(40);
+    const a = sampleArrays(40);
     for (const opts of [
       { compressLevel: 0 as const },
       { compressLevel: 6 as const, compressStrategy: "rle" as const },
@@ -93,7 +83,7 @@ describe("writeNpzFile / readNpzFile", () => {
 
   it("openNpzWriter: abort and a repeated key leave no file and no temp file", async () => {
     const dir = temp();
-    const a = arrays(10);
+    const a = sampleArrays(10);
     const w = await openNpzWriter(join(dir, "a.npz"));
     await w.add(patternKey(0), a[patternKey(0)]!);
     await w.abort();
@@ -110,7 +100,7 @@ describe("writeNpzFile / readNpzFile", () => {
 
   it("writes the same bytes as encodeNpz when storing", async () => {
     const p = join(temp(), "x.npz");
-    const a = arrays(20);
+    const a = sampleArrays(20);
     await writeNpzFile(p, a, { compressLevel: 0 });
     expect(Buffer.from(readBytes(p)).equals(Buffer.from(encodeNpz(a, { compressLevel: 0 })))).toBe(true);
   });
@@ -128,7 +118,7 @@ describe("writeNpzFile / readNpzFile", () => {
   it("a truncated file gives PL_NPZ_CORRUPT naming the path; missing file PL_NOT_FOUND", async () => {
     const dir = temp();
     const good = join(dir, "good.npz");
-    await writeNpzFile(good, arrays(10));
+    await writeNpzFile(good, sampleArrays(10));
     const bytes = readFileSync(good);
     const bad = join(dir, "bad.npz");
     writeFileSync(bad, bytes.subarray(0, bytes.length - 100));
@@ -151,7 +141,7 @@ describe("writeNpzFile / readNpzFile", () => {
     }
     const dir = temp();
     const good = join(dir, "good.npz");
-    await writeNpzFile(good, arrays(10));
+    await writeNpzFile(good, sampleArrays(10));
     const bad = join(dir, "bad.npz");
     writeFileSync(bad, readFileSync(good).subarray(0, 120));
     const codeOf = (f: () => unknown): { code?: string; message?: string } => {

@@ -3,9 +3,9 @@ import {
   checkPatternLayers,
   maxPatternMemberBytes,
   type PatternExpectation,
-  readNpzFileSync,
   toFloat32,
-} from "@pattern-lens/indexes/arrays";
+} from "@pattern-lens/indexes";
+import { readNpzFileSync } from "@pattern-lens/indexes/node";
 import { computePromptMetrics } from "./compute.ts";
 import type { MetricDefinition, MetricOptions } from "./types.ts";
 

@@ -1,4 +1,4 @@
-import { type NpyArray, patternKey, toFloat32 } from "@pattern-lens/indexes/arrays";
+import { type NpyArray, patternKey, toFloat32 } from "@pattern-lens/indexes";
 import { MetricsError } from "./errors.ts";
 import type { MetricContext, MetricDefinition, MetricOptions } from "./types.ts";
 

@@ -3,16 +3,15 @@ import { availableParallelism } from "node:os";
 import {
   activationsPath,
   headMetricsPath,
-  ModelCfgSchema,
   modelCfgPath,
   modelDir,
   type PromptMeta,
-  PromptMetaSchema,
   patternSizes,
   promptJsonPath,
   promptsIndexPath,
 } from "@pattern-lens/indexes";
 import { checkInside, readJsonFile, readJsonl, writeJsonl } from "@pattern-lens/indexes/node";
+import { ModelCfgSchema, PromptMetaSchema } from "@pattern-lens/indexes/schemas";
 import { runPool } from "./_pool.ts";
 import { type PromptOutcome, type PromptTask, processPrompt } from "./_process-prompt.ts";
 import { MetricAccumulator } from "./aggregate.ts";

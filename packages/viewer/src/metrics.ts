@@ -3,7 +3,8 @@
  * (`induction > 0.4, self < 0.1`), the head table's sorting and the heatmap's layer×head matrix.
  * Everything here except {@link loadHeadMetrics} is pure.
  */
-import { HeadMetricLineSchema, headMetricsPath } from "@pattern-lens/indexes";
+import { headMetricsPath } from "@pattern-lens/indexes";
+import { HeadMetricLineSchema } from "@pattern-lens/indexes/schemas";
 import { dataUrl, parseJsonl } from "./data.ts";
 import { ViewerError } from "./errors.ts";
 import { headKey } from "./head-selection.ts";
