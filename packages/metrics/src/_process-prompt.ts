@@ -47,7 +47,9 @@ export async function processPrompt(
     entries = readNpzFileSync(task.npzPath, { maxMemberBytes: maxPatternMemberBytes(task.expect) });
   } catch (err) {
     const e = err as { code?: unknown; message?: string };
-    if (typeof e.code === "string" && e.code.startsWith("PL_")) return skip(e.message ?? String(err));
+    if (typeof e.code === "string" && e.code.startsWith("PL_")) {
+      return skip(`${task.npzPath} is unreadable or corrupt (${e.code}): ${e.message ?? String(err)}`);
+    }
     throw err;
   }
   const checked = checkPatternLayers(entries, task.expect, toFloat32);
