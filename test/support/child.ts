@@ -13,6 +13,56 @@ export interface KilledChild {
   finished: boolean;
 }
 
+/** Spawns `script` through jiti with the workspace `entries` aliased to their sources. */
+function spawnTsChild(from: string, script: string, entries: string[], options: Record<string, unknown>) {
+  const jitiCli = join(dirname(createRequire(from).resolve("jiti/package.json")), "lib/jiti-cli.mjs");
+  // subpath entries first: "@pattern-lens/indexes" is a prefix of "@pattern-lens/indexes/node"
+  const sorted = [...entries].sort((a, b) => b.split("/").length - a.split("/").length);
+  const alias = Object.fromEntries(
+    sorted.map((e) => {
+      const [pkg, sub] = e.split("/");
+      return [`@pattern-lens/${e}`, join(REPO_ROOT, "packages", pkg!, "src", `${sub ?? "index"}.ts`)];
+    }),
+  );
+  return spawn(process.execPath, [jitiCli, script], {
+    env: { ...process.env, JITI_ALIAS: JSON.stringify(alias), PL_CHILD_OPTIONS: JSON.stringify(options) },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+}
+
+/** How {@link runTsChild} ended. */
+export interface ChildResult {
+  /** The exit code (null when a signal ended the child). */
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs a TypeScript script in a real child Node process through jiti, as {@link runTsChildAndKill}
+ * does, and resolves with its exit code and output once it ends on its own.
+ */
+export function runTsChild(
+  from: string,
+  script: string,
+  entries: string[],
+  options: Record<string, unknown>,
+): Promise<ChildResult> {
+  const child = spawnTsChild(from, script, entries, options);
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d) => {
+    stdout += String(d);
+  });
+  child.stderr.on("data", (d) => {
+    stderr += String(d);
+  });
+  return new Promise((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
 /**
  * Runs a TypeScript script in a real child Node process through jiti (its CLI resolved from the
  * test file at `from`), with the workspace entries `entries` (such as `"indexes/node"` or
@@ -27,19 +77,7 @@ export function runTsChildAndKill(
   options: Record<string, unknown>,
   killAfter: number,
 ): Promise<KilledChild> {
-  const jitiCli = join(dirname(createRequire(from).resolve("jiti/package.json")), "lib/jiti-cli.mjs");
-  // subpath entries first: "@pattern-lens/indexes" is a prefix of "@pattern-lens/indexes/node"
-  const sorted = [...entries].sort((a, b) => b.split("/").length - a.split("/").length);
-  const alias = Object.fromEntries(
-    sorted.map((e) => {
-      const [pkg, sub] = e.split("/");
-      return [`@pattern-lens/${e}`, join(REPO_ROOT, "packages", pkg!, "src", `${sub ?? "index"}.ts`)];
-    }),
-  );
-  const child = spawn(process.execPath, [jitiCli, script], {
-    env: { ...process.env, JITI_ALIAS: JSON.stringify(alias), PL_CHILD_OPTIONS: JSON.stringify(options) },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawnTsChild(from, script, entries, options);
   let stderr = "";
   child.stderr.on("data", (d) => {
     stderr += String(d);

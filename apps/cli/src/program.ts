@@ -34,7 +34,9 @@ export function buildProgram(io: CliIo = processIo): Command {
 
 /**
  * Parses `argv` (without the node and script paths) and runs the command.
- * Resolves to the exit code; user errors from packages are rethrown for the caller (the `pattern-lens` binary prints them with their code and exits 1).
+ * Resolves to the exit code (0, or 2 for a usage error commander reported). Errors thrown by a
+ * command are rethrown for the caller: `runMain` (the `pattern-lens` binary) prints user errors
+ * (`PL_` codes) as one line and exits 2, and anything else with its stack and exits 70.
  */
 export async function runCommand(argv: string[], io: CliIo = processIo): Promise<number> {
   const program = buildProgram(io);

@@ -179,7 +179,7 @@ describe("bad input: one clear error line, exit 2, nothing half-written", () => 
   it("missing model", async () => {
     await fails(
       ["--model", "/nonexistent/model", "--prompts", good()],
-      "PL_MODEL_NOT_FOUND",
+      "PL_MODELS_NOT_FOUND",
       "/nonexistent/model",
     );
   });
@@ -187,23 +187,26 @@ describe("bad input: one clear error line, exit 2, nothing half-written", () => 
     const d = tmp();
     writeFileSync(join(d, "model.onnx"), "this is not protobuf");
     copyFileSync(join(MODEL(), "tokenizer.json"), join(d, "tokenizer.json"));
-    await fails(["--model", join(d, "model.onnx"), "--prompts", good()], "PL_MODEL_INVALID");
+    await fails(["--model", join(d, "model.onnx"), "--prompts", good()], "PL_ACTIVATIONS_MODEL_INVALID");
   });
   it("missing tokenizer", async () => {
     const d = tmp();
     mkdirSync(join(d, "onnx"));
     copyFileSync(join(MODEL(), "onnx", "model.onnx"), join(d, "onnx", "model.onnx"));
-    await fails(["--model", d, "--prompts", good()], "PL_TOKENIZER_NOT_FOUND", "tokenizer.json");
+    await fails(["--model", d, "--prompts", good()], "PL_ACTIVATIONS_TOKENIZER_NOT_FOUND", "tokenizer.json");
   });
   it("missing prompts file", async () => {
-    await fails(["--model", MODEL(), "--prompts", "/nonexistent/p.jsonl"], "PL_PROMPTS_NOT_FOUND");
+    await fails(
+      ["--model", MODEL(), "--prompts", "/nonexistent/p.jsonl"],
+      "PL_ACTIVATIONS_PROMPTS_NOT_FOUND",
+    );
   });
   it("empty prompts file", async () => {
-    await fails(["--model", MODEL(), "--prompts", promptsFile([""])], "PL_PROMPTS_EMPTY");
+    await fails(["--model", MODEL(), "--prompts", promptsFile([""])], "PL_ACTIVATIONS_PROMPTS_EMPTY");
   });
   it("invalid line, with its number", async () => {
     const p = promptsFile([JSON.stringify({ text: "x".repeat(150) }), "{oops"]);
-    await fails(["--model", MODEL(), "--prompts", p], "PL_PROMPTS_INVALID", `${p}:2:`);
+    await fails(["--model", MODEL(), "--prompts", p], "PL_ACTIVATIONS_PROMPTS_INVALID", `${p}:2:`);
   });
   it("text that is not UTF-8", async () => {
     const p = join(tmp(), "latin1.jsonl");
@@ -215,7 +218,7 @@ describe("bad input: one clear error line, exit 2, nothing half-written", () => 
         Buffer.from(`${"x".repeat(150)}"}\n`),
       ]),
     );
-    await fails(["--model", MODEL(), "--prompts", p], "PL_NOT_UTF8", `${p}:1:`);
+    await fails(["--model", MODEL(), "--prompts", p], "PL_ACTIVATIONS_NOT_UTF8", `${p}:1:`);
   });
   it("empty text is skipped with a warning", async () => {
     const save = tmp();
@@ -236,12 +239,12 @@ describe("bad input: one clear error line, exit 2, nothing half-written", () => 
           })();
     const r = await cli(["--model", MODEL(), "--prompts", good(), "--save-path", save]);
     expect(r.code).toBe(EXIT_USER_ERROR);
-    expect(r.err).toMatch(/\[PL_IO\].*(permission|not permitted)/i);
+    expect(r.err).toMatch(/\[PL_ACTIVATIONS_IO\].*(permission|not permitted)/i);
   });
   it("--device cuda without the CUDA files says how to install them", async () => {
     const r = await cli(["--model", MODEL(), "--prompts", good(), "--save-path", tmp(), "--device", "cuda"]);
     expect(r.code).toBe(EXIT_USER_ERROR);
-    expect(r.err).toContain("[PL_DEVICE_UNAVAILABLE]");
+    expect(r.err).toContain("[PL_ACTIVATIONS_DEVICE_UNAVAILABLE]");
     expect(r.err).toContain("ONNXRUNTIME_NODE_INSTALL=cuda12");
   });
 });

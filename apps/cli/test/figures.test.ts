@@ -86,12 +86,12 @@ describe("pattern-lens figures", () => {
     expect(again.out.join("")).toMatch(/0 written, 48 already done, 0 failed/);
   });
 
-  it("fails with PL_MODEL_DIR_MISSING naming the folder and the command that creates it", async () => {
+  it("fails with PL_FIGURES_MODEL_DIR_MISSING naming the folder and the command that creates it", async () => {
     const save = mkdtempSync(join(tmpdir(), "pl-cli-empty-"));
     await expect(
       runCommand(["figures", "--model", "gpt2", "--save-path", save], capture().io),
     ).rejects.toMatchObject({
-      code: "PL_MODEL_DIR_MISSING",
+      code: "PL_FIGURES_MODEL_DIR_MISSING",
       message: expect.stringMatching(new RegExp(`${save}/gpt2 does not exist.*pattern-lens activations`)),
     });
   });

@@ -114,7 +114,7 @@ describe("pattern-lens metrics on the demo model", () => {
     expect(dup.mean).toBeGreaterThan(0.999);
   });
 
-  it("loads a --module metric; an unknown metric is PL_METRIC_UNKNOWN", async () => {
+  it("loads a --module metric; an unknown metric is PL_METRICS_UNKNOWN", async () => {
     const mod = join(root, "two-back.ts");
     const { writeFileSync } = await import("node:fs");
     writeFileSync(
@@ -150,7 +150,7 @@ registerMetric({ name: "two_back", doc: "attention on i-2" }, ({ pattern, n, opt
         ["metrics", "--model", DEMO_MODEL_NAME, "--save-path", save, "--metrics", "nope"],
         capture().io,
       ),
-    ).rejects.toMatchObject({ code: "PL_METRIC_UNKNOWN" });
+    ).rejects.toMatchObject({ code: "PL_METRICS_UNKNOWN" });
     expect(existsSync(join(save, DEMO_MODEL_NAME, "head_metrics.jsonl"))).toBe(true);
   });
 });

@@ -131,7 +131,7 @@ describe("pattern-lens models", () => {
     }
     const report = describeError(thrown);
     expect(report.exitCode).toBe(2);
-    expect(report.message).toMatch(/^pattern-lens: error \[PL_HUB_REPO_NOT_FOUND\]: hub answered 404/);
+    expect(report.message).toMatch(/^pattern-lens: error \[PL_MODELS_HUB_REPO_NOT_FOUND\]: hub answered 404/);
     expect(report.message.includes("\n")).toBe(false);
   });
 });

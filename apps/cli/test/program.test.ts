@@ -33,9 +33,9 @@ describe("pattern-lens CLI router", () => {
 
 describe("describeError", () => {
   it("prints PL_ errors as one line with exit 2", () => {
-    const e = Object.assign(new Error("file x is missing; run y"), { code: "PL_SCHEMA" });
+    const e = Object.assign(new Error("file x is missing; run y"), { code: "PL_INDEXES_SCHEMA" });
     expect(describeError(e)).toEqual({
-      message: "pattern-lens: error [PL_SCHEMA]: file x is missing; run y",
+      message: "pattern-lens: error [PL_INDEXES_SCHEMA]: file x is missing; run y",
       exitCode: EXIT_USER_ERROR,
     });
   });

@@ -45,12 +45,12 @@ describe("names read from data files are checked before they become paths", () =
 
     const figs = await runCli(["figures", "--model", MODEL, "--save-path", save, "--figure-funcs", "raw"]);
     expect(figs.code).toBe(2);
-    expect(figs.stderr).toContain("[PL_SCHEMA]");
+    expect(figs.stderr).toContain("[PL_INDEXES_SCHEMA]");
     expect(figs.stderr).toContain("prompts.jsonl:1");
     expect(figs.stderr).toContain("hash");
     const met = await runCli(["metrics", "--model", MODEL, "--save-path", save]);
     expect(met.code).toBe(2);
-    expect(met.stderr).toContain("[PL_SCHEMA]");
+    expect(met.stderr).toContain("[PL_INDEXES_SCHEMA]");
     expect(tree(outside)).toEqual(before); // no L*/H*/raw.png written into the escaped folder
     expect(existsSync(join(save, MODEL, "head_metrics.jsonl"))).toBe(false);
   });
@@ -66,7 +66,7 @@ describe("names read from data files are checked before they become paths", () =
     for (const cmd of ["figures", "metrics"]) {
       const r = await runCli([cmd, "--model", MODEL, "--save-path", save]);
       expect(r.code, r.stderr).toBe(2);
-      expect(r.stderr).toContain("[PL_OUTSIDE_SAVE_PATH]");
+      expect(r.stderr).toContain("[PL_INDEXES_OUTSIDE_SAVE_PATH]");
     }
     expect(tree(outside)).toEqual(before);
   });
@@ -75,7 +75,7 @@ describe("names read from data files are checked before they become paths", () =
     const save = smallDemo(1);
     const r = await runCli(["figures", "--model", "../x", "--save-path", save]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain("[PL_UNSAFE_NAME]");
+    expect(r.stderr).toContain("[PL_INDEXES_UNSAFE_NAME]");
   });
 
   it("figures.jsonl: an unparsable line is kept verbatim; a leftover temp file of a dead process is removed", async () => {

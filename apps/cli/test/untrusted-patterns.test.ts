@@ -117,7 +117,7 @@ describe("saved patterns are checked per layer before use", () => {
     expect(m.stderr).toContain("[PL_METRICS_NO_PROMPTS]");
   });
 
-  it("a metric that returns Infinity stops metrics with PL_METRIC_FAILED (exit 2) instead of writing null", async () => {
+  it("a metric that returns Infinity stops metrics with PL_METRICS_FAILED (exit 2) instead of writing null", async () => {
     const save = smallDemo(1);
     const mod = join(tempFolder(), "inf-metric.mjs");
     writeFileSync(
@@ -126,7 +126,7 @@ describe("saved patterns are checked per layer before use", () => {
     );
     const m = await metrics(save, "--module", mod, "--metrics", "inf");
     expect(m.code, m.stderr).toBe(2);
-    expect(m.stderr).toContain("[PL_METRIC_FAILED]");
+    expect(m.stderr).toContain("[PL_METRICS_FAILED]");
     expect(m.stderr).toContain("returned Infinity");
   });
 
@@ -166,7 +166,7 @@ describe("saved patterns are checked per layer before use", () => {
     const m = await metrics(save);
     expect(m.code, m.stderr).toBe(0);
     expect(m.stderr).toContain(`skipped prompt ${a}`);
-    expect(m.stderr).toContain("PL_NPZ_TOO_LARGE");
+    expect(m.stderr).toContain("PL_INDEXES_NPZ_TOO_LARGE");
   });
 });
 

@@ -1,3 +1,4 @@
+import { contextLength, cutRows, type LayerPattern, num } from "./cut-rows.ts";
 import { ActivationsError } from "./errors.ts";
 import { buildFeeds } from "./feeds.ts";
 import { type InstrumentedModel, prepareInstrumentedModel } from "./instrumented-cache.ts";
@@ -10,7 +11,8 @@ import {
   type OrtSessionOptions,
 } from "./ort.ts";
 import { loadHfTokenizer, type PromptTokenizer, type TokenizedPrompt, tokenizePrompt } from "./tokenizer.ts";
-import { copyValidated, validatePattern } from "./validate.ts";
+
+export { contextLength, cutRows, type LayerPattern } from "./cut-rows.ts";
 
 /** Options of {@link openPatternModel}. */
 export interface OpenModelOptions {
@@ -45,13 +47,6 @@ export interface PatternModel {
   close(): Promise<void>;
 }
 
-/** One prompt's attention for one layer: `[nHeads, n, n]` float32, row-major (queries x keys). */
-export interface LayerPattern {
-  nHeads: number;
-  n: number;
-  data: Float32Array;
-}
-
 /** The patterns of one prompt, in memory. */
 export interface PromptPatterns extends TokenizedPrompt {
   /** One entry per layer. */
@@ -60,20 +55,11 @@ export interface PromptPatterns extends TokenizedPrompt {
   exposed?: HostTensor[];
 }
 
-const num = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
-
-/** The context length from `config.json` (`n_positions`, `max_position_embeddings`, `n_ctx`, `seq_len`). */
-export function contextLength(config: Record<string, unknown>): number | undefined {
-  return (
-    num(config.n_positions) ?? num(config.max_position_embeddings) ?? num(config.n_ctx) ?? num(config.seq_len)
-  );
-}
-
 /**
  * Opens a local ONNX model for capture: finds the file, instruments it (cached), starts an ONNX
  * Runtime session and loads the tokenizer.
- * @throws {ActivationsError} `PL_MODEL_NOT_FOUND`, `PL_MODEL_INVALID`, `PL_MODEL_NO_ATTENTION`,
- *   `PL_TOKENIZER_NOT_FOUND`, `PL_DEVICE_UNAVAILABLE`.
+ * @throws {ActivationsError} `PL_ACTIVATIONS_MODEL_NOT_FOUND`, `PL_ACTIVATIONS_MODEL_INVALID`, `PL_ACTIVATIONS_MODEL_NO_ATTENTION`,
+ *   `PL_ACTIVATIONS_TOKENIZER_NOT_FOUND`, `PL_ACTIVATIONS_DEVICE_UNAVAILABLE`.
  */
 export async function openPatternModel(opts: OpenModelOptions): Promise<PatternModel> {
   const source = resolveModel(opts.model);
@@ -129,15 +115,6 @@ export async function resumeSession(pm: PatternModel): Promise<void> {
   suspended.delete(pm);
 }
 
-function toFloat32(t: HostTensor, what: string): Float32Array {
-  if (t.type !== "float32")
-    throw new ActivationsError(
-      "PL_MODEL_INVALID",
-      `${what} is ${t.type}, expected float32 after instrumentation.`,
-    );
-  return t.data as Float32Array;
-}
-
 /** A batch's raw session outputs, not yet cut or validated; see {@link startPatternBatch}. */
 export interface RawPatternBatch {
   rows: readonly (readonly number[])[];
@@ -162,7 +139,7 @@ export async function startPatternBatch(
 
 /**
  * Cuts a finished batch into per-row patterns and validates every one.
- * @throws {ActivationsError} `PL_PATTERN_INVALID` naming layer and head.
+ * @throws {ActivationsError} `PL_ACTIVATIONS_PATTERN_INVALID` naming layer and head.
  */
 export function finishPatternBatch(
   pm: PatternModel,
@@ -173,7 +150,11 @@ export function finishPatternBatch(
   const results: { layers: LayerPattern[]; exposed?: HostTensor[] }[] = rows.map(() => ({ layers: [] }));
   plan.outputs.forEach((name, layer) => {
     const t = out[name];
-    if (!t) throw new ActivationsError("PL_MODEL_INVALID", `the instrumented model did not return ${name}.`);
+    if (!t)
+      throw new ActivationsError(
+        "PL_ACTIVATIONS_MODEL_INVALID",
+        `the instrumented model did not return ${name}.`,
+      );
     cutRows(t, layer, rows, pm.causal).forEach((p, r) => {
       (results[r] as { layers: LayerPattern[] }).layers.push(p);
     });
@@ -189,51 +170,13 @@ export function finishPatternBatch(
 /**
  * Runs one right-padded batch and returns, per row, every layer's validated pattern cut to the
  * row's own tokens. Rows are token id lists (BOS included when wanted).
- * @throws {ActivationsError} `PL_PATTERN_INVALID` naming layer and head; `PL_MODEL_INPUT_UNSUPPORTED`.
+ * @throws {ActivationsError} `PL_ACTIVATIONS_PATTERN_INVALID` naming layer and head; `PL_ACTIVATIONS_MODEL_INPUT_UNSUPPORTED`.
  */
 export async function runPatternBatch(
   pm: PatternModel,
   rows: readonly (readonly number[])[],
 ): Promise<{ layers: LayerPattern[]; exposed?: HostTensor[] }[]> {
   return finishPatternBatch(pm, await startPatternBatch(pm, rows));
-}
-
-/**
- * One layer's output of a right-padded batch, cut into each row's own `[heads, n, n]` pattern and
- * validated. A single unpadded row is returned without a copy.
- * @throws {ActivationsError} `PL_PATTERN_INVALID` for a wrong shape or an invalid pattern.
- */
-export function cutRows(
-  t: HostTensor,
-  layer: number,
-  rows: readonly (readonly number[])[],
-  causal: boolean,
-): LayerPattern[] {
-  const b = rows.length;
-  const data = toFloat32(t, `layer ${layer} attention`);
-  let [d0, h, s, k] = t.dims as [number, number, number, number];
-  if (t.dims.length === 3) {
-    [d0, s, k] = t.dims as [number, number, number];
-    h = d0 / b;
-    d0 = b;
-  }
-  if (t.dims.length < 3 || t.dims.length > 4 || d0 !== b || !Number.isInteger(h)) {
-    throw new ActivationsError(
-      "PL_PATTERN_INVALID",
-      `layer ${layer}: attention output has shape [${t.dims.join(", ")}], expected [${b}, heads, seq, seq].`,
-    );
-  }
-  return rows.map((row, r) => {
-    const n = row.length;
-    const ctx = b > 1 ? ` (batch row ${r})` : "";
-    if (b === 1 && n === s && n === k) {
-      validatePattern(data, h, n, layer, { causal }, ctx);
-      return { nHeads: h, n, data };
-    }
-    const pat = new Float32Array(h * n * n);
-    copyValidated(data, r * h * s * k, k, s * k, pat, h, n, layer, { causal }, ctx);
-    return { nHeads: h, n, data: pat };
-  });
 }
 
 /**
@@ -253,7 +196,8 @@ export async function getPatterns(
     prependBos: opts.prependBos ?? true,
     ...(pm.nCtx !== undefined ? { maxTokens: pm.nCtx } : {}),
   });
-  if (tok.tokenIds.length === 0) throw new ActivationsError("PL_PROMPTS_INVALID", "the text has no tokens.");
+  if (tok.tokenIds.length === 0)
+    throw new ActivationsError("PL_ACTIVATIONS_PROMPTS_INVALID", "the text has no tokens.");
   const [res] = await runPatternBatch(pm, [tok.tokenIds]);
   const r = res as { layers: LayerPattern[]; exposed?: HostTensor[] };
   const out: PromptPatterns = { ...tok, layers: r.layers };

@@ -29,7 +29,7 @@ function intTensor(
     return { type: "int32", dims, data };
   }
   throw new ActivationsError(
-    "PL_MODEL_INPUT_UNSUPPORTED",
+    "PL_ACTIVATIONS_MODEL_INPUT_UNSUPPORTED",
     `model input '${name}' has type ${type}; pattern-lens feeds it as int64 or int32 only.`,
   );
 }
@@ -49,7 +49,7 @@ function pastDims(meta: ValueMeta, batch: number): number[] {
  * (1 for tokens, 0 for padding), `position_ids` (0..n-1 per row), zero-length past key/values
  * (`past_key_values.*`, `past_*`), `use_cache_branch` (false). Integer inputs get the type the
  * model declares (int64 or int32).
- * @throws {ActivationsError} `PL_MODEL_INPUT_UNSUPPORTED` naming an input it cannot fill.
+ * @throws {ActivationsError} `PL_ACTIVATIONS_MODEL_INPUT_UNSUPPORTED` naming an input it cannot fill.
  */
 export function buildFeeds(inputs: readonly ValueMeta[], batch: TokenBatch): Record<string, HostTensor> {
   const b = batch.rows.length;
@@ -76,7 +76,7 @@ export function buildFeeds(inputs: readonly ValueMeta[], batch: TokenBatch): Rec
       const dims = (meta.shape ?? [1]).map((d) => (typeof d === "number" ? d : 1));
       if (meta.type !== "bool")
         throw new ActivationsError(
-          "PL_MODEL_INPUT_UNSUPPORTED",
+          "PL_ACTIVATIONS_MODEL_INPUT_UNSUPPORTED",
           `model input 'use_cache_branch' has type ${meta.type}, expected bool.`,
         );
       feeds[name] = { type: "bool", dims, data: new Uint8Array(dims.reduce((x, y) => x * y, 1)) };
@@ -89,7 +89,7 @@ export function buildFeeds(inputs: readonly ValueMeta[], batch: TokenBatch): Rec
           : { type: "float16", dims, data: new Uint16Array(n) };
     } else {
       throw new ActivationsError(
-        "PL_MODEL_INPUT_UNSUPPORTED",
+        "PL_ACTIVATIONS_MODEL_INPUT_UNSUPPORTED",
         `model input '${name}' (${meta.type ?? "non-tensor"}, shape [${(meta.shape ?? []).join(", ")}]) cannot be filled: pattern-lens feeds input_ids, attention_mask, position_ids, past_key_values.*, use_cache_branch. Export the model without this input.`,
       );
     }

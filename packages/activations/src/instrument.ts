@@ -155,7 +155,7 @@ function fusedAttentionProbs(g: GraphProto, node: NodeProto, layer: number): str
   ];
   if ((node.input[5] ?? "") !== "" || (node.input[6] ?? "") !== "") {
     throw new ActivationsError(
-      "PL_MODEL_NO_ATTENTION",
+      "PL_ACTIVATIONS_MODEL_NO_ATTENTION",
       `fused Attention node ${node.name}: attention bias inputs are not supported by pattern-lens yet.`,
     );
   }
@@ -257,11 +257,11 @@ function fusedAttentionProbs(g: GraphProto, node: NodeProto, layer: number): str
  * Methods, in order of preference: `attentions.{i}` graph outputs; GroupQueryAttention
  * (`qk_output=2`); MultiHeadAttention (scores output + softmax); fused Attention (recomputed from
  * its input and packed weights); explicit attention Softmax nodes (also inside `If` branches).
- * @throws {ActivationsError} `PL_MODEL_NO_ATTENTION` listing the op types when none is found.
+ * @throws {ActivationsError} `PL_ACTIVATIONS_MODEL_NO_ATTENTION` listing the op types when none is found.
  */
 export function instrumentModel(model: ModelProto, opts: InstrumentOptions = {}): CapturePlan {
   const g = model.graph;
-  if (!g) throw new ActivationsError("PL_MODEL_INVALID", "the ONNX file has no graph.");
+  if (!g) throw new ActivationsError("PL_ACTIVATIONS_MODEL_INVALID", "the ONNX file has no graph.");
   const opset = opsetVersion(model);
   const layerOutputs: string[] = [];
   const exposed: string[] = [];
@@ -336,7 +336,7 @@ export function instrumentModel(model: ModelProto, opts: InstrumentOptions = {})
   if (method === undefined) {
     const ops = [...opTypes(g)].sort().join(", ");
     throw new ActivationsError(
-      "PL_MODEL_NO_ATTENTION",
+      "PL_ACTIVATIONS_MODEL_NO_ATTENTION",
       `no attention found in the model: no attentions outputs, no GroupQueryAttention/MultiHeadAttention/Attention node, no Softmax feeding a MatMul. Op types in the graph: ${ops}. Export the model with explicit attention (e.g. optimum without attention fusion).`,
     );
   }
@@ -361,7 +361,7 @@ function instrumentIf(node: NodeProto, g: GraphProto, layerOutputs: string[]): v
   const n = Math.min(...perBranch.map((s) => s.length));
   if (perBranch.some((s) => s.length !== n) || n === 0) {
     throw new ActivationsError(
-      "PL_MODEL_NO_ATTENTION",
+      "PL_ACTIVATIONS_MODEL_NO_ATTENTION",
       `the merged decoder's If branches have different numbers of attention Softmax nodes (${perBranch.map((s) => s.length).join(" vs ")}); use the non-merged decoder_model.onnx.`,
     );
   }

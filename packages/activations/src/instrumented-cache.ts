@@ -93,8 +93,8 @@ function externalizeInitializers(g: GraphProto, dataPath: string): void {
  * (`externalDataDir`) and ONNX Runtime reads the data files from there, so nothing big is duplicated.
  * A model with inline weights gets them moved to `model.onnx.data` beside its instrumented copy
  * (then `externalDataDir` is the cache folder), which ONNX Runtime maps instead of parsing.
- * @throws {ActivationsError} `PL_MODEL_INVALID` for a file that is not an ONNX model;
- *   `PL_MODEL_NO_ATTENTION` when no attention is found; `PL_IO` when the cache is not writable.
+ * @throws {ActivationsError} `PL_ACTIVATIONS_MODEL_INVALID` for a file that is not an ONNX model;
+ *   `PL_ACTIVATIONS_MODEL_NO_ATTENTION` when no attention is found; `PL_ACTIVATIONS_IO` when the cache is not writable.
  */
 export async function prepareInstrumentedModel(
   onnxPath: string,
@@ -128,13 +128,16 @@ export async function prepareInstrumentedModel(
     model = decodeModel(readBytes(onnxPath));
   } catch (err) {
     throw new ActivationsError(
-      "PL_MODEL_INVALID",
+      "PL_ACTIVATIONS_MODEL_INVALID",
       `${onnxPath} is not a valid ONNX model: ${(err as Error).message.replace(/\.+$/, "")}. Download or export it again.`,
       { cause: err },
     );
   }
   if (!model.graph)
-    throw new ActivationsError("PL_MODEL_INVALID", `${onnxPath} is not a valid ONNX model: it has no graph.`);
+    throw new ActivationsError(
+      "PL_ACTIVATIONS_MODEL_INVALID",
+      `${onnxPath} is not a valid ONNX model: it has no graph.`,
+    );
   const opset = Number(model.opsetImport.find((o) => (o.domain ?? "") === "")?.version ?? 0);
   const plan = instrumentModel(model, opts.exposeInputs ? { exposeInputs: true } : {});
   const external = externalLocations(model.graph).size > 0;
@@ -160,7 +163,7 @@ export async function prepareInstrumentedModel(
   } catch (err) {
     rmSync(tmp, { recursive: true, force: true });
     throw new ActivationsError(
-      "PL_IO",
+      "PL_ACTIVATIONS_IO",
       `cannot write the instrumented model to ${root}: ${(err as Error).message}. Set PATTERN_LENS_CACHE to a writable folder.`,
       { cause: err },
     );

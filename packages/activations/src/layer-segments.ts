@@ -177,7 +177,7 @@ async function carryTypes(
   const unknown = missing.filter((n) => !known.has(n));
   if (unknown.length > 0) {
     throw new ActivationsError(
-      "PL_MODEL_INVALID",
+      "PL_ACTIVATIONS_MODEL_INVALID",
       `cannot tell the element type of ${unknown.join(", ")} to split the model by layer.`,
     );
   }
@@ -220,7 +220,7 @@ function segmentModel(
  * The per-layer split of an instrumented model, built once and cached beside it
  * (`<instrumented dir>/segments-v1/`). Returns `undefined` when the graph cannot be split by layer
  * (see {@link splitPlan}); callers then run the whole model at once.
- * @throws {ActivationsError} `PL_IO` when the cache is not writable; `PL_MODEL_INVALID`.
+ * @throws {ActivationsError} `PL_ACTIVATIONS_IO` when the cache is not writable; `PL_ACTIVATIONS_MODEL_INVALID`.
  */
 export async function prepareLayerSegments(inst: InstrumentedModel): Promise<LayerSegments | undefined> {
   const root = join(dirname(inst.path), `segments-v${SEGMENTS_VERSION}`);
@@ -265,7 +265,7 @@ export async function prepareLayerSegments(inst: InstrumentedModel): Promise<Lay
     rmSync(tmp, { recursive: true, force: true });
     if (err instanceof ActivationsError) throw err;
     throw new ActivationsError(
-      "PL_IO",
+      "PL_ACTIVATIONS_IO",
       `cannot write the per-layer model split to ${root}: ${(err as Error).message}. Set PATTERN_LENS_CACHE to a writable folder.`,
       { cause: err },
     );

@@ -11,7 +11,7 @@ export interface LayerStreamer {
    * pattern goes to `onLayer`, which is awaited before the next layer runs, so a caller that
    * writes and drops it holds one layer at a time (two while a layer's value product still needs
    * the previous pattern).
-   * @throws {ActivationsError} `PL_PATTERN_INVALID` naming layer and head.
+   * @throws {ActivationsError} `PL_ACTIVATIONS_PATTERN_INVALID` naming layer and head.
    */
   run(
     tokenIds: readonly number[],
@@ -75,7 +75,7 @@ export async function openLayerStreamer(
           const t = carries.get(c);
           if (t === undefined)
             throw new ActivationsError(
-              "PL_MODEL_INVALID",
+              "PL_ACTIVATIONS_MODEL_INVALID",
               `layer ${l} needs ${c}, which no earlier layer returned.`,
             );
           feeds[c] = t;
@@ -89,7 +89,10 @@ export async function openLayerStreamer(
         }
         const t = out[seg.pattern];
         if (t === undefined)
-          throw new ActivationsError("PL_MODEL_INVALID", `layer ${l} did not return ${seg.pattern}.`);
+          throw new ActivationsError(
+            "PL_ACTIVATIONS_MODEL_INVALID",
+            `layer ${l} did not return ${seg.pattern}.`,
+          );
         const [pattern] = cutRows(t, l, [tokenIds], pm.causal);
         await onLayer(l, pattern as LayerPattern);
       }

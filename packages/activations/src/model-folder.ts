@@ -31,7 +31,7 @@ export function modelDifference(
  * prompts.jsonl and head_metrics.jsonl are removed first, so no pattern or figure of the old model
  * stays beside the new ones.
  *
- * @throws {ActivationsError} `PL_MODEL_MISMATCH`
+ * @throws {ActivationsError} `PL_ACTIVATIONS_MODEL_MISMATCH`
  */
 export function checkModelFolder(
   save: string,
@@ -54,7 +54,7 @@ export function checkModelFolder(
   if (diff === undefined) return;
   if (!force) {
     throw new ActivationsError(
-      "PL_MODEL_MISMATCH",
+      "PL_ACTIVATIONS_MODEL_MISMATCH",
       `${path} belongs to another model (${diff}). Choose another --model-name, or pass --force to replace that folder's patterns, figures and metrics with this model's.`,
     );
   }

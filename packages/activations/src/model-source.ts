@@ -32,21 +32,25 @@ function readConfig(dir: string): Record<string, unknown> {
     const v = JSON.parse(readFileSync(p, "utf8")) as unknown;
     return typeof v === "object" && v !== null ? (v as Record<string, unknown>) : {};
   } catch (err) {
-    throw new ActivationsError("PL_MODEL_INVALID", `${p} is not valid JSON: ${(err as Error).message}.`, {
-      cause: err,
-    });
+    throw new ActivationsError(
+      "PL_ACTIVATIONS_MODEL_INVALID",
+      `${p} is not valid JSON: ${(err as Error).message}.`,
+      {
+        cause: err,
+      },
+    );
   }
 }
 
 /**
  * Finds the ONNX file of `--model`: an `.onnx` file (its folder, or the parent of an `onnx/`
  * folder, holds `config.json` and the tokenizer), or a folder in Hugging Face hub layout.
- * @throws {ActivationsError} `PL_MODEL_NOT_FOUND` when nothing usable is there.
+ * @throws {ActivationsError} `PL_ACTIVATIONS_MODEL_NOT_FOUND` when nothing usable is there.
  */
 export function resolveModel(path: string): ModelSource {
   if (!existsSync(path)) {
     throw new ActivationsError(
-      "PL_MODEL_NOT_FOUND",
+      "PL_ACTIVATIONS_MODEL_NOT_FOUND",
       `model ${path} does not exist. Pass --model with an .onnx file or a folder with onnx/model.onnx, config.json and tokenizer.json.`,
     );
   }
@@ -83,7 +87,7 @@ export function resolveModel(path: string): ModelSource {
       defaultName: basename(path.replace(/\/+$/, "")),
     };
   throw new ActivationsError(
-    "PL_MODEL_NOT_FOUND",
+    "PL_ACTIVATIONS_MODEL_NOT_FOUND",
     all.length === 0
       ? `no .onnx file in ${path}. Expected onnx/model.onnx or onnx/decoder_model.onnx.`
       : `${path} holds several .onnx files (${all.map((p) => basename(p)).join(", ")}); pass the one to use as --model.`,

@@ -7,6 +7,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { Worker } from "node:worker_threads";
 import * as ort from "onnxruntime-node";
+import { hostTensor } from "./_host-tensor.ts";
 import { readBytes } from "./_read-bytes.ts";
 import { ActivationsError, ActivationsInternalError } from "./errors.ts";
 
@@ -89,14 +90,14 @@ export function cudaAvailable(): boolean {
 
 /**
  * Opens an ONNX model file with ONNX Runtime on the chosen device.
- * @throws {ActivationsError} `PL_DEVICE_UNAVAILABLE` when CUDA is asked for but not installed;
- *   `PL_MODEL_INVALID` when ONNX Runtime cannot load the file.
+ * @throws {ActivationsError} `PL_ACTIVATIONS_DEVICE_UNAVAILABLE` when CUDA is asked for but not installed;
+ *   `PL_ACTIVATIONS_MODEL_INVALID` when ONNX Runtime cannot load the file.
  */
 export async function createOrtSession(modelPath: string, opts: OrtSessionOptions = {}): Promise<OrtSession> {
   const device = opts.device ?? "cpu";
   if (device === "cuda" && !cudaAvailable()) {
     throw new ActivationsError(
-      "PL_DEVICE_UNAVAILABLE",
+      "PL_ACTIVATIONS_DEVICE_UNAVAILABLE",
       `--device cuda was asked for, but the CUDA execution provider is not installed. ${CUDA_HELP}`,
     );
   }
@@ -117,13 +118,13 @@ export async function createOrtSession(modelPath: string, opts: OrtSessionOption
     const msg = err instanceof Error ? err.message : String(err);
     if (device === "cuda" && /cuda|CUDA|provider/.test(msg)) {
       return new ActivationsError(
-        "PL_DEVICE_UNAVAILABLE",
+        "PL_ACTIVATIONS_DEVICE_UNAVAILABLE",
         `ONNX Runtime could not start the CUDA execution provider: ${msg}. ${CUDA_HELP}`,
         { cause: err },
       );
     }
     return new ActivationsError(
-      "PL_MODEL_INVALID",
+      "PL_ACTIVATIONS_MODEL_INVALID",
       `ONNX Runtime cannot load ${modelPath}: ${msg}. Check that it is a complete ONNX model with its external data files beside it.`,
       { cause: err },
     );
@@ -246,7 +247,10 @@ async function createWorkerSession(
         plain[name] = { type: t.type, dims: t.dims, data: t.data };
       const r = await call({ op: "run", feeds: plain, outputs: outputNames });
       if (!r.ok) {
-        throw new ActivationsError("PL_MODEL_INVALID", `ONNX Runtime failed to run the model: ${r.message}.`);
+        throw new ActivationsError(
+          "PL_ACTIVATIONS_MODEL_INVALID",
+          `ONNX Runtime failed to run the model: ${r.message}.`,
+        );
       }
       const out: Record<string, HostTensor> = {};
       for (const [name, t] of Object.entries(r.out ?? {})) out[name] = fromPlain(t);
@@ -263,28 +267,7 @@ async function createWorkerSession(
 }
 
 function fromPlain(t: { type: string; dims: number[]; data: ArrayBufferView }): HostTensor {
-  const d = t.data;
-  switch (t.type) {
-    case "float32":
-      return { type: "float32", dims: t.dims, data: d as Float32Array };
-    case "float16":
-      return {
-        type: "float16",
-        dims: t.dims,
-        data: new Uint16Array(d.buffer, d.byteOffset, d.byteLength / 2),
-      };
-    case "int64":
-      return { type: "int64", dims: t.dims, data: d as BigInt64Array };
-    case "int32":
-      return { type: "int32", dims: t.dims, data: d as Int32Array };
-    case "bool":
-      return { type: "bool", dims: t.dims, data: d as Uint8Array };
-    default:
-      throw new ActivationsError(
-        "PL_MODEL_INVALID",
-        `the model returned a ${t.type} tensor where attention probabilities were expected.`,
-      );
-  }
+  return hostTensor(t.type, t.dims, t.data);
 }
 
 function meta(m: ort.InferenceSession.ValueMetadata): ValueMeta {
@@ -322,24 +305,5 @@ function toOrt(t: HostTensor): ort.Tensor {
 }
 
 function fromOrt(t: ort.Tensor): HostTensor {
-  const dims = [...t.dims];
-  switch (t.type) {
-    case "float32":
-      return { type: "float32", dims, data: t.data as Float32Array };
-    case "float16": {
-      const d = t.data as unknown as ArrayBufferView;
-      return { type: "float16", dims, data: new Uint16Array(d.buffer, d.byteOffset, d.byteLength / 2) };
-    }
-    case "int64":
-      return { type: "int64", dims, data: t.data as BigInt64Array };
-    case "int32":
-      return { type: "int32", dims, data: t.data as Int32Array };
-    case "bool":
-      return { type: "bool", dims, data: t.data as Uint8Array };
-    default:
-      throw new ActivationsError(
-        "PL_MODEL_INVALID",
-        `the model returned a ${t.type} tensor where attention probabilities were expected.`,
-      );
-  }
+  return hostTensor(t.type, [...t.dims], t.data as unknown as ArrayBufferView);
 }

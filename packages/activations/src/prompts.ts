@@ -44,7 +44,7 @@ export function decodeUtf8(bytes: Uint8Array, file: string): string {
       }
     }
     throw new ActivationsError(
-      "PL_NOT_UTF8",
+      "PL_ACTIVATIONS_NOT_UTF8",
       `${file}:${line}: the text is not valid UTF-8. Convert the file to UTF-8 (e.g. iconv -f latin1 -t utf-8).`,
       { cause: err },
     );
@@ -55,8 +55,8 @@ export function decodeUtf8(bytes: Uint8Array, file: string): string {
  * Reads prompt records from a JSONL file (one object with a string `text` per line; other keys
  * are kept) or a `.txt` file (its whole content is one text). Records with empty text are skipped
  * with a warning. No splitting here: see {@link splitPrompts}.
- * @throws {ActivationsError} `PL_PROMPTS_NOT_FOUND`, `PL_PROMPTS_INVALID` (with the line number),
- *   `PL_PROMPTS_EMPTY`, `PL_NOT_UTF8`.
+ * @throws {ActivationsError} `PL_ACTIVATIONS_PROMPTS_NOT_FOUND`, `PL_ACTIVATIONS_PROMPTS_INVALID` (with the line number),
+ *   `PL_ACTIVATIONS_PROMPTS_EMPTY`, `PL_ACTIVATIONS_NOT_UTF8`.
  */
 export function readPromptRecords(
   file: string,
@@ -69,19 +69,26 @@ export function readPromptRecords(
     const code = (err as NodeJS.ErrnoException).code;
     if (code === "ENOENT")
       throw new ActivationsError(
-        "PL_PROMPTS_NOT_FOUND",
+        "PL_ACTIVATIONS_PROMPTS_NOT_FOUND",
         `prompts file ${file} does not exist. Pass --prompts with a JSONL file of {"text": ...} lines or a .txt file.`,
         { cause: err },
       );
-    throw new ActivationsError("PL_IO", `cannot read prompts file ${file}: ${(err as Error).message}.`, {
-      cause: err,
-    });
+    throw new ActivationsError(
+      "PL_ACTIVATIONS_IO",
+      `cannot read prompts file ${file}: ${(err as Error).message}.`,
+      {
+        cause: err,
+      },
+    );
   }
   const text = decodeUtf8(bytes, file);
   const records: PromptRecord[] = [];
   if (file.toLowerCase().endsWith(".txt")) {
     if (text.trim() === "")
-      throw new ActivationsError("PL_PROMPTS_EMPTY", `prompts file ${file} is empty. Put some text in it.`);
+      throw new ActivationsError(
+        "PL_ACTIVATIONS_PROMPTS_EMPTY",
+        `prompts file ${file} is empty. Put some text in it.`,
+      );
     records.push({ text });
     return records;
   }
@@ -95,7 +102,7 @@ export function readPromptRecords(
       v = JSON.parse(line);
     } catch (err) {
       throw new ActivationsError(
-        "PL_PROMPTS_INVALID",
+        "PL_ACTIVATIONS_PROMPTS_INVALID",
         `${file}:${i + 1}: invalid JSON (${(err as Error).message}). Each line must be a JSON object with a "text" string.`,
         { cause: err },
       );
@@ -107,7 +114,7 @@ export function readPromptRecords(
       typeof (v as PromptRecord).text !== "string"
     ) {
       throw new ActivationsError(
-        "PL_PROMPTS_INVALID",
+        "PL_ACTIVATIONS_PROMPTS_INVALID",
         `${file}:${i + 1}: expected a JSON object with a "text" string.`,
       );
     }
@@ -121,7 +128,7 @@ export function readPromptRecords(
   }
   if (!sawRecord)
     throw new ActivationsError(
-      "PL_PROMPTS_EMPTY",
+      "PL_ACTIVATIONS_PROMPTS_EMPTY",
       `prompts file ${file} has no records. Each line must be a JSON object with a "text" string.`,
     );
   return records;
@@ -183,7 +190,7 @@ export function shufflePrompts<T>(items: readonly T[], seed: number): T[] {
 /**
  * Reads, splits, shuffles and samples prompts from `file` (see {@link readPromptRecords}).
  * Every record gets `source_fname` (the path as given), as pattern-lens records it.
- * @throws {ActivationsError} as {@link readPromptRecords}; `PL_PROMPTS_EMPTY` when nothing is left
+ * @throws {ActivationsError} as {@link readPromptRecords}; `PL_ACTIVATIONS_PROMPTS_EMPTY` when nothing is left
  *   after splitting and filtering.
  */
 export function loadPrompts(file: string, opts: LoadPromptsOptions = {}): PromptRecord[] {
@@ -196,7 +203,7 @@ export function loadPrompts(file: string, opts: LoadPromptsOptions = {}): Prompt
   if (opts.nSamples !== undefined) prompts = prompts.slice(0, opts.nSamples);
   if (prompts.length === 0) {
     throw new ActivationsError(
-      "PL_PROMPTS_EMPTY",
+      "PL_ACTIVATIONS_PROMPTS_EMPTY",
       `no prompts left from ${file} after keeping texts of at least ${opts.minChars ?? 100} characters; lower --min-chars.`,
     );
   }

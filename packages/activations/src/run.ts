@@ -4,6 +4,7 @@ import {
   type CompressLevel,
   float32ToFloat16Bits,
   isSafeName,
+  isUserError,
   modelCfgPath,
   modelDir,
   type NpyArray,
@@ -198,7 +199,7 @@ function readPromptsIndex(
 ): Promise<PromptRecord[]> | PromptRecord[] {
   if (!existsSync(path)) {
     throw new ActivationsError(
-      "PL_PROMPTS_NOT_FOUND",
+      "PL_ACTIVATIONS_PROMPTS_NOT_FOUND",
       `no --prompts given and ${path} does not exist. Pass --prompts FILE (JSONL with "text", or .txt).`,
     );
   }
@@ -227,8 +228,7 @@ function makeBatches(jobs: Job[], size: number, bytesPerToken2: number, maxBytes
 }
 
 function wrapIo(err: unknown, what: string): never {
-  if (err instanceof Error && "code" in err && typeof err.code === "string" && err.code.startsWith("PL_"))
-    throw err;
+  if (isUserError(err)) throw err;
   const e = err as NodeJS.ErrnoException;
   const hint =
     e.code === "ENOSPC"
@@ -236,7 +236,9 @@ function wrapIo(err: unknown, what: string): never {
       : e.code === "EACCES" || e.code === "EPERM"
         ? "permission denied; choose a --save-path you can write to"
         : "check the path";
-  throw new ActivationsError("PL_IO", `cannot write ${what}: ${e.message} (${hint}).`, { cause: err });
+  throw new ActivationsError("PL_ACTIVATIONS_IO", `cannot write ${what}: ${e.message} (${hint}).`, {
+    cause: err,
+  });
 }
 
 /**
@@ -252,31 +254,31 @@ export async function activationsMain(opts: ActivationsOptions): Promise<Activat
   const batchSize = opts.batchSize ?? 32;
   if (!Number.isInteger(batchSize) || batchSize < 1)
     throw new ActivationsError(
-      "PL_OPTIONS_INVALID",
+      "PL_ACTIVATIONS_OPTIONS_INVALID",
       `--batch-size must be a positive integer, got ${opts.batchSize}.`,
     );
   const level = opts.compressLevel ?? 6;
   if (!Number.isInteger(level) || level < 0 || level > 9)
     throw new ActivationsError(
-      "PL_OPTIONS_INVALID",
+      "PL_ACTIVATIONS_OPTIONS_INVALID",
       `--compress-level must be an integer 0-9, got ${opts.compressLevel}.`,
     );
   const sf = opts.streamFromTokens;
   if (sf !== undefined && (!Number.isInteger(sf) || sf < 1))
     throw new ActivationsError(
-      "PL_OPTIONS_INVALID",
+      "PL_ACTIVATIONS_OPTIONS_INVALID",
       `--stream-from-tokens must be a positive integer, got ${String(sf)}.`,
     );
   const strategy = opts.compressStrategy ?? "rle";
   if (strategy !== "rle" && strategy !== "default")
     throw new ActivationsError(
-      "PL_OPTIONS_INVALID",
+      "PL_ACTIVATIONS_OPTIONS_INVALID",
       `--compress-strategy must be rle or default, got ${String(strategy)}.`,
     );
   const dtype = opts.dtype ?? "float32";
   if (dtype !== "float32" && dtype !== "float16")
     throw new ActivationsError(
-      "PL_OPTIONS_INVALID",
+      "PL_ACTIVATIONS_OPTIONS_INVALID",
       `--dtype must be float32 or float16, got ${String(dtype)}.`,
     );
   const prependBos = opts.prependBos ?? true;
@@ -287,7 +289,7 @@ export async function activationsMain(opts: ActivationsOptions): Promise<Activat
     const clean = sanitizeName(mn);
     if (!isSafeName(clean)) {
       throw new ActivationsError(
-        "PL_OPTIONS_INVALID",
+        "PL_ACTIVATIONS_OPTIONS_INVALID",
         `--model-name '${mn}' is not a folder name; use e.g. '${clean.replace(/^\.+/, "") || "my-model"}'.`,
       );
     }
@@ -369,7 +371,7 @@ async function runAll(
     const bad = vocab === undefined ? undefined : tok.tokenIds.find((id) => id >= vocab);
     if (bad !== undefined) {
       throw new ActivationsError(
-        "PL_TOKENIZER_INVALID",
+        "PL_ACTIVATIONS_TOKENIZER_INVALID",
         `the tokenizer produced id ${bad}, but the model's vocabulary has ${vocab} entries: tokenizer.json does not belong to this model.`,
       );
     }

@@ -14,7 +14,7 @@ export interface ValidateOptions {
  * Checks one layer's pattern `[nHeads, n, n]` (row-major, queries x keys, padding already cut):
  * every value finite and in [0, 1 + tol], rows summing to 1 within `sumTolerance`, and (causal)
  * zeros above the diagonal.
- * @throws {ActivationsError} `PL_PATTERN_INVALID` naming the layer, head and query row.
+ * @throws {ActivationsError} `PL_ACTIVATIONS_PATTERN_INVALID` naming the layer, head and query row.
  */
 export function validatePattern(
   data: Float32Array,
@@ -26,7 +26,7 @@ export function validatePattern(
 ): void {
   if (data.length !== nHeads * n * n) {
     throw new ActivationsError(
-      "PL_PATTERN_INVALID",
+      "PL_ACTIVATIONS_PATTERN_INVALID",
       `layer ${layer}: pattern has ${data.length} values, expected ${nHeads}x${n}x${n}${context}. The capture method does not fit this model; please report it.`,
     );
   }
@@ -39,7 +39,7 @@ export function validatePattern(
  * One pass over the values, no per-row views: cutting the activations bench's batch outputs this
  * way took 1.3 s of main-thread time against 2.0 s for a copy followed by a separate check. `out`
  * may be `src` itself (then `at` must be 0 and the strides dense), which checks in place.
- * @throws {ActivationsError} `PL_PATTERN_INVALID` naming the layer, head and query row.
+ * @throws {ActivationsError} `PL_ACTIVATIONS_PATTERN_INVALID` naming the layer, head and query row.
  */
 export function copyValidated(
   src: Float32Array,
@@ -118,7 +118,7 @@ function describe(
     ? "the capture method does not fit this model; please report it"
     : "the model itself computes NaN or infinite values here: check its weights for NaN/Inf, or use a float32 export if this one is float16";
   throw new ActivationsError(
-    "PL_PATTERN_INVALID",
+    "PL_ACTIVATIONS_PATTERN_INVALID",
     `layer ${layer}, head ${head}, query ${q}: ${what}${context}. The captured attention is not a probability distribution, so nothing was saved for this prompt; ${why}.`,
   );
 }

@@ -32,7 +32,7 @@ describe("buildFeeds", () => {
       buildFeeds([{ name: "pixel_values", type: "float32", shape: [1, 3] }], { rows: [[1]], padId: 0 });
       expect.unreachable();
     } catch (e) {
-      expect((e as ActivationsError).code).toBe("PL_MODEL_INPUT_UNSUPPORTED");
+      expect((e as ActivationsError).code).toBe("PL_ACTIVATIONS_MODEL_INPUT_UNSUPPORTED");
       expect((e as Error).message).toContain("'pixel_values'");
     }
   });

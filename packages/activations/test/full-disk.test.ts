@@ -31,7 +31,7 @@ describe.runIf(mounted)("a full disk", () => {
     rmdirSync(mnt);
   });
 
-  it("stops with PL_IO saying the disk is full, leaving only complete files and no temp files", async () => {
+  it("stops with PL_INDEXES_IO saying the disk is full, leaving only complete files and no temp files", async () => {
     const prompts = join(tempDir(), "p.jsonl");
     const texts = gpt2TinyPrompts().map((r) => r.text);
     // enough stored (uncompressed) patterns to overflow 96 KiB
@@ -48,7 +48,7 @@ describe.runIf(mounted)("a full disk", () => {
       compressLevel: 0,
       batchSize: 1,
     }).catch((e: unknown) => e)) as ActivationsError;
-    expect(err.code).toBe("PL_IO");
+    expect(err.code).toBe("PL_INDEXES_IO");
     expect(err.message).toMatch(/ENOSPC|no space/i);
     expect(err.message).toMatch(/free (disk )?space/);
     const left = files(mnt);

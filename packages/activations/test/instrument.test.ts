@@ -55,10 +55,10 @@ describe.each([
 });
 
 describe("instrumentation errors", () => {
-  it("PL_MODEL_NO_ATTENTION lists the op types", async () => {
+  it("PL_ACTIVATIONS_MODEL_NO_ATTENTION lists the op types", async () => {
     const err = await open("no-attention").catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ActivationsError);
-    expect((err as ActivationsError).code).toBe("PL_MODEL_NO_ATTENTION");
+    expect((err as ActivationsError).code).toBe("PL_ACTIVATIONS_MODEL_NO_ATTENTION");
     expect((err as Error).message).toContain("Sigmoid");
     expect((err as Error).message).toContain("MatMul");
   });
@@ -67,7 +67,7 @@ describe("instrumentation errors", () => {
     const pm = await open("extra-input");
     try {
       const err = await runPatternBatch(pm, [[0, 1, 2]]).catch((e: unknown) => e);
-      expect((err as ActivationsError).code).toBe("PL_MODEL_INPUT_UNSUPPORTED");
+      expect((err as ActivationsError).code).toBe("PL_ACTIVATIONS_MODEL_INPUT_UNSUPPORTED");
       expect((err as Error).message).toContain("'token_type_weird'");
     } finally {
       await pm.close();

@@ -31,18 +31,18 @@ describe("resolveModel", () => {
     const m = folder(["onnx/decoder_model_merged.onnx"]);
     expect(resolveModel(m).onnxPath).toBe(join(m, "onnx", "decoder_model_merged.onnx"));
   });
-  it("PL_MODEL_NOT_FOUND for a missing path, an empty folder, or an ambiguous one", () => {
+  it("PL_ACTIVATIONS_MODEL_NOT_FOUND for a missing path, an empty folder, or an ambiguous one", () => {
     for (const p of ["/nonexistent/x", folder(["config.json"]), folder(["onnx/a.onnx", "onnx/b.onnx"])]) {
       try {
         resolveModel(p);
         expect.unreachable();
       } catch (e) {
         expect(e).toBeInstanceOf(ActivationsError);
-        expect((e as ActivationsError).code).toBe("PL_MODEL_NOT_FOUND");
+        expect((e as ActivationsError).code).toBe("PL_ACTIVATIONS_MODEL_NOT_FOUND");
       }
     }
   });
-  it("PL_MODEL_INVALID for a broken config.json", () => {
+  it("PL_ACTIVATIONS_MODEL_INVALID for a broken config.json", () => {
     const d = folder(["onnx/model.onnx"]);
     writeFileSync(join(d, "config.json"), "{not json");
     expect(() => resolveModel(d)).toThrow(/config\.json is not valid JSON/);

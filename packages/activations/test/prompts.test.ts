@@ -74,36 +74,38 @@ describe("loadPrompts", () => {
 });
 
 describe("bad prompt files", () => {
-  it("missing: PL_PROMPTS_NOT_FOUND", () => {
-    expect(codeOf(() => readPromptRecords("/nonexistent/prompts.jsonl"))).toBe("PL_PROMPTS_NOT_FOUND");
+  it("missing: PL_ACTIVATIONS_PROMPTS_NOT_FOUND", () => {
+    expect(codeOf(() => readPromptRecords("/nonexistent/prompts.jsonl"))).toBe(
+      "PL_ACTIVATIONS_PROMPTS_NOT_FOUND",
+    );
   });
-  it("empty: PL_PROMPTS_EMPTY", () => {
-    expect(codeOf(() => readPromptRecords(file("e.jsonl", "\n\n")))).toBe("PL_PROMPTS_EMPTY");
+  it("empty: PL_ACTIVATIONS_PROMPTS_EMPTY", () => {
+    expect(codeOf(() => readPromptRecords(file("e.jsonl", "\n\n")))).toBe("PL_ACTIVATIONS_PROMPTS_EMPTY");
   });
-  it("invalid line: PL_PROMPTS_INVALID with the line number", () => {
+  it("invalid line: PL_ACTIVATIONS_PROMPTS_INVALID with the line number", () => {
     const f = file("bad.jsonl", `${JSON.stringify({ text: "ok" })}\n{"text": 3}\n`);
-    expect(codeOf(() => readPromptRecords(f))).toBe("PL_PROMPTS_INVALID");
+    expect(codeOf(() => readPromptRecords(f))).toBe("PL_ACTIVATIONS_PROMPTS_INVALID");
     expect(() => readPromptRecords(f)).toThrow(`${f}:2:`);
     const g = file("bad2.jsonl", `${JSON.stringify({ text: "ok" })}\n\nnot json\n`);
     expect(() => readPromptRecords(g)).toThrow(`${g}:3: invalid JSON`);
   });
-  it("not UTF-8: PL_NOT_UTF8 with the line number", () => {
+  it("not UTF-8: PL_ACTIVATIONS_NOT_UTF8 with the line number", () => {
     const bytes = new Uint8Array([
       ...new TextEncoder().encode('{"text":"ok"}\n{"text":"caf'),
       0xe9,
       ...new TextEncoder().encode('"}\n'),
     ]);
     const f = file("latin1.jsonl", bytes);
-    expect(codeOf(() => readPromptRecords(f))).toBe("PL_NOT_UTF8");
+    expect(codeOf(() => readPromptRecords(f))).toBe("PL_ACTIVATIONS_NOT_UTF8");
     expect(() => readPromptRecords(f)).toThrow(`${f}:2:`);
   });
-  it("unreadable: PL_IO", () => {
+  it("unreadable: PL_ACTIVATIONS_IO", () => {
     if (process.getuid?.() === 0) return; // root reads anything; covered by the save-path permission test
     const f = file("locked.jsonl", '{"text":"x"}\n');
     chmodSync(f, 0);
-    expect(codeOf(() => readPromptRecords(f))).toBe("PL_IO");
+    expect(codeOf(() => readPromptRecords(f))).toBe("PL_ACTIVATIONS_IO");
   });
-  it("nothing left after filtering: PL_PROMPTS_EMPTY saying to lower --min-chars", () => {
+  it("nothing left after filtering: PL_ACTIVATIONS_PROMPTS_EMPTY saying to lower --min-chars", () => {
     const f = file("short.jsonl", `${JSON.stringify({ text: "short" })}\n`);
     expect(() => loadPrompts(f)).toThrow("--min-chars");
   });

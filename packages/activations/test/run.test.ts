@@ -185,7 +185,7 @@ describe("activationsMain on gpt2-tiny-torch", () => {
       cacheDir,
       compressStrategy: "zstd" as never,
     }).catch((e: unknown) => e);
-    expect((bad as ActivationsError).code).toBe("PL_OPTIONS_INVALID");
+    expect((bad as ActivationsError).code).toBe("PL_ACTIVATIONS_OPTIONS_INVALID");
     const badStream = await activationsMain({
       model: gpt2TinyDir(),
       prompts,
@@ -194,7 +194,7 @@ describe("activationsMain on gpt2-tiny-torch", () => {
       cacheDir,
       streamFromTokens: 0,
     }).catch((e: unknown) => e);
-    expect((badStream as ActivationsError).code).toBe("PL_OPTIONS_INVALID");
+    expect((badStream as ActivationsError).code).toBe("PL_ACTIVATIONS_OPTIONS_INVALID");
     expect((badStream as Error).message).toContain("--stream-from-tokens");
   });
 
@@ -226,7 +226,7 @@ describe("activationsMain on gpt2-tiny-torch", () => {
     expect(short.truncated).toBeUndefined();
   });
 
-  it("--model-name names the folder (sanitized); without --prompts and no prompts.jsonl: PL_PROMPTS_NOT_FOUND", async () => {
+  it("--model-name names the folder (sanitized); without --prompts and no prompts.jsonl: PL_ACTIVATIONS_PROMPTS_NOT_FOUND", async () => {
     const save = tempDir();
     const err = await activationsMain({
       model: gpt2TinyDir(),
@@ -234,7 +234,7 @@ describe("activationsMain on gpt2-tiny-torch", () => {
       modelName: "my model",
       cacheDir,
     }).catch((e: unknown) => e);
-    expect((err as ActivationsError).code).toBe("PL_PROMPTS_NOT_FOUND");
+    expect((err as ActivationsError).code).toBe("PL_ACTIVATIONS_PROMPTS_NOT_FOUND");
     expect((err as Error).message).toContain(join(save, "my_model", "prompts.jsonl").replaceAll("\\", "/"));
     await activationsMain({
       model: gpt2TinyDir(),
@@ -255,13 +255,13 @@ describe("activationsMain on gpt2-tiny-torch", () => {
       minChars: 1,
       cacheDir,
     }).catch((e: unknown) => e);
-    expect((bad as ActivationsError).code).toBe("PL_OPTIONS_INVALID");
+    expect((bad as ActivationsError).code).toBe("PL_ACTIVATIONS_OPTIONS_INVALID");
     expect((bad as Error).message).toContain("'my-model'");
   });
 });
 
 describe("activationsMain, batches in flight", () => {
-  it("a pattern failing validation mid-run stops it with PL_PATTERN_INVALID; the batch already running is drained, earlier prompts stay saved, the bad one is not", async () => {
+  it("a pattern failing validation mid-run stops it with PL_ACTIVATIONS_PATTERN_INVALID; the batch already running is drained, earlier prompts stay saved, the bad one is not", async () => {
     const dir = tempDir();
     const model = join(dir, "nan.onnx");
     writeFileSync(model, tinyModel("nan-token"));
@@ -279,7 +279,7 @@ describe("activationsMain, batches in flight", () => {
       tokenizer: TINY_TOKENIZER,
       cacheDir: join(dir, "cache"),
     }).catch((e: unknown) => e as ActivationsError);
-    expect((err as ActivationsError).code).toBe("PL_PATTERN_INVALID");
+    expect((err as ActivationsError).code).toBe("PL_ACTIVATIONS_PATTERN_INVALID");
     expect((err as ActivationsError).message).toMatch(/^layer 0, head 0, query \d+: value at key \d+ is NaN/);
     const saved = texts.map((t) => existsSync(activationsPath(savePath, "nan", promptHash(t))));
     expect(saved).toEqual([true, false, false]);

@@ -42,7 +42,7 @@ describe("loadHfTokenizer + tokenizePrompt", () => {
     expect(t.truncated).toBe(true);
   });
 
-  it("PL_TOKENIZER_NOT_FOUND for a folder without tokenizer.json", () => {
+  it("PL_ACTIVATIONS_TOKENIZER_NOT_FOUND for a folder without tokenizer.json", () => {
     const err = (() => {
       try {
         loadHfTokenizer(tempDir());
@@ -51,6 +51,6 @@ describe("loadHfTokenizer + tokenizePrompt", () => {
       }
     })();
     expect(err).toBeInstanceOf(ActivationsError);
-    expect((err as ActivationsError).code).toBe("PL_TOKENIZER_NOT_FOUND");
+    expect((err as ActivationsError).code).toBe("PL_ACTIVATIONS_TOKENIZER_NOT_FOUND");
   });
 });

@@ -9,7 +9,7 @@ function fails(data: Float32Array, causal = true): string {
     validatePattern(data, 2, 2, 4, { causal });
   } catch (e) {
     expect(e).toBeInstanceOf(ActivationsError);
-    expect((e as ActivationsError).code).toBe("PL_PATTERN_INVALID");
+    expect((e as ActivationsError).code).toBe("PL_ACTIVATIONS_PATTERN_INVALID");
     return (e as Error).message;
   }
   return "";
@@ -72,7 +72,7 @@ describe("copyValidated", () => {
       try {
         cut(t);
       } catch (e) {
-        expect((e as ActivationsError).code).toBe("PL_PATTERN_INVALID");
+        expect((e as ActivationsError).code).toBe("PL_ACTIVATIONS_PATTERN_INVALID");
         return (e as Error).message;
       }
       return "";

@@ -57,8 +57,8 @@ export class FigureError extends Error {
  * Please report it with the stack trace.
  */
 export class FigureInternalError extends Error {
-  /** Always `PL_INTERNAL`. */
-  readonly code = "PL_INTERNAL" as const;
+  /** Always `INTERNAL_FIGURE_UTIL`: no `PL_` prefix, so the CLI treats it as a bug (exit 70). */
+  readonly code = "INTERNAL_FIGURE_UTIL" as const;
 
   /**
    * @param message - the broken invariant

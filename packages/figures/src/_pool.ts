@@ -3,6 +3,7 @@ import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
+import { isUserError } from "@pattern-lens/indexes";
 import type { FromWorker, ToWorker } from "./_messages.ts";
 import type { FigureCounts, PromptOutcome, PromptTask, TaskSettings } from "./_process-prompt.ts";
 import { FiguresError, FiguresInternalError } from "./errors.ts";
@@ -134,14 +135,14 @@ export function runPool(opts: PoolOptions): Promise<number> {
             break;
           case "init-error":
             finish(
-              m.code?.startsWith("PL_")
-                ? Object.assign(new FiguresError("PL_FIGURE_MODULE", m.message), { code: m.code })
+              isUserError(m)
+                ? Object.assign(new FiguresError("PL_FIGURES_MODULE", m.message), { code: m.code })
                 : new FiguresInternalError(`a figures worker failed to start: ${m.message}`),
             );
             break;
           case "task-error": {
-            // a user-fixable failure (PL_IO: disk full, read-only folder) keeps its code and message
-            if (m.code?.startsWith("PL_")) {
+            // a user-fixable failure (PL_INDEXES_IO: disk full, read-only folder) keeps its code and message
+            if (isUserError(m)) {
               finish(Object.assign(new Error(m.message), { name: "FiguresWorkerError", code: m.code }));
               break;
             }

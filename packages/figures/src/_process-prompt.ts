@@ -131,7 +131,7 @@ export async function processPrompt(
     outcome.promptError = {
       path: npzPath,
       message:
-        code === "PL_NOT_FOUND"
+        code === "PL_INDEXES_NOT_FOUND"
           ? `${npzPath} is missing; save it again with \`pattern-lens activations --force ...\` (or delete the prompt from prompts.jsonl)`
           : `${npzPath} is unreadable or corrupt (${String(code ?? "error")}): ${describe(err)}`,
     };

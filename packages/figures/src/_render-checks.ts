@@ -68,7 +68,7 @@ export function writeError(dir: string, err: unknown): unknown {
   if (typeof code !== "string" || code.startsWith("PL_") || !(err as { syscall?: unknown }).syscall)
     return err;
   return new IndexesError(
-    "PL_IO",
+    "PL_INDEXES_IO",
     `cannot write figures in ${dir} (${describe(err)}). Free disk space or fix the folder's permissions, then run again: finished figures are kept.`,
     { cause: err },
   );

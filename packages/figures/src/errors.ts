@@ -1,12 +1,12 @@
 /** Stable codes of the user-facing errors of @pattern-lens/figures. */
 export type FiguresErrorCode =
-  | "PL_MODEL_DIR_MISSING"
-  | "PL_PROMPTS_INDEX_MISSING"
-  | "PL_MODEL_CFG_MISSING"
-  | "PL_FIGURE_UNKNOWN"
-  | "PL_FIGURE_NAME"
-  | "PL_FIGURE_DUPLICATE"
-  | "PL_FIGURE_MODULE"
+  | "PL_FIGURES_MODEL_DIR_MISSING"
+  | "PL_FIGURES_PROMPTS_INDEX_MISSING"
+  | "PL_FIGURES_MODEL_CFG_MISSING"
+  | "PL_FIGURES_UNKNOWN"
+  | "PL_FIGURES_NAME"
+  | "PL_FIGURES_DUPLICATE"
+  | "PL_FIGURES_MODULE"
   | "PL_FIGURES_OPTIONS"
   | "PL_FIGURES_NO_PROMPTS";
 
@@ -15,7 +15,7 @@ export type FiguresErrorCode =
  * The message says what to do; `code` is stable; `cause` keeps the underlying error.
  */
 export class FiguresError extends Error {
-  /** Stable machine-readable code, e.g. `PL_MODEL_DIR_MISSING`. */
+  /** Stable machine-readable code, e.g. `PL_FIGURES_MODEL_DIR_MISSING`. */
   readonly code: FiguresErrorCode;
   /** The path the error is about, when there is one. */
   readonly path: string | undefined;
@@ -33,8 +33,8 @@ export class FiguresError extends Error {
  * its `code` deliberately does not start with `PL_`, so the CLI prints the stack and asks for a report.
  */
 export class FiguresInternalError extends Error {
-  /** Always `FIGURES_INTERNAL`. */
-  readonly code = "FIGURES_INTERNAL";
+  /** Always `INTERNAL_FIGURES`. */
+  readonly code = "INTERNAL_FIGURES";
 
   constructor(message: string, options: { cause?: unknown } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });

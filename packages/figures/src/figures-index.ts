@@ -66,7 +66,7 @@ function readExisting(path: string): { lines: FigureMeta[]; unreadable: string[]
 function ioFailure(action: string, path: string, err: unknown): IndexesError {
   const msg = err instanceof Error ? err.message : String(err);
   return new IndexesError(
-    "PL_IO",
+    "PL_INDEXES_IO",
     `cannot ${action} ${path} (${msg}). Free disk space or fix the folder's permissions, then run again.`,
     { cause: err },
   );
@@ -103,7 +103,7 @@ function removeOldTemps(dir: string): void {
  * Registered figures come first, in registration order; the file is replaced atomically.
  *
  * @returns the lines written (the parsed ones)
- * @throws {IndexesError} `PL_IO` when the file cannot be read or written (disk full, read-only).
+ * @throws {IndexesError} `PL_INDEXES_IO` when the file cannot be read or written (disk full, read-only).
  */
 export function writeFiguresIndex(savePath: string, figures: readonly RegisteredFigure[]): FigureMeta[] {
   const path = figuresIndexPath(savePath);

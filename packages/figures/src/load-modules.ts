@@ -39,7 +39,7 @@ async function jiti(): Promise<ReturnType<typeof createJiti>> {
  * @param paths - module files; relative paths resolve against `cwd`
  * @param cwd - base for relative paths (default `process.cwd()`)
  * @returns the absolute paths loaded, in order
- * @throws {FiguresError} `PL_FIGURE_MODULE` when a file is missing or throws while loading.
+ * @throws {FiguresError} `PL_FIGURES_MODULE` when a file is missing or throws while loading.
  */
 export async function loadFigureModules(
   paths: readonly string[],
@@ -50,7 +50,7 @@ export async function loadFigureModules(
     const file = isAbsolute(p) ? p : resolve(cwd, p);
     if (!/\.(m?js|m?ts|cjs|cts)$/.test(file)) {
       throw new FiguresError(
-        "PL_FIGURE_MODULE",
+        "PL_FIGURES_MODULE",
         `figure module ${file} is not a .js, .mjs or .ts file. Pass a JavaScript or TypeScript module.`,
         { path: file },
       );
@@ -70,7 +70,7 @@ export async function loadFigureModules(
       const code = (err as { code?: unknown }).code;
       const missing = code === "ENOENT" || code === "MODULE_NOT_FOUND" || code === "ERR_MODULE_NOT_FOUND";
       throw new FiguresError(
-        "PL_FIGURE_MODULE",
+        "PL_FIGURES_MODULE",
         missing && !(err as Error).message?.includes("Cannot find package")
           ? `figure module ${file} could not be loaded: ${(err as Error).message}. Check the path given to --module.`
           : `figure module ${file} failed to load: ${(err as Error)?.message ?? String(err)}`,

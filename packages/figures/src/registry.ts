@@ -21,7 +21,7 @@ export interface RegisterOptions {
 function checkName(name: unknown): string {
   if (typeof name !== "string" || !NAME_RE.test(name)) {
     throw new FiguresError(
-      "PL_FIGURE_NAME",
+      "PL_FIGURES_NAME",
       `invalid figure name ${JSON.stringify(name)}: use letters, digits, '_' and '-' (not starting with a digit), no dots.`,
     );
   }
@@ -50,7 +50,7 @@ function add(entry: RegisteredFigure, options: RegisterOptions): RegisteredFigur
   const old = state.figures.get(entry.name);
   if (old !== undefined && !options.replace && !sameSource(old.source, entry.source)) {
     throw new FiguresError(
-      "PL_FIGURE_DUPLICATE",
+      "PL_FIGURES_DUPLICATE",
       `a figure named '${entry.name}' is already registered (from ${describeSource(old.source)}); ` +
         "rename the new one or register it with { replace: true }.",
     );
@@ -71,14 +71,14 @@ function isDefinition(f: FigureDefinition | AttnFigureFunc): f is FigureDefiniti
 function fromInput(func: FigureDefinition | AttnFigureFunc, options: RegisterOptions): RegisteredFigure {
   if (func === null || typeof func !== "object" || typeof func.render !== "function") {
     throw new FiguresError(
-      "PL_FIGURE_NAME",
+      "PL_FIGURES_NAME",
       "not a figure definition: pass defineMatrixFigure/definePlotFigure/defineMultiFigure(...) or { name, fmt, render }.",
     );
   }
   const name = checkName(func.name);
   if (!FORMATS.includes(func.fmt)) {
     throw new FiguresError(
-      "PL_FIGURE_NAME",
+      "PL_FIGURES_NAME",
       `figure '${name}' has an unknown format '${String(func.fmt)}' (png, svg, svgz).`,
     );
   }
@@ -126,7 +126,7 @@ function fromInput(func: FigureDefinition | AttnFigureFunc, options: RegisterOpt
  * );
  * ```
  * @returns the registry entry
- * @throws {FiguresError} `PL_FIGURE_NAME` for a bad name or format, `PL_FIGURE_DUPLICATE` when the
+ * @throws {FiguresError} `PL_FIGURES_NAME` for a bad name or format, `PL_FIGURES_DUPLICATE` when the
  * name is taken by a figure from another source (pass `{ replace: true }` to override it).
  */
 export function registerAttnFigureFunc(
@@ -141,7 +141,7 @@ export function registerAttnFigureFunc(
  * several named figures, written as `L{l}/H{h}/{name}.{suffix}.{fmt}` and listed in figures.jsonl
  * as `{name}.{suffix}`.
  *
- * @throws {FiguresError} `PL_FIGURE_NAME` when `func` is not a multi-figure, `PL_FIGURE_DUPLICATE`.
+ * @throws {FiguresError} `PL_FIGURES_NAME` when `func` is not a multi-figure, `PL_FIGURES_DUPLICATE`.
  */
 export function registerAttnMultiFigureFunc(
   func: FigureDefinition,
@@ -149,7 +149,7 @@ export function registerAttnMultiFigureFunc(
 ): RegisteredFigure {
   if (!isDefinition(func) || func.kind !== "multi") {
     throw new FiguresError(
-      "PL_FIGURE_NAME",
+      "PL_FIGURES_NAME",
       `'${String((func as { name?: unknown })?.name)}' is not a multi-figure: make it with defineMultiFigure, or use registerAttnFigureFunc.`,
     );
   }
@@ -161,7 +161,7 @@ export function registerFigureExport(item: unknown, file: string): void {
   const f = item as Partial<AttnFigureFunc>;
   if (f === null || typeof f !== "object" || typeof f.render !== "function") {
     throw new FiguresError(
-      "PL_FIGURE_MODULE",
+      "PL_FIGURES_MODULE",
       `the default export of ${file} is not a figure definition (or an array of them). ` +
         "Export defineMatrixFigure(...)/definePlotFigure(...) results, or call registerAttnFigureFunc on import.",
       { path: file },
@@ -182,7 +182,7 @@ export function registeredFigures(): RegisteredFigure[] {
   return [...registryState().figures.values()];
 }
 
-/** The registered figures with these names, in this order. @throws {FiguresError} `PL_FIGURE_UNKNOWN`. */
+/** The registered figures with these names, in this order. @throws {FiguresError} `PL_FIGURES_UNKNOWN`. */
 export function resolveFigures(names: readonly string[]): RegisteredFigure[] {
   ensureBuiltins();
   const map = registryState().figures;
@@ -190,7 +190,7 @@ export function resolveFigures(names: readonly string[]): RegisteredFigure[] {
     const f = map.get(n);
     if (f === undefined) {
       throw new FiguresError(
-        "PL_FIGURE_UNKNOWN",
+        "PL_FIGURES_UNKNOWN",
         `figure '${n}' is not registered. Registered: ${[...map.keys()].join(", ")}. Load custom figures with --module FILE.`,
       );
     }

@@ -116,7 +116,7 @@ async function readModel(savePath: string, model: string): Promise<{ cfg: ModelC
   const dir = modelDir(savePath, model);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     throw new FiguresError(
-      "PL_MODEL_DIR_MISSING",
+      "PL_FIGURES_MODEL_DIR_MISSING",
       `model folder ${dir} does not exist. Save activations first: \`pattern-lens activations --model <model> --model-name ${model} --save-path ${savePath} --prompts <file>\`.`,
       { path: dir },
     );
@@ -124,7 +124,7 @@ async function readModel(savePath: string, model: string): Promise<{ cfg: ModelC
   const cfgPath = modelCfgPath(savePath, model);
   if (!existsSync(cfgPath)) {
     throw new FiguresError(
-      "PL_MODEL_CFG_MISSING",
+      "PL_FIGURES_MODEL_CFG_MISSING",
       `${cfgPath} is missing. It is written by \`pattern-lens activations --model <model> --model-name ${model} --save-path ${savePath} --prompts <file>\`.`,
       { path: cfgPath },
     );
@@ -133,7 +133,7 @@ async function readModel(savePath: string, model: string): Promise<{ cfg: ModelC
   const idx = promptsIndexPath(savePath, model);
   if (!existsSync(idx)) {
     throw new FiguresError(
-      "PL_PROMPTS_INDEX_MISSING",
+      "PL_FIGURES_PROMPTS_INDEX_MISSING",
       `${idx} is missing. It is written by \`pattern-lens activations --model <model> --model-name ${model} --save-path ${savePath} --prompts <file>\`.`,
       { path: idx },
     );
@@ -168,12 +168,13 @@ function positiveInt(name: string, v: number | undefined): number | undefined {
  * (pattern size), with finite values; a prompt that fails is skipped with the reason. A prompt whose
  * activations.npz changed since its figures were made (see `figures_source.json`) is rendered again.
  *
- * @throws {FiguresError} `PL_MODEL_DIR_MISSING`, `PL_MODEL_CFG_MISSING`, `PL_PROMPTS_INDEX_MISSING`
- * (naming the path and the command that creates it), `PL_FIGURE_UNKNOWN`, `PL_FIGURE_MODULE`,
- * `PL_FIGURES_NO_PROMPTS` (every prompt was skipped: nothing was made).
- * @throws {IndexesError} `PL_UNSAFE_NAME`, `PL_OUTSIDE_SAVE_PATH` (a name or symlink leading out of
- * the save path), `PL_SCHEMA` / `PL_JSONL_PARSE` (a bad prompts.jsonl line), `PL_IO` (disk full,
- * read-only folder).
+ * @throws {FiguresError} `PL_FIGURES_MODEL_DIR_MISSING`, `PL_FIGURES_MODEL_CFG_MISSING`,
+ * `PL_FIGURES_PROMPTS_INDEX_MISSING` (naming the path and the command that creates it),
+ * `PL_FIGURES_UNKNOWN`, `PL_FIGURES_MODULE`, `PL_FIGURES_NO_PROMPTS` (every prompt was skipped:
+ * nothing was made).
+ * @throws {IndexesError} `PL_INDEXES_UNSAFE_NAME`, `PL_INDEXES_OUTSIDE_SAVE_PATH` (a name or
+ * symlink leading out of the save path), `PL_INDEXES_SCHEMA` / `PL_INDEXES_JSONL_PARSE` (a bad
+ * prompts.jsonl line), `PL_INDEXES_IO` (disk full, read-only folder).
  */
 export async function runFigures(options: RunFiguresOptions): Promise<RunFiguresSummary> {
   const t0 = performance.now();

@@ -19,7 +19,7 @@ function globToRegExp(glob: string): RegExp {
  * ```ts
  * selectFigureNames(["raw", "raw_log", "entropy"], "raw*"); // ["raw", "raw_log"]
  * ```
- * @throws {FiguresError} `PL_FIGURE_UNKNOWN` when an item matches no name (the message lists them).
+ * @throws {FiguresError} `PL_FIGURES_UNKNOWN` when an item matches no name (the message lists them).
  */
 export function selectFigureNames(available: readonly string[], selector: string | undefined): string[] {
   const text = selector?.trim() ?? "";
@@ -34,7 +34,7 @@ export function selectFigureNames(available: readonly string[], selector: string
     const hits = available.filter((name) => re.test(name));
     if (hits.length === 0) {
       throw new FiguresError(
-        "PL_FIGURE_UNKNOWN",
+        "PL_FIGURES_UNKNOWN",
         `no figure function matches '${item}'. Registered: ${available.join(", ") || "(none)"}. ` +
           "Load custom figures with --module FILE.",
       );

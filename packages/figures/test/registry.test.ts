@@ -46,7 +46,7 @@ describe("registry", () => {
     ).toMatchObject({ kind: "custom", fileNames: ["plain.svg"], doc: "" });
     expect(() =>
       registerAttnFigureFunc({ name: "a.b", fmt: "png", render: () => new Uint8Array(1) }),
-    ).toThrow(expect.objectContaining({ code: "PL_FIGURE_NAME" }));
+    ).toThrow(expect.objectContaining({ code: "PL_FIGURES_NAME" }));
     expect(() =>
       registerAttnFigureFunc(
         defineMatrixFigure({ name: "raw", fmt: "png" }, (p) => p),
@@ -54,9 +54,9 @@ describe("registry", () => {
           source: { kind: "module", path: "/x.ts" },
         },
       ),
-    ).toThrow(expect.objectContaining({ code: "PL_FIGURE_DUPLICATE" }));
+    ).toThrow(expect.objectContaining({ code: "PL_FIGURES_DUPLICATE" }));
     expect(() => registerAttnMultiFigureFunc(def)).toThrow(
-      expect.objectContaining({ code: "PL_FIGURE_NAME" }),
+      expect.objectContaining({ code: "PL_FIGURES_NAME" }),
     );
   });
 
@@ -108,27 +108,27 @@ describe("registry", () => {
 });
 
 describe("loadFigureModules", () => {
-  it("fails with PL_FIGURE_MODULE naming the file when it is missing, not JS/TS, or throws", async () => {
+  it("fails with PL_FIGURES_MODULE naming the file when it is missing, not JS/TS, or throws", async () => {
     const dir = mkdtempSync(join(tmpdir(), "pl-mods-"));
     const missing = join(dir, "nope.ts");
     await expect(loadFigureModules([missing])).rejects.toMatchObject({
-      code: "PL_FIGURE_MODULE",
+      code: "PL_FIGURES_MODULE",
       path: missing,
       message: expect.stringContaining(missing),
     });
     await expect(loadFigureModules([join(dir, "figs.py")])).rejects.toMatchObject({
-      code: "PL_FIGURE_MODULE",
+      code: "PL_FIGURES_MODULE",
     });
     const throws = join(dir, "throws.ts");
     writeFileSync(throws, `const x: number = 1;\nthrow new Error("kaput " + x);\n`);
     await expect(loadFigureModules([throws])).rejects.toMatchObject({
-      code: "PL_FIGURE_MODULE",
+      code: "PL_FIGURES_MODULE",
       message: expect.stringMatching(/throws\.ts failed to load: kaput 1/),
     });
     const bad = join(dir, "bad-default.mjs");
     writeFileSync(bad, "export default 42;\n");
     await expect(loadFigureModules([bad])).rejects.toMatchObject({
-      code: "PL_FIGURE_MODULE",
+      code: "PL_FIGURES_MODULE",
       message: expect.stringContaining("not a figure definition"),
     });
   });

@@ -159,20 +159,20 @@ describe("runner: skip, force, errors, retry", () => {
     const empty = mkdtempSync(join(tmpdir(), "pl-figures-empty-"));
     const err = await runFigures({ savePath: empty, model: "gpt2" }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(FiguresError);
-    expect(err).toMatchObject({ code: "PL_MODEL_DIR_MISSING", path: join(empty, "gpt2") });
+    expect(err).toMatchObject({ code: "PL_FIGURES_MODEL_DIR_MISSING", path: join(empty, "gpt2") });
     expect((err as Error).message).toContain("pattern-lens activations --model <model> --model-name gpt2");
 
     const save = copyDemoInputs();
     rmSync(join(save, DEMO_MODEL, "model_cfg.json"));
     await expect(runFigures({ savePath: save, model: DEMO_MODEL })).rejects.toMatchObject({
-      code: "PL_MODEL_CFG_MISSING",
+      code: "PL_FIGURES_MODEL_CFG_MISSING",
       path: join(save, DEMO_MODEL, "model_cfg.json"),
       message: expect.stringContaining("pattern-lens activations"),
     });
     const save2 = copyDemoInputs();
     rmSync(join(save2, DEMO_MODEL, "prompts.jsonl"));
     await expect(runFigures({ savePath: save2, model: DEMO_MODEL })).rejects.toMatchObject({
-      code: "PL_PROMPTS_INDEX_MISSING",
+      code: "PL_FIGURES_PROMPTS_INDEX_MISSING",
       path: join(save2, DEMO_MODEL, "prompts.jsonl"),
       message: expect.stringContaining("pattern-lens activations"),
     });
@@ -183,7 +183,7 @@ describe("runner: skip, force, errors, retry", () => {
     await expect(
       runFigures({ savePath: save, model: DEMO_MODEL, figureFuncs: "raw,nope" }),
     ).rejects.toMatchObject({
-      code: "PL_FIGURE_UNKNOWN",
+      code: "PL_FIGURES_UNKNOWN",
       message: expect.stringContaining("'nope'"),
     });
     expect(existsSync(join(save, "figures.jsonl"))).toBe(false);

@@ -19,10 +19,10 @@ describe("selectFigureNames", () => {
     expect(() => selectFigureNames(["a.b"], "a?c")).toThrow();
     expect(selectFigureNames(["a.b", "axb"], "a.b")).toEqual(["a.b"]);
   });
-  it("throws PL_FIGURE_UNKNOWN listing the names when an item matches nothing", () => {
+  it("throws PL_FIGURES_UNKNOWN listing the names when an item matches nothing", () => {
     expect(() => selectFigureNames(names, "raw,nope*")).toThrow(
       expect.objectContaining({
-        code: "PL_FIGURE_UNKNOWN",
+        code: "PL_FIGURES_UNKNOWN",
         message: expect.stringContaining("raw, raw_log"),
       }),
     );

@@ -154,7 +154,7 @@ export function endOfCentralDirectory(count: number, cdOffset: number, cdSize: n
 
 function corrupt(what: string): IndexesError {
   return new IndexesError(
-    "PL_NPZ_CORRUPT",
+    "PL_INDEXES_NPZ_CORRUPT",
     `not a valid .npz (zip): ${what}. The file is probably truncated or damaged; re-create it.`,
   );
 }
@@ -165,7 +165,7 @@ export class ZipTailShortError extends IndexesError {
   readonly needed: number;
   constructor(needed: number, have: number) {
     super(
-      "PL_INVALID_ARGUMENT",
+      "PL_INDEXES_INVALID_ARGUMENT",
       `the zip's central directory needs the last ${needed} bytes of the file; ${have} were given`,
     );
     this.needed = needed;

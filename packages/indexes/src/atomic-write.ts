@@ -39,8 +39,8 @@ export interface AtomicFile {
  * {@link isAtomicTempFile}) for a write that is committed or aborted later, e.g. an npz written
  * member by member while the members are computed. Missing parent folders are created.
  *
- * @throws {@link IndexesError} `PL_IO` when the folder or file cannot be created; `commit` throws
- *   `PL_IO` too, after removing the temporary file.
+ * @throws {@link IndexesError} `PL_INDEXES_IO` when the folder or file cannot be created; `commit` throws
+ *   `PL_INDEXES_IO` too, after removing the temporary file.
  */
 export async function openAtomicFile(path: string): Promise<AtomicFile> {
   const dir = dirname(path);
@@ -82,7 +82,7 @@ export async function openAtomicFile(path: string): Promise<AtomicFile> {
  * left as it was, so readers see the old file or the new one, never half of one.
  * Missing parent folders are created.
  *
- * @throws {@link IndexesError} `PL_IO` for file system failures (errors thrown by `write`
+ * @throws {@link IndexesError} `PL_INDEXES_IO` for file system failures (errors thrown by `write`
  *   that are already `IndexesError`s pass through).
  */
 export async function withAtomicFile<T>(path: string, write: (fh: FileHandle) => Promise<T>): Promise<T> {
@@ -102,7 +102,7 @@ export async function withAtomicFile<T>(path: string, write: (fh: FileHandle) =>
  * Write `data` to `path` atomically (temporary file in the same folder, fsync, rename).
  * Strings are written as UTF-8.
  *
- * @throws {@link IndexesError} `PL_IO`.
+ * @throws {@link IndexesError} `PL_INDEXES_IO`.
  * @example
  * ```ts
  * await writeFileAtomic("data/index.html", html);

@@ -48,8 +48,8 @@ async function isFile(path: string): Promise<boolean> {
  * atomically; call it once per run (never from parallel writers).
  *
  * @returns the lines written
- * @throws {@link IndexesError} `PL_NOT_FOUND` (no `save` folder), `PL_SCHEMA`, `PL_JSON_PARSE`,
- *   `PL_NOT_UTF8`, `PL_IO`.
+ * @throws {@link IndexesError} `PL_INDEXES_NOT_FOUND` (no `save` folder), `PL_INDEXES_SCHEMA`, `PL_INDEXES_JSON_PARSE`,
+ *   `PL_INDEXES_NOT_UTF8`, `PL_INDEXES_IO`.
  */
 export async function buildModelsIndex(save: string): Promise<ModelsIndexLine[]> {
   const { ModelCfgSchema } = await loadSchemas();
@@ -72,8 +72,8 @@ export async function buildModelsIndex(save: string): Promise<ModelsIndexLine[]>
  *
  * @param model - the model's folder name (its `sanitized_name`)
  * @returns the records written
- * @throws {@link IndexesError} `PL_NOT_FOUND` (no model folder), `PL_SCHEMA` (also when a
- *   prompt.json's `hash` is not its folder name), `PL_JSON_PARSE`, `PL_NOT_UTF8`, `PL_IO`.
+ * @throws {@link IndexesError} `PL_INDEXES_NOT_FOUND` (no model folder), `PL_INDEXES_SCHEMA` (also when a
+ *   prompt.json's `hash` is not its folder name), `PL_INDEXES_JSON_PARSE`, `PL_INDEXES_NOT_UTF8`, `PL_INDEXES_IO`.
  */
 export async function buildPromptsIndex(save: string, model: string): Promise<PromptMeta[]> {
   const { PromptMetaSchema } = await loadSchemas();
@@ -85,7 +85,7 @@ export async function buildPromptsIndex(save: string, model: string): Promise<Pr
     const meta = await readJsonFile(path, PromptMetaSchema);
     if (meta.hash !== hash) {
       throw new IndexesError(
-        "PL_SCHEMA",
+        "PL_INDEXES_SCHEMA",
         `${path}: at "hash": "${meta.hash}" is not its folder name "${hash}". Move the folder to its hash or delete it.`,
       );
     }

@@ -62,4 +62,5 @@ export { checkSafeName, isSafeName } from "./safe-name.ts";
 export { sanitizeName } from "./sanitize-name.ts";
 export { toFloat32 } from "./to-float32.ts";
 export { detectTokenPieceKind, type TokenPieceKind, tokenLabels } from "./token-labels.ts";
+export { isUserError } from "./user-error.ts";
 export { decodeUtf8 } from "./utf8.ts";

@@ -31,7 +31,7 @@ export function readBytesFileSync(path: string): Uint8Array {
 /**
  * Read a UTF-8 JSON file and check it against `schema`.
  *
- * @throws {@link IndexesError} `PL_NOT_FOUND`, `PL_IO`, `PL_NOT_UTF8`, `PL_JSON_PARSE`, `PL_SCHEMA`.
+ * @throws {@link IndexesError} `PL_INDEXES_NOT_FOUND`, `PL_INDEXES_IO`, `PL_INDEXES_NOT_UTF8`, `PL_INDEXES_JSON_PARSE`, `PL_INDEXES_SCHEMA`.
  * @example
  * ```ts
  * const cfg = await readJsonFile(modelCfgPath(save, "pythia-14m"), ModelCfgSchema);
@@ -46,7 +46,7 @@ export async function readJsonFile<S extends z.ZodType>(path: string, schema: S)
  * and `prompt.json` (`json.dumps`: one line, `", "`/`": "` separators, ASCII-escaped, no
  * trailing newline). See {@link stringifyJson}.
  *
- * @throws {@link IndexesError} `PL_IO`.
+ * @throws {@link IndexesError} `PL_INDEXES_IO`.
  */
 export async function writeJsonFile(path: string, value: unknown): Promise<void> {
   await writeFileAtomic(path, stringifyJson(value));
@@ -55,8 +55,8 @@ export async function writeJsonFile(path: string, value: unknown): Promise<void>
 /**
  * Read a JSONL file; each non-blank line is checked against `schema`.
  *
- * @throws {@link IndexesError} `PL_NOT_FOUND`, `PL_IO`, `PL_NOT_UTF8` (file and line),
- *   `PL_JSONL_PARSE` (file and 1-based line), `PL_SCHEMA` (file, line and the issue path).
+ * @throws {@link IndexesError} `PL_INDEXES_NOT_FOUND`, `PL_INDEXES_IO`, `PL_INDEXES_NOT_UTF8` (file and line),
+ *   `PL_INDEXES_JSONL_PARSE` (file and 1-based line), `PL_INDEXES_SCHEMA` (file, line and the issue path).
  * @example
  * ```ts
  * const prompts = await readJsonl(promptsIndexPath(save, model), PromptMetaSchema);
@@ -69,7 +69,7 @@ export async function readJsonl<S extends z.ZodType>(path: string, schema: S): P
 /**
  * Write records as JSONL, atomically (one `json.dumps`-style line each, `\n`-terminated).
  *
- * @throws {@link IndexesError} `PL_IO`.
+ * @throws {@link IndexesError} `PL_INDEXES_IO`.
  */
 export async function writeJsonl(path: string, records: Iterable<unknown>): Promise<void> {
   await writeFileAtomic(path, stringifyJsonl(records));

@@ -33,7 +33,7 @@ function join(save: string, ...parts: string[]): string {
 
 /*
  * Every function below that takes a model folder name or a prompt hash throws
- * `IndexesError` `PL_UNSAFE_NAME` when it is not a plain folder name (see `isSafeName`).
+ * `IndexesError` `PL_INDEXES_UNSAFE_NAME` when it is not a plain folder name (see `isSafeName`).
  */
 
 /** `<save>/models.jsonl`: one line per model. */
@@ -104,7 +104,7 @@ export function headDir(save: string, model: string, hash: string, layer: number
     ["head", head],
   ] as const) {
     if (!Number.isInteger(v) || v < 0)
-      throw new IndexesError("PL_INVALID_ARGUMENT", `${what} must be an integer >= 0, got ${v}`);
+      throw new IndexesError("PL_INDEXES_INVALID_ARGUMENT", `${what} must be an integer >= 0, got ${v}`);
   }
   return join(save, m(model), "prompts", h(hash), `L${layer}`, `H${head}`);
 }

@@ -55,7 +55,10 @@ export function encodeNpyHeader(dtype: NpyDtype, shape: readonly number[]): Uint
     out[out.length - 1] = 0x0a;
     return out;
   }
-  throw new IndexesError("PL_INVALID_ARGUMENT", `shape ${shapeRepr(shape)} is too large for an .npy header`);
+  throw new IndexesError(
+    "PL_INDEXES_INVALID_ARGUMENT",
+    `shape ${shapeRepr(shape)} is too large for an .npy header`,
+  );
 }
 
 /** Map a numpy `descr` to one of ours, or throw a clear error. */
@@ -63,21 +66,21 @@ function normalizeDescr(descr: string): NpyDtype {
   const m = /^([<>|=]?)([fiub])(\d+)$/.exec(descr);
   if (!m) {
     throw new IndexesError(
-      "PL_NPY_UNSUPPORTED",
+      "PL_INDEXES_NPY_UNSUPPORTED",
       `dtype '${descr}' is not supported (supported: ${NPY_DTYPES.join(", ")}); convert the array in numpy, e.g. arr.astype("<f4")`,
     );
   }
   const [, order, kind, size] = m;
   if (order === ">" && size !== "1") {
     throw new IndexesError(
-      "PL_NPY_UNSUPPORTED",
+      "PL_INDEXES_NPY_UNSUPPORTED",
       `dtype '${descr}' is big-endian, which is not supported; save it little-endian, e.g. arr.astype("${`<${kind}${size}`}")`,
     );
   }
   const candidate = (size === "1" ? `|${kind}${size}` : `<${kind}${size}`) as NpyDtype;
   if (!NPY_DTYPES.includes(candidate)) {
     throw new IndexesError(
-      "PL_NPY_UNSUPPORTED",
+      "PL_INDEXES_NPY_UNSUPPORTED",
       `dtype '${descr}' is not supported (supported: ${NPY_DTYPES.join(", ")}); convert the array in numpy first`,
     );
   }
@@ -85,14 +88,17 @@ function normalizeDescr(descr: string): NpyDtype {
 }
 
 function corrupt(what: string): IndexesError {
-  return new IndexesError("PL_NPY_CORRUPT", `not a valid .npy: ${what}. Re-create the file with numpy.save.`);
+  return new IndexesError(
+    "PL_INDEXES_NPY_CORRUPT",
+    `not a valid .npy: ${what}. Re-create the file with numpy.save.`,
+  );
 }
 
 /**
  * Parse the header of an `.npy` buffer (versions 1.0, 2.0 and 3.0).
  *
- * @throws {@link IndexesError} `PL_NPY_CORRUPT` (wrong magic string, truncated, malformed header
- *   dict) or `PL_NPY_UNSUPPORTED` (Fortran order, big-endian, unsupported dtype or version).
+ * @throws {@link IndexesError} `PL_INDEXES_NPY_CORRUPT` (wrong magic string, truncated, malformed header
+ *   dict) or `PL_INDEXES_NPY_UNSUPPORTED` (Fortran order, big-endian, unsupported dtype or version).
  */
 export function decodeNpyHeader(bytes: Uint8Array): NpyHeader {
   if (bytes.length < 10) throw corrupt(`only ${bytes.length} bytes, shorter than the 10-byte preamble`);
@@ -112,7 +118,7 @@ export function decodeNpyHeader(bytes: Uint8Array): NpyHeader {
     hlen = view.getUint32(8, true);
   } else {
     throw new IndexesError(
-      "PL_NPY_UNSUPPORTED",
+      "PL_INDEXES_NPY_UNSUPPORTED",
       `.npy format version ${major}.${bytes[7]} is not supported (1.0, 2.0 and 3.0 are); re-save with numpy.save`,
     );
   }
@@ -129,7 +135,7 @@ export function decodeNpyHeader(bytes: Uint8Array): NpyHeader {
   } catch (e) {
     if (!(e instanceof PyLiteralError)) throw e;
     throw new IndexesError(
-      "PL_NPY_CORRUPT",
+      "PL_INDEXES_NPY_CORRUPT",
       `not a valid .npy: malformed header dict (${e.message}): ${JSON.stringify(text.trim().slice(0, 120))}. Re-create the file with numpy.save.`,
       { cause: e },
     );
@@ -138,7 +144,7 @@ export function decodeNpyHeader(bytes: Uint8Array): NpyHeader {
   const { descr, fortran_order, shape } = dict as Record<string, unknown>;
   if (Array.isArray(descr)) {
     throw new IndexesError(
-      "PL_NPY_UNSUPPORTED",
+      "PL_INDEXES_NPY_UNSUPPORTED",
       "structured (record) dtypes are not supported; save each field as its own array",
     );
   }
@@ -150,7 +156,7 @@ export function decodeNpyHeader(bytes: Uint8Array): NpyHeader {
   const dtype = normalizeDescr(descr);
   if (fortran_order && shape.length > 1) {
     throw new IndexesError(
-      "PL_NPY_UNSUPPORTED",
+      "PL_INDEXES_NPY_UNSUPPORTED",
       "the array is stored in Fortran order, which is not supported; save it in C order, e.g. numpy.save(f, numpy.ascontiguousarray(arr))",
     );
   }

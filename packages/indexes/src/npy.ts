@@ -7,7 +7,7 @@ const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 function requireLittleEndianHost(): void {
   if (!HOST_LITTLE_ENDIAN) {
     throw new IndexesError(
-      "PL_NPY_UNSUPPORTED",
+      "PL_INDEXES_NPY_UNSUPPORTED",
       "this machine is big-endian; .npy data is read as little-endian only",
     );
   }
@@ -16,24 +16,27 @@ function requireLittleEndianHost(): void {
 /**
  * Check that `arr` is consistent (known dtype, matching typed array, shape vs length).
  *
- * @throws {@link IndexesError} `PL_INVALID_ARGUMENT`.
+ * @throws {@link IndexesError} `PL_INDEXES_INVALID_ARGUMENT`.
  */
 export function assertNpyArray(arr: NpyArray): void {
   const ctor = DTYPE_ARRAY[arr.dtype];
-  if (!ctor) throw new IndexesError("PL_INVALID_ARGUMENT", `unknown dtype '${arr.dtype}'`);
+  if (!ctor) throw new IndexesError("PL_INDEXES_INVALID_ARGUMENT", `unknown dtype '${arr.dtype}'`);
   if (!(arr.data instanceof ctor)) {
     throw new IndexesError(
-      "PL_INVALID_ARGUMENT",
+      "PL_INDEXES_INVALID_ARGUMENT",
       `dtype '${arr.dtype}' needs a ${ctor.name} but data is a ${arr.data.constructor.name}`,
     );
   }
   if (!arr.shape.every((d) => Number.isInteger(d) && d >= 0)) {
-    throw new IndexesError("PL_INVALID_ARGUMENT", `shape [${arr.shape}] must be non-negative integers`);
+    throw new IndexesError(
+      "PL_INDEXES_INVALID_ARGUMENT",
+      `shape [${arr.shape}] must be non-negative integers`,
+    );
   }
   const n = shapeSize(arr.shape);
   if (n !== arr.data.length) {
     throw new IndexesError(
-      "PL_INVALID_ARGUMENT",
+      "PL_INDEXES_INVALID_ARGUMENT",
       `shape [${arr.shape}] has ${n} elements but data has ${arr.data.length}; pass a matching shape`,
     );
   }
@@ -48,7 +51,7 @@ export function npyDataBytes(arr: NpyArray): Uint8Array {
 /**
  * Encode an array as `.npy` bytes, byte for byte what `numpy.save` writes for a C-order array.
  *
- * @throws {@link IndexesError} `PL_INVALID_ARGUMENT` when dtype, data and shape disagree.
+ * @throws {@link IndexesError} `PL_INDEXES_INVALID_ARGUMENT` when dtype, data and shape disagree.
  * @example
  * ```ts
  * const bytes = encodeNpy({ dtype: "<f4", shape: [2], data: new Float32Array([0.5, 0.5]) });
@@ -69,8 +72,8 @@ export function encodeNpy(arr: NpyArray): Uint8Array {
  * When the data is aligned (numpy aligns it to 64 bytes) `data` is a view into `bytes`, not a
  * copy; copy it if you keep it while reusing the buffer.
  *
- * @throws {@link IndexesError} `PL_NPY_CORRUPT` (wrong magic, malformed header dict, shape and
- *   data length disagree, truncated) or `PL_NPY_UNSUPPORTED` (Fortran order, big-endian, dtype).
+ * @throws {@link IndexesError} `PL_INDEXES_NPY_CORRUPT` (wrong magic, malformed header dict, shape and
+ *   data length disagree, truncated) or `PL_INDEXES_NPY_UNSUPPORTED` (Fortran order, big-endian, dtype).
  */
 export function decodeNpy(bytes: Uint8Array): NpyArray {
   const { dtype, shape, dataOffset } = decodeNpyHeader(bytes);
@@ -81,7 +84,7 @@ export function decodeNpy(bytes: Uint8Array): NpyArray {
   const actual = bytes.length - dataOffset;
   if (actual !== expected) {
     throw new IndexesError(
-      "PL_NPY_CORRUPT",
+      "PL_INDEXES_NPY_CORRUPT",
       `not a valid .npy: shape (${shape.join(", ")}) of ${dtype} needs ${expected} data bytes but there are ${actual}` +
         `${actual < expected ? " (truncated)" : ""}. Re-create the file with numpy.save.`,
     );

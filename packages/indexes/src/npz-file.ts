@@ -47,8 +47,8 @@ const CHUNK = 1 << 20;
  * is about the file size plus the decoded arrays. Stored members' arrays are views into the file
  * buffer.
  *
- * @throws {@link IndexesError} `PL_NOT_FOUND`, `PL_IO`, `PL_NPZ_CORRUPT`, `PL_NPZ_UNSUPPORTED`,
- *   `PL_NPY_UNSUPPORTED`; corrupt-file messages name the path.
+ * @throws {@link IndexesError} `PL_INDEXES_NOT_FOUND`, `PL_INDEXES_IO`, `PL_INDEXES_NPZ_CORRUPT`, `PL_INDEXES_NPZ_UNSUPPORTED`,
+ *   `PL_INDEXES_NPY_UNSUPPORTED`; corrupt-file messages name the path.
  * @example
  * ```ts
  * const arrays = await readNpzFile(activationsPath(save, model, hash));
@@ -144,8 +144,8 @@ export interface NpzWriter {
  * them. Same layout, compression options and atomicity as {@link writeNpzFile}: nothing appears at
  * `path` before `close`, and `abort` (or a failed `add`) leaves no trace.
  *
- * @throws {@link IndexesError} `PL_INVALID_ARGUMENT` (bad level or strategy, an invalid array or a
- *   repeated key, from `add`), `PL_IO`.
+ * @throws {@link IndexesError} `PL_INDEXES_INVALID_ARGUMENT` (bad level or strategy, an invalid array or a
+ *   repeated key, from `add`), `PL_INDEXES_IO`.
  * @example
  * ```ts
  * const w = await openNpzWriter(path, { compressLevel: 6, compressStrategy: "rle" });
@@ -163,7 +163,7 @@ export async function openNpzWriter(path: string, opts: NpzFileWriteOptions = {}
   const strategy = opts.compressStrategy ?? "default";
   if (strategy !== "default" && strategy !== "rle") {
     throw new IndexesError(
-      "PL_INVALID_ARGUMENT",
+      "PL_INDEXES_INVALID_ARGUMENT",
       `compressStrategy must be "default" or "rle", got ${JSON.stringify(strategy)}`,
     );
   }
@@ -216,10 +216,14 @@ export async function openNpzWriter(path: string, opts: NpzFileWriteOptions = {}
 
   return {
     async add(key, arr) {
-      if (failed) throw new IndexesError("PL_INVALID_ARGUMENT", `${path}: the writer failed or was closed`);
+      if (failed)
+        throw new IndexesError("PL_INDEXES_INVALID_ARGUMENT", `${path}: the writer failed or was closed`);
       try {
         if (keys.has(key)) {
-          throw new IndexesError("PL_INVALID_ARGUMENT", `${path}: member '${key}' was already written`);
+          throw new IndexesError(
+            "PL_INDEXES_INVALID_ARGUMENT",
+            `${path}: member '${key}' was already written`,
+          );
         }
         assertNpyArray(arr);
         keys.add(key);
@@ -231,7 +235,8 @@ export async function openNpzWriter(path: string, opts: NpzFileWriteOptions = {}
       }
     },
     async close() {
-      if (failed) throw new IndexesError("PL_INVALID_ARGUMENT", `${path}: the writer failed or was closed`);
+      if (failed)
+        throw new IndexesError("PL_INDEXES_INVALID_ARGUMENT", `${path}: the writer failed or was closed`);
       failed = true; // no add after close
       try {
         const cdOffset = pos;
@@ -263,7 +268,7 @@ export async function openNpzWriter(path: string, opts: NpzFileWriteOptions = {}
  * `np.savez_compressed`), with zlib's default strategy or its run-length one (`compressStrategy`).
  * {@link openNpzWriter} does the same member by member.
  *
- * @throws {@link IndexesError} `PL_INVALID_ARGUMENT` (inconsistent arrays, bad level), `PL_IO`.
+ * @throws {@link IndexesError} `PL_INDEXES_INVALID_ARGUMENT` (inconsistent arrays, bad level), `PL_INDEXES_IO`.
  * @example
  * ```ts
  * await writeNpzFile(activationsPath(save, model, hash), { [patternKey(0)]: arr }, { compressLevel: 1 });

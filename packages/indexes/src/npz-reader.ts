@@ -114,7 +114,7 @@ function readDirectory(src: Source): ZipEntry[] {
 function memberBuffer(e: ZipEntry, head: Uint8Array, fileSize: number): Uint8Array {
   const headLen = localHeaderLength(head);
   if (e.localHeaderOffset + headLen + e.compressedSize > fileSize)
-    throw new IndexesError("PL_NPZ_CORRUPT", `data of '${e.name}' runs past the end of the file`);
+    throw new IndexesError("PL_INDEXES_NPZ_CORRUPT", `data of '${e.name}' runs past the end of the file`);
   return new Uint8Array(headLen + e.compressedSize);
 }
 
@@ -129,11 +129,11 @@ function makeReader(src: Source, path: string, opts: NpzReadOptions): NpzReader 
   for (const e of entries) if (e.name.endsWith(".npy")) byKey.set(e.name.slice(0, -4), e);
   let closed = false;
   const entry = (name: string): ZipEntry => {
-    if (closed) throw new IndexesError("PL_INVALID_ARGUMENT", `${path}: the reader is closed`);
+    if (closed) throw new IndexesError("PL_INDEXES_INVALID_ARGUMENT", `${path}: the reader is closed`);
     const e = byKey.get(name);
     if (!e) {
       throw new IndexesError(
-        "PL_NOT_FOUND",
+        "PL_INDEXES_NOT_FOUND",
         `${path} has no member '${name}' (it has: ${[...byKey.keys()].join(", ") || "none"}); re-create the file`,
       );
     }
@@ -170,7 +170,7 @@ function makeReader(src: Source, path: string, opts: NpzReadOptions): NpzReader 
         const out = await inflateRawAsync(entryData(bytes, e, 0), inflateOpts(e.uncompressedSize)).catch(
           (cause: Error) => {
             throw new IndexesError(
-              "PL_NPZ_CORRUPT",
+              "PL_INDEXES_NPZ_CORRUPT",
               `member '${e.name}' does not inflate (${cause.message}); the file is damaged, re-create it`,
               { cause },
             );
@@ -179,7 +179,7 @@ function makeReader(src: Source, path: string, opts: NpzReadOptions): NpzReader 
         const npy = new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
         if (npy.length !== e.uncompressedSize || ((opts.verifyCrc ?? true) && crc32(npy) !== e.crc)) {
           throw new IndexesError(
-            "PL_NPZ_CORRUPT",
+            "PL_INDEXES_NPZ_CORRUPT",
             `member '${e.name}' fails its size or CRC check; the file is damaged, re-create it`,
           );
         }
@@ -203,8 +203,8 @@ function makeReader(src: Source, path: string, opts: NpzReadOptions): NpzReader 
  * `maxMemberBytes` (default 4 GiB) and checked against its compressed size before allocation.
  * Same CRC checks and errors as `readNpzFile`. Close the reader when done.
  *
- * @throws {@link IndexesError} `PL_NOT_FOUND`, `PL_IO`, `PL_NPZ_CORRUPT`; from reads also
- *   `PL_NPZ_TOO_LARGE`, `PL_NPZ_UNSUPPORTED`, `PL_NPY_UNSUPPORTED`, and `PL_NOT_FOUND` for a
+ * @throws {@link IndexesError} `PL_INDEXES_NOT_FOUND`, `PL_INDEXES_IO`, `PL_INDEXES_NPZ_CORRUPT`; from reads also
+ *   `PL_INDEXES_NPZ_TOO_LARGE`, `PL_INDEXES_NPZ_UNSUPPORTED`, `PL_INDEXES_NPY_UNSUPPORTED`, and `PL_INDEXES_NOT_FOUND` for a
  *   missing member.
  * @example
  * ```ts

@@ -32,7 +32,7 @@ export interface NpzReadOptions {
   verifyCrc?: boolean;
   /**
    * The largest uncompressed member (npy header + data, bytes) read; a bigger one is refused with
-   * `PL_NPZ_TOO_LARGE` before anything is allocated. Default {@link NPZ_MAX_MEMBER_BYTES}.
+   * `PL_INDEXES_NPZ_TOO_LARGE` before anything is allocated. Default {@link NPZ_MAX_MEMBER_BYTES}.
    */
   maxMemberBytes?: number;
 }
@@ -50,18 +50,18 @@ function maxInflated(compressed: number): number {
  * within `maxMemberBytes`, and its sizes consistent with its method (stored: equal; deflate: at
  * most 1032:1).
  *
- * @throws {@link IndexesError} `PL_NPZ_TOO_LARGE`, `PL_NPZ_CORRUPT`, `PL_NPZ_UNSUPPORTED`.
+ * @throws {@link IndexesError} `PL_INDEXES_NPZ_TOO_LARGE`, `PL_INDEXES_NPZ_CORRUPT`, `PL_INDEXES_NPZ_UNSUPPORTED`.
  */
 export function checkMemberSize(e: ZipEntry, maxMemberBytes = NPZ_MAX_MEMBER_BYTES): void {
   if (e.flags & 1) {
     throw new IndexesError(
-      "PL_NPZ_UNSUPPORTED",
+      "PL_INDEXES_NPZ_UNSUPPORTED",
       `member '${e.name}' is encrypted; save it without a password`,
     );
   }
   if (e.uncompressedSize > maxMemberBytes) {
     throw new IndexesError(
-      "PL_NPZ_TOO_LARGE",
+      "PL_INDEXES_NPZ_TOO_LARGE",
       `member '${e.name}' is ${e.uncompressedSize} bytes uncompressed, above the limit of ${maxMemberBytes}; ` +
         "raise maxMemberBytes if this machine has the memory, or write smaller members (fewer tokens per prompt)",
     );
@@ -72,7 +72,7 @@ export function checkMemberSize(e: ZipEntry, maxMemberBytes = NPZ_MAX_MEMBER_BYT
       : e.method === METHOD_DEFLATE && e.uncompressedSize > maxInflated(e.compressedSize);
   if (bad) {
     throw new IndexesError(
-      "PL_NPZ_CORRUPT",
+      "PL_INDEXES_NPZ_CORRUPT",
       `member '${e.name}': the directory's sizes (${e.compressedSize} stored, ${e.uncompressedSize} uncompressed) cannot be right; the file is damaged, re-create it`,
     );
   }
@@ -88,7 +88,7 @@ export function checkCompressLevel(level: number | undefined): CompressLevel {
   const l = level ?? 6;
   if (!Number.isInteger(l) || l < 0 || l > 9) {
     throw new IndexesError(
-      "PL_INVALID_ARGUMENT",
+      "PL_INDEXES_INVALID_ARGUMENT",
       `compressLevel must be an integer from 0 to 9, got ${level}`,
     );
   }
@@ -99,7 +99,7 @@ export function checkCompressLevel(level: number | undefined): CompressLevel {
  * Encode arrays as an `.npz` (a zip of `<key>.npy` members) with numpy's zip layout.
  * Holds the whole archive in memory; in Node, `writeNpzFile` streams to disk instead.
  *
- * @throws {@link IndexesError} `PL_INVALID_ARGUMENT` for inconsistent arrays or levels.
+ * @throws {@link IndexesError} `PL_INDEXES_INVALID_ARGUMENT` for inconsistent arrays or levels.
  * @example
  * ```ts
  * const npz = encodeNpz({ "blocks.0.attn.hook_pattern": arr }, { compressLevel: 1 });
@@ -172,26 +172,26 @@ function memberBytes(
       out = codec.inflateRaw(raw, e.uncompressedSize);
     } catch (cause) {
       throw new IndexesError(
-        "PL_NPZ_CORRUPT",
+        "PL_INDEXES_NPZ_CORRUPT",
         `member '${e.name}' does not inflate (${(cause as Error).message}); the file is damaged, re-create it`,
         { cause },
       );
     }
   } else {
     throw new IndexesError(
-      "PL_NPZ_UNSUPPORTED",
+      "PL_INDEXES_NPZ_UNSUPPORTED",
       `member '${e.name}' uses zip compression method ${e.method}; only stored (0) and deflate (8) are read. Re-save with np.savez or np.savez_compressed`,
     );
   }
   if (out.length !== e.uncompressedSize) {
     throw new IndexesError(
-      "PL_NPZ_CORRUPT",
+      "PL_INDEXES_NPZ_CORRUPT",
       `member '${e.name}' has ${out.length} bytes but the directory says ${e.uncompressedSize}; the file is damaged, re-create it`,
     );
   }
   if ((opts.verifyCrc ?? true) && codec.crc32(out) !== e.crc) {
     throw new IndexesError(
-      "PL_NPZ_CORRUPT",
+      "PL_INDEXES_NPZ_CORRUPT",
       `member '${e.name}' fails its CRC check; the file is damaged, re-create it`,
     );
   }
@@ -213,13 +213,13 @@ export function decodeNpzWith(
   return out;
 }
 
-/** Decodes a member's npy bytes; npy errors become `PL_NPZ_CORRUPT` naming the member. */
+/** Decodes a member's npy bytes; npy errors become `PL_INDEXES_NPZ_CORRUPT` naming the member. */
 export function memberNpy(npy: Uint8Array, e: ZipEntry): NpyArray {
   try {
     return decodeNpy(npy);
   } catch (cause) {
-    if (cause instanceof IndexesError && cause.code === "PL_NPY_CORRUPT") {
-      throw new IndexesError("PL_NPZ_CORRUPT", `member '${e.name}': ${cause.message}`, { cause });
+    if (cause instanceof IndexesError && cause.code === "PL_INDEXES_NPY_CORRUPT") {
+      throw new IndexesError("PL_INDEXES_NPZ_CORRUPT", `member '${e.name}': ${cause.message}`, { cause });
     }
     throw cause;
   }
@@ -233,8 +233,8 @@ export function memberNpy(npy: Uint8Array, e: ZipEntry): NpyArray {
  * numpy's files. Checks the size bound (`maxMemberBytes`), inflates, checks the CRC-32 and
  * decodes the `.npy`.
  *
- * @throws {@link IndexesError} `PL_NPZ_CORRUPT`, `PL_NPZ_UNSUPPORTED`, `PL_NPZ_TOO_LARGE`,
- *   `PL_NPY_UNSUPPORTED`.
+ * @throws {@link IndexesError} `PL_INDEXES_NPZ_CORRUPT`, `PL_INDEXES_NPZ_UNSUPPORTED`, `PL_INDEXES_NPZ_TOO_LARGE`,
+ *   `PL_INDEXES_NPY_UNSUPPORTED`.
  * @example
  * ```ts
  * const e = readZipTail(tail, size).find((x) => x.name === `${patternKey(3)}.npy`)!;
@@ -264,9 +264,9 @@ export function decodeNpzMemberWith(
  * last `tail.length` bytes of a file of `fileSize` bytes (zip64 records included). Offsets are
  * offsets in the whole file, so that one member can be fetched with a Range request.
  *
- * @throws {@link ZipTailShortError} (`PL_INVALID_ARGUMENT`, with `needed`: the bytes from the
+ * @throws {@link ZipTailShortError} (`PL_INDEXES_INVALID_ARGUMENT`, with `needed`: the bytes from the
  *   end to fetch) when the directory starts before the tail; {@link IndexesError}
- *   `PL_NPZ_CORRUPT` when there is no valid directory.
+ *   `PL_INDEXES_NPZ_CORRUPT` when there is no valid directory.
  */
 export function readZipTail(tail: Uint8Array, fileSize: number): ZipEntry[] {
   return readCentralDirectory(tail, fileSize);
@@ -279,8 +279,8 @@ export function readZipTail(tail: Uint8Array, fileSize: number): ZipEntry[] {
  * write them. Keys are the member names without `.npy`; other members are skipped.
  * Stored members' data may be views into `bytes`.
  *
- * @throws {@link IndexesError} `PL_NPZ_CORRUPT` (truncated, bad CRC, bad member),
- *   `PL_NPZ_UNSUPPORTED`, `PL_NPY_UNSUPPORTED`.
+ * @throws {@link IndexesError} `PL_INDEXES_NPZ_CORRUPT` (truncated, bad CRC, bad member),
+ *   `PL_INDEXES_NPZ_UNSUPPORTED`, `PL_INDEXES_NPY_UNSUPPORTED`.
  * @example
  * ```ts
  * const arrays = decodeNpz(await (await fetch(url)).arrayBuffer());

@@ -20,13 +20,13 @@ export function describeIssues(error: z.ZodError): string {
  * Check a parsed JSON value against a schema, keeping its key order.
  *
  * @param where - e.g. `"path/prompts.jsonl:12"`, named in the error
- * @throws {@link IndexesError} `PL_SCHEMA` naming `where` and the zod issue paths.
+ * @throws {@link IndexesError} `PL_INDEXES_SCHEMA` naming `where` and the zod issue paths.
  */
 export function validate<S extends z.ZodType>(schema: S, raw: unknown, where: string): z.output<S> {
   const r = schema.safeParse(raw);
   if (!r.success) {
     throw new IndexesError(
-      "PL_SCHEMA",
+      "PL_INDEXES_SCHEMA",
       `${where}: does not match the expected format, ${describeIssues(r.error)}. Fix that entry or re-create the file with pattern-lens.`,
       { cause: r.error },
     );
@@ -38,7 +38,7 @@ export function validate<S extends z.ZodType>(schema: S, raw: unknown, where: st
  * Parse JSON text and check it against `schema` (key order kept).
  *
  * @param source - file name or URL for error messages
- * @throws {@link IndexesError} `PL_JSON_PARSE` or `PL_SCHEMA`.
+ * @throws {@link IndexesError} `PL_INDEXES_JSON_PARSE` or `PL_INDEXES_SCHEMA`.
  */
 export function parseJson<S extends z.ZodType>(text: string, schema: S, source = "<json>"): z.output<S> {
   let raw: unknown;
@@ -46,7 +46,7 @@ export function parseJson<S extends z.ZodType>(text: string, schema: S, source =
     raw = JSON.parse(text);
   } catch (cause) {
     throw new IndexesError(
-      "PL_JSON_PARSE",
+      "PL_INDEXES_JSON_PARSE",
       `${source}: not valid JSON (${(cause as Error).message}). Fix the file or re-create it with pattern-lens.`,
       { cause },
     );
@@ -59,7 +59,7 @@ export function parseJson<S extends z.ZodType>(text: string, schema: S, source =
  * Blank lines are skipped; `\r\n` endings are accepted.
  *
  * @param source - file name or URL for error messages
- * @throws {@link IndexesError} `PL_JSONL_PARSE` (bad JSON) or `PL_SCHEMA` (schema violation),
+ * @throws {@link IndexesError} `PL_INDEXES_JSONL_PARSE` (bad JSON) or `PL_INDEXES_SCHEMA` (schema violation),
  *   naming `source`, the 1-based line number and, for the schema, the issue path.
  * @example
  * ```ts
@@ -77,7 +77,7 @@ export function parseJsonl<S extends z.ZodType>(text: string, schema: S, source 
       raw = JSON.parse(line);
     } catch (cause) {
       throw new IndexesError(
-        "PL_JSONL_PARSE",
+        "PL_INDEXES_JSONL_PARSE",
         `${source}:${i + 1}: not valid JSON (${(cause as Error).message}). Fix or delete that line, or rebuild the index.`,
         { cause },
       );

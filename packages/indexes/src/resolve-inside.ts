@@ -38,8 +38,8 @@ export function isInside(savePath: string, path: string): boolean {
  * ```ts
  * resolveInside("data", "pythia-14m", "prompts", hash); // "/abs/data/pythia-14m/prompts/<hash>"
  * ```
- * @throws {@link IndexesError} `PL_UNSAFE_NAME` for a segment like `..` or `a/b`;
- *   `PL_OUTSIDE_SAVE_PATH` when a symlink inside the data folder leads out of it.
+ * @throws {@link IndexesError} `PL_INDEXES_UNSAFE_NAME` for a segment like `..` or `a/b`;
+ *   `PL_INDEXES_OUTSIDE_SAVE_PATH` when a symlink inside the data folder leads out of it.
  */
 export function resolveInside(savePath: string, ...segments: string[]): string {
   for (const s of segments) checkSafeName("path segment", s);
@@ -51,12 +51,12 @@ export function resolveInside(savePath: string, ...segments: string[]): string {
 /**
  * Throws unless `path` (symlinks resolved) is inside `savePath`.
  *
- * @throws {@link IndexesError} `PL_OUTSIDE_SAVE_PATH`
+ * @throws {@link IndexesError} `PL_INDEXES_OUTSIDE_SAVE_PATH`
  */
 export function checkInside(savePath: string, path: string): void {
   if (!isInside(savePath, path)) {
     throw new IndexesError(
-      "PL_OUTSIDE_SAVE_PATH",
+      "PL_INDEXES_OUTSIDE_SAVE_PATH",
       `${path} leads outside the data folder ${resolve(savePath)} (a symlink?). pattern-lens reads and writes only inside the data folder; replace the link with the folder itself.`,
     );
   }

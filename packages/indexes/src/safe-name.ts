@@ -27,7 +27,7 @@ export function isSafeName(name: unknown): boolean {
  *
  * @param what - what the name is, for the message (e.g. `"prompt hash"`)
  * @param source - where it was read (file and line), for the message
- * @throws {@link IndexesError} `PL_UNSAFE_NAME`
+ * @throws {@link IndexesError} `PL_INDEXES_UNSAFE_NAME`
  */
 export function checkSafeName(what: string, name: unknown, source?: string): string {
   if (isSafeName(name)) return name as string;
@@ -36,7 +36,7 @@ export function checkSafeName(what: string, name: unknown, source?: string): str
       ? JSON.stringify(name.length > 80 ? `${name.slice(0, 80)}...` : name)
       : String(name);
   throw new IndexesError(
-    "PL_UNSAFE_NAME",
+    "PL_INDEXES_UNSAFE_NAME",
     `${source ? `${source}: ` : ""}${what} ${shown} is not a plain folder name (allowed: 1-200 of A-Z a-z 0-9 . _ -, not starting with a dot), so it cannot become a path${source ? ". The data folder was edited or written by another tool: fix or delete that entry" : ""}.`,
   );
 }

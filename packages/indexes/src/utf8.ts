@@ -6,7 +6,7 @@ const fatal = new TextDecoder("utf-8", { fatal: true });
  * Decode UTF-8 strictly (a leading BOM is dropped).
  *
  * @param source - the file or URL, named in the error message
- * @throws {@link IndexesError} `PL_NOT_UTF8` naming `source` and the 1-based line of the first bad byte.
+ * @throws {@link IndexesError} `PL_INDEXES_NOT_UTF8` naming `source` and the 1-based line of the first bad byte.
  */
 export function decodeUtf8(bytes: Uint8Array, source = "<bytes>"): string {
   try {
@@ -26,7 +26,7 @@ export function decodeUtf8(bytes: Uint8Array, source = "<bytes>"): string {
       }
     }
     throw new IndexesError(
-      "PL_NOT_UTF8",
+      "PL_INDEXES_NOT_UTF8",
       `${source}:${line}: not valid UTF-8 text. Re-save the file as UTF-8 (pattern-lens files are UTF-8 JSON).`,
       { cause },
     );

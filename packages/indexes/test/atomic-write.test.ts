@@ -22,7 +22,7 @@ describe("writeFileAtomic", () => {
     const dir = temp();
     const p = join(dir, "index.jsonl");
     writeFileSync(p, "old\n");
-    const boom = new IndexesError("PL_INVALID_ARGUMENT", "boom");
+    const boom = new IndexesError("PL_INDEXES_INVALID_ARGUMENT", "boom");
     await expect(
       withAtomicFile(p, async (fh) => {
         await fh.write("half a li");
@@ -33,20 +33,20 @@ describe("writeFileAtomic", () => {
     expect(readdirSync(dir)).toEqual(["index.jsonl"]);
   });
 
-  it("reports an unwritable target as PL_IO with the path", async () => {
+  it("reports an unwritable target as PL_INDEXES_IO with the path", async () => {
     const dir = temp();
     const target = join(dir, "is-a-dir");
     mkdirSync(target);
     writeFileSync(join(target, "x"), "");
     const r = await rejectsWith(writeFileAtomic(target, "data"));
-    expect(r.code).toBe("PL_IO");
+    expect(r.code).toBe("PL_INDEXES_IO");
     expect(r.message).toContain(target);
     expect(readdirSync(dir)).toEqual(["is-a-dir"]);
     if (process.getuid?.() !== 0) {
       const ro = join(dir, "ro");
       mkdirSync(ro);
       chmodSync(ro, 0o500);
-      expect((await rejectsWith(writeFileAtomic(join(ro, "f"), "x"))).code).toBe("PL_IO");
+      expect((await rejectsWith(writeFileAtomic(join(ro, "f"), "x"))).code).toBe("PL_INDEXES_IO");
       expect(existsSync(join(ro, "f"))).toBe(false);
     }
   });

@@ -64,8 +64,8 @@ describe("index builders", () => {
 
   it("reports missing folders, bad prompt.json and misplaced prompts with typed errors", async () => {
     const dir = temp();
-    expect((await rejectsWith(buildModelsIndex(join(dir, "nope")))).code).toBe("PL_NOT_FOUND");
-    expect((await rejectsWith(buildPromptsIndex(dir, "nope"))).code).toBe("PL_NOT_FOUND");
+    expect((await rejectsWith(buildModelsIndex(join(dir, "nope")))).code).toBe("PL_INDEXES_NOT_FOUND");
+    expect((await rejectsWith(buildPromptsIndex(dir, "nope"))).code).toBe("PL_INDEXES_NOT_FOUND");
     mkdirSync(join(dir, "m", "prompts", "abc"), { recursive: true });
     expect(await buildPromptsIndex(dir, "m")).toEqual([]); // no prompt.json: skipped
     expect(readFileSync(join(dir, "m", "prompts.jsonl"), "utf8")).toBe("");
@@ -74,14 +74,14 @@ describe("index builders", () => {
       '{"text": "x", "hash": "abc", "n_tokens": "1"}',
     );
     const bad = await rejectsWith(buildPromptsIndex(dir, "m"));
-    expect(bad.code).toBe("PL_SCHEMA");
+    expect(bad.code).toBe("PL_INDEXES_SCHEMA");
     expect(bad.message).toContain("n_tokens");
     writeFileSync(
       join(dir, "m", "prompts", "abc", "prompt.json"),
       '{"text": "x", "hash": "zzz", "n_tokens": 1, "tokens": ["x"]}',
     );
     const moved = await rejectsWith(buildPromptsIndex(dir, "m"));
-    expect(moved.code).toBe("PL_SCHEMA");
+    expect(moved.code).toBe("PL_INDEXES_SCHEMA");
     expect(moved.message).toContain("folder name");
   });
 });

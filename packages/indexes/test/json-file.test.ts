@@ -37,29 +37,29 @@ describe("JSON and JSONL files", () => {
     }
   });
 
-  it("an invalid JSON line gives PL_JSONL_PARSE naming file and 1-based line", async () => {
+  it("an invalid JSON line gives PL_INDEXES_JSONL_PARSE naming file and 1-based line", async () => {
     const p = join(temp(), "bad.jsonl");
     writeFileSync(p, '{"a": 1}\n\n{"a": 2,}\n');
     const r = await rejectsWith(readJsonl(p, Line));
-    expect(r.code).toBe("PL_JSONL_PARSE");
+    expect(r.code).toBe("PL_INDEXES_JSONL_PARSE");
     expect(r.message).toContain(`${p}:3:`);
   });
 
-  it("a schema violation gives PL_SCHEMA naming file, line and issue path", async () => {
+  it("a schema violation gives PL_INDEXES_SCHEMA naming file, line and issue path", async () => {
     const p = join(temp(), "bad.jsonl");
     writeFileSync(p, '{"a": 1}\r\n{"a": 2, "b": ["x", 7]}\r\n');
     const r = await rejectsWith(readJsonl(p, Line));
-    expect(r.code).toBe("PL_SCHEMA");
+    expect(r.code).toBe("PL_INDEXES_SCHEMA");
     expect(r.message).toContain(`${p}:2:`);
     expect(r.message).toContain('"b.1"');
     const j = join(temp(), "cfg.json");
     writeFileSync(j, '{"a": "one"}');
     const r2 = await rejectsWith(readJsonFile(j, Line));
-    expect(r2.code).toBe("PL_SCHEMA");
+    expect(r2.code).toBe("PL_INDEXES_SCHEMA");
     expect(r2.message).toContain('"a"');
   });
 
-  it("non-UTF-8 text gives PL_NOT_UTF8 naming file and line", async () => {
+  it("non-UTF-8 text gives PL_INDEXES_NOT_UTF8 naming file and line", async () => {
     const p = join(temp(), "latin1.jsonl");
     writeFileSync(
       p,
@@ -70,19 +70,19 @@ describe("JSON and JSONL files", () => {
       ]),
     );
     const r = await rejectsWith(readJsonl(p, Line));
-    expect(r.code).toBe("PL_NOT_UTF8");
+    expect(r.code).toBe("PL_INDEXES_NOT_UTF8");
     expect(r.message).toContain(`${p}:2:`);
     const j = join(temp(), "x.json");
     writeFileSync(j, Buffer.from([0x7b, 0xff, 0x7d]));
-    expect((await rejectsWith(readJsonFile(j, Line))).code).toBe("PL_NOT_UTF8");
+    expect((await rejectsWith(readJsonFile(j, Line))).code).toBe("PL_INDEXES_NOT_UTF8");
   });
 
-  it("bad JSON gives PL_JSON_PARSE and a missing file PL_NOT_FOUND", async () => {
+  it("bad JSON gives PL_INDEXES_JSON_PARSE and a missing file PL_INDEXES_NOT_FOUND", async () => {
     const j = join(temp(), "x.json");
     writeFileSync(j, "{nope");
-    expect((await rejectsWith(readJsonFile(j, Line))).code).toBe("PL_JSON_PARSE");
+    expect((await rejectsWith(readJsonFile(j, Line))).code).toBe("PL_INDEXES_JSON_PARSE");
     const missing = await rejectsWith(readJsonl(join(temp(), "missing.jsonl"), Line));
-    expect(missing.code).toBe("PL_NOT_FOUND");
+    expect(missing.code).toBe("PL_INDEXES_NOT_FOUND");
     expect(missing.message).toContain("missing.jsonl");
   });
 });

@@ -27,11 +27,11 @@ describe("parseJsonl / stringifyJsonl (browser-safe)", () => {
 
   it("names the source and the 1-based line in errors, keeping the cause", () => {
     const bad = caught(() => parseJsonl('{"a": 1}\n{"a": \n', Line, "http://h/prompts.jsonl"));
-    expect(bad.code).toBe("PL_JSONL_PARSE");
+    expect(bad.code).toBe("PL_INDEXES_JSONL_PARSE");
     expect(bad.message).toMatch(/^http:\/\/h\/prompts\.jsonl:2: not valid JSON/);
     expect(bad.cause).toBeInstanceOf(SyntaxError);
     const schema = caught(() => parseJsonl('{"a": 1}\n{"a": 1}\n{"a": "x"}', Line, "f.jsonl"));
-    expect(schema.code).toBe("PL_SCHEMA");
+    expect(schema.code).toBe("PL_INDEXES_SCHEMA");
     expect(schema.message).toMatch(/^f\.jsonl:3: .*at "a"/);
   });
 });

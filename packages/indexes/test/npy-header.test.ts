@@ -101,25 +101,27 @@ describe("decodeNpyHeader", () => {
     );
   });
 
-  it("rejects wrong magic, bad dicts and truncation with PL_NPY_CORRUPT", () => {
-    expect(code(() => decodeNpyHeader(enc("\x93NUMPZ\x01\x00\x00\x00")))).toBe("PL_NPY_CORRUPT");
-    expect(code(() => decodeNpyHeader(enc("PK\x03\x04")))).toBe("PL_NPY_CORRUPT");
+  it("rejects wrong magic, bad dicts and truncation with PL_INDEXES_NPY_CORRUPT", () => {
+    expect(code(() => decodeNpyHeader(enc("\x93NUMPZ\x01\x00\x00\x00")))).toBe("PL_INDEXES_NPY_CORRUPT");
+    expect(code(() => decodeNpyHeader(enc("PK\x03\x04")))).toBe("PL_INDEXES_NPY_CORRUPT");
     expect(
       code(() => decodeNpyHeader(wrap("{'descr': '<f4', 'fortran_order': False, 'shape': (1, 2}"))),
-    ).toBe("PL_NPY_CORRUPT");
-    expect(code(() => decodeNpyHeader(wrap("{'descr': '<f4', 'shape': (1,)}")))).toBe("PL_NPY_CORRUPT");
+    ).toBe("PL_INDEXES_NPY_CORRUPT");
+    expect(code(() => decodeNpyHeader(wrap("{'descr': '<f4', 'shape': (1,)}")))).toBe(
+      "PL_INDEXES_NPY_CORRUPT",
+    );
     expect(
       code(() => decodeNpyHeader(wrap("{'descr': '<f4', 'fortran_order': False, 'shape': (-1,)}"))),
-    ).toBe("PL_NPY_CORRUPT");
-    expect(code(() => decodeNpyHeader(wrap("['not', 'a', 'dict']")))).toBe("PL_NPY_CORRUPT");
+    ).toBe("PL_INDEXES_NPY_CORRUPT");
+    expect(code(() => decodeNpyHeader(wrap("['not', 'a', 'dict']")))).toBe("PL_INDEXES_NPY_CORRUPT");
     expect(
       code(() =>
         decodeNpyHeader(wrap("{'descr': '<f4', 'fortran_order': False, 'shape': (1,), }").subarray(0, 30)),
       ),
-    ).toBe("PL_NPY_CORRUPT");
+    ).toBe("PL_INDEXES_NPY_CORRUPT");
   });
 
-  it("rejects Fortran order, big-endian, other dtypes and versions with PL_NPY_UNSUPPORTED", () => {
+  it("rejects Fortran order, big-endian, other dtypes and versions with PL_INDEXES_NPY_UNSUPPORTED", () => {
     const e = (() => {
       try {
         decodeNpyHeader(wrap("{'descr': '<f4', 'fortran_order': True, 'shape': (2, 3), }"));
@@ -127,20 +129,20 @@ describe("decodeNpyHeader", () => {
         return err as IndexesError;
       }
     })();
-    expect(e?.code).toBe("PL_NPY_UNSUPPORTED");
+    expect(e?.code).toBe("PL_INDEXES_NPY_UNSUPPORTED");
     expect(e?.message).toMatch(/Fortran order.*C order/);
     expect(
       code(() => decodeNpyHeader(wrap("{'descr': '>f4', 'fortran_order': False, 'shape': (2,), }"))),
-    ).toBe("PL_NPY_UNSUPPORTED");
+    ).toBe("PL_INDEXES_NPY_UNSUPPORTED");
     expect(
       code(() => decodeNpyHeader(wrap("{'descr': '<c8', 'fortran_order': False, 'shape': (2,), }"))),
-    ).toBe("PL_NPY_UNSUPPORTED");
+    ).toBe("PL_INDEXES_NPY_UNSUPPORTED");
     expect(
       code(() => decodeNpyHeader(wrap("{'descr': '|O', 'fortran_order': False, 'shape': (2,), }"))),
-    ).toBe("PL_NPY_UNSUPPORTED");
+    ).toBe("PL_INDEXES_NPY_UNSUPPORTED");
     expect(
       code(() => decodeNpyHeader(wrap("{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (2,), }"))),
-    ).toBe("PL_NPY_UNSUPPORTED");
-    expect(code(() => decodeNpyHeader(wrap("{}", 4)))).toBe("PL_NPY_UNSUPPORTED");
+    ).toBe("PL_INDEXES_NPY_UNSUPPORTED");
+    expect(code(() => decodeNpyHeader(wrap("{}", 4)))).toBe("PL_INDEXES_NPY_UNSUPPORTED");
   });
 });

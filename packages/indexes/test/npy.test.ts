@@ -76,24 +76,24 @@ describe("encodeNpy / decodeNpy", () => {
     expect(Array.from(decodeNpy(shifted).data as Float64Array)).toEqual([1, 2, 3]);
   });
 
-  it("rejects shape and data length that disagree with PL_NPY_CORRUPT", () => {
+  it("rejects shape and data length that disagree with PL_INDEXES_NPY_CORRUPT", () => {
     const bytes = encodeNpy({ dtype: "<f4", shape: [2, 3], data: new Float32Array(6) });
-    expect(code(() => decodeNpy(bytes.subarray(0, bytes.length - 4)))).toBe("PL_NPY_CORRUPT");
+    expect(code(() => decodeNpy(bytes.subarray(0, bytes.length - 4)))).toBe("PL_INDEXES_NPY_CORRUPT");
     const longer = new Uint8Array(bytes.length + 4);
     longer.set(bytes);
-    expect(code(() => decodeNpy(longer))).toBe("PL_NPY_CORRUPT");
-    expect(code(() => decodeNpy(bytes.subarray(0, 5)))).toBe("PL_NPY_CORRUPT");
+    expect(code(() => decodeNpy(longer))).toBe("PL_INDEXES_NPY_CORRUPT");
+    expect(code(() => decodeNpy(bytes.subarray(0, 5)))).toBe("PL_INDEXES_NPY_CORRUPT");
   });
 
-  it("rejects inconsistent arrays on encode with PL_INVALID_ARGUMENT", () => {
+  it("rejects inconsistent arrays on encode with PL_INDEXES_INVALID_ARGUMENT", () => {
     expect(code(() => encodeNpy({ dtype: "<f4", shape: [2, 2], data: new Float32Array(3) }))).toBe(
-      "PL_INVALID_ARGUMENT",
+      "PL_INDEXES_INVALID_ARGUMENT",
     );
     expect(code(() => encodeNpy({ dtype: "<f4", shape: [2], data: new Float64Array(2) }))).toBe(
-      "PL_INVALID_ARGUMENT",
+      "PL_INDEXES_INVALID_ARGUMENT",
     );
     expect(code(() => encodeNpy({ dtype: "<f4", shape: [-2], data: new Float32Array(0) }))).toBe(
-      "PL_INVALID_ARGUMENT",
+      "PL_INDEXES_INVALID_ARGUMENT",
     );
   });
 });

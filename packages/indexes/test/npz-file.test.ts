@@ -57,7 +57,7 @@ describe("writeNpzFile / readNpzFile", () => {
     expect(zipFields(readBytes(lz)).entries[0]!.compressedSize).not.toBe(want.length);
     await expect(
       writeNpzFile(join(dir, "x.npz"), a, { compressStrategy: "zstd" as never }),
-    ).rejects.toMatchObject({ code: "PL_INVALID_ARGUMENT" });
+    ).rejects.toMatchObject({ code: "PL_INDEXES_INVALID_ARGUMENT" });
   });
 
   it("openNpzWriter: member by member gives writeNpzFile's bytes; nothing at the path before close", async () => {
@@ -91,10 +91,10 @@ describe("writeNpzFile / readNpzFile", () => {
     const w2 = await openNpzWriter(join(dir, "b.npz"));
     await w2.add(patternKey(0), a[patternKey(0)]!);
     await expect(w2.add(patternKey(0), a[patternKey(0)]!)).rejects.toMatchObject({
-      code: "PL_INVALID_ARGUMENT",
+      code: "PL_INDEXES_INVALID_ARGUMENT",
     });
     expect(readdirSync(dir)).toEqual([]);
-    await expect(w2.close()).rejects.toMatchObject({ code: "PL_INVALID_ARGUMENT" });
+    await expect(w2.close()).rejects.toMatchObject({ code: "PL_INDEXES_INVALID_ARGUMENT" });
     expect(readdirSync(dir)).toEqual([]);
   });
 
@@ -115,7 +115,7 @@ describe("writeNpzFile / readNpzFile", () => {
     }
   });
 
-  it("a truncated file gives PL_NPZ_CORRUPT naming the path; missing file PL_NOT_FOUND", async () => {
+  it("a truncated file gives PL_INDEXES_NPZ_CORRUPT naming the path; missing file PL_INDEXES_NOT_FOUND", async () => {
     const dir = temp();
     const good = join(dir, "good.npz");
     await writeNpzFile(good, sampleArrays(10));
@@ -123,11 +123,11 @@ describe("writeNpzFile / readNpzFile", () => {
     const bad = join(dir, "bad.npz");
     writeFileSync(bad, bytes.subarray(0, bytes.length - 100));
     const r = await rejectsWith(readNpzFile(bad));
-    expect(r.code).toBe("PL_NPZ_CORRUPT");
+    expect(r.code).toBe("PL_INDEXES_NPZ_CORRUPT");
     expect(r.message).toContain(bad);
     writeFileSync(bad, bytes.subarray(0, 200));
-    expect((await rejectsWith(readNpzFile(bad))).code).toBe("PL_NPZ_CORRUPT");
-    expect((await rejectsWith(readNpzFile(join(dir, "nope.npz")))).code).toBe("PL_NOT_FOUND");
+    expect((await rejectsWith(readNpzFile(bad))).code).toBe("PL_INDEXES_NPZ_CORRUPT");
+    expect((await rejectsWith(readNpzFile(join(dir, "nope.npz")))).code).toBe("PL_INDEXES_NOT_FOUND");
   });
 
   it("readNpzFileSync reads what readNpzFile reads, and fails with the same codes", async () => {
@@ -153,10 +153,10 @@ describe("writeNpzFile / readNpzFile", () => {
       throw new Error("expected a throw");
     };
     const corrupt = codeOf(() => readNpzFileSync(bad));
-    expect(corrupt.code).toBe("PL_NPZ_CORRUPT");
+    expect(corrupt.code).toBe("PL_INDEXES_NPZ_CORRUPT");
     expect(corrupt.message).toContain(bad);
     const missing = codeOf(() => readNpzFileSync(join(dir, "nope.npz")));
-    expect(missing.code).toBe("PL_NOT_FOUND");
+    expect(missing.code).toBe("PL_INDEXES_NOT_FOUND");
     expect(missing.message).toContain("nope.npz");
   });
 
@@ -165,7 +165,7 @@ describe("writeNpzFile / readNpzFile", () => {
     const r = await rejectsWith(
       writeNpzFile(join(dir, "x.npz"), { a: { dtype: "<f4", shape: [3], data: new Float32Array(2) } }),
     );
-    expect(r.code).toBe("PL_INVALID_ARGUMENT");
+    expect(r.code).toBe("PL_INDEXES_INVALID_ARGUMENT");
     expect(readdirSync(dir)).toEqual([]);
   });
 });

@@ -85,14 +85,14 @@ describe("readZipTail / decodeNpzMember (browser-safe, Range-request style)", ()
     const member = bytes.slice(0, e!.spanEnd);
     expect(sameArray(decodeNpzMember(member, e!), arr)).toBe(true);
     expect(() => decodeNpzMember(member, e!, { maxMemberBytes: 100 })).toThrow(
-      expect.objectContaining({ code: "PL_NPZ_TOO_LARGE" }),
+      expect.objectContaining({ code: "PL_INDEXES_NPZ_TOO_LARGE" }),
     );
     expect(() => decodeNpzMember(member, { ...e!, crc: e!.crc ^ 1 })).toThrow(/CRC/);
     expect(() => decodeNpzMember(member.subarray(1), e!)).toThrow(
-      expect.objectContaining({ code: "PL_NPZ_CORRUPT" }),
+      expect.objectContaining({ code: "PL_INDEXES_NPZ_CORRUPT" }),
     );
     expect(() => readZipTail(new Uint8Array(30), 30)).toThrow(
-      expect.objectContaining({ code: "PL_NPZ_CORRUPT" }),
+      expect.objectContaining({ code: "PL_INDEXES_NPZ_CORRUPT" }),
     );
   });
 });

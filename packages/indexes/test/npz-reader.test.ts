@@ -116,11 +116,11 @@ describe("openNpzReader / openNpzReaderSync", () => {
     r.close();
   });
 
-  it("bounds a member's size: PL_NPZ_TOO_LARGE over maxMemberBytes, PL_NPZ_CORRUPT for a lying directory", async () => {
+  it("bounds a member's size: PL_INDEXES_NPZ_TOO_LARGE over maxMemberBytes, PL_INDEXES_NPZ_CORRUPT for a lying directory", async () => {
     const p = join(temp(), "a.npz");
     await writeNpzFile(p, sampleArrays(64), { compressLevel: 6 });
     const small = await openNpzReader(p, { maxMemberBytes: 1000 });
-    expect((await rejectsWith(small.read(patternKey(0)))).code).toBe("PL_NPZ_TOO_LARGE");
+    expect((await rejectsWith(small.read(patternKey(0)))).code).toBe("PL_INDEXES_NPZ_TOO_LARGE");
     expect(() => small.readSync(patternKey(0))).toThrow(/above the limit of 1000/);
     await small.close();
     // claim a 3 GB member in the central directory (its 32-bit uncompressed size field)
@@ -136,17 +136,17 @@ describe("openNpzReader / openNpzReaderSync", () => {
 
   it("fails with stable codes: missing file, missing member, truncated file, closed reader", async () => {
     const dir = temp();
-    expect((await rejectsWith(openNpzReader(join(dir, "none.npz")))).code).toBe("PL_NOT_FOUND");
+    expect((await rejectsWith(openNpzReader(join(dir, "none.npz")))).code).toBe("PL_INDEXES_NOT_FOUND");
     const p = join(dir, "a.npz");
     await writeNpzFile(p, sampleArrays(8));
     const r = await openNpzReader(p);
-    expect((await rejectsWith(r.read("zz"))).code).toBe("PL_NOT_FOUND");
+    expect((await rejectsWith(r.read("zz"))).code).toBe("PL_INDEXES_NOT_FOUND");
     await r.close();
-    expect((await rejectsWith(r.read(patternKey(0)))).code).toBe("PL_INVALID_ARGUMENT");
+    expect((await rejectsWith(r.read(patternKey(0)))).code).toBe("PL_INDEXES_INVALID_ARGUMENT");
     writeFileSync(p, readBytes(p).subarray(0, 300));
-    expect(() => openNpzReaderSync(p)).toThrow(expect.objectContaining({ code: "PL_NPZ_CORRUPT" }));
+    expect(() => openNpzReaderSync(p)).toThrow(expect.objectContaining({ code: "PL_INDEXES_NPZ_CORRUPT" }));
     const err = await rejectsWith(openNpzReader(p));
-    expect(err.code).toBe("PL_NPZ_CORRUPT");
+    expect(err.code).toBe("PL_INDEXES_NPZ_CORRUPT");
     expect(err.message).toContain(p);
   });
 });

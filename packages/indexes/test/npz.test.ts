@@ -54,7 +54,7 @@ describe("encodeNpz / decodeNpz", () => {
     const copy = bytes.slice().buffer; // an ArrayBuffer, as fetch's response.arrayBuffer() gives
     expect([...decodeNpz(copy).keys()]).toEqual(["b", "a"]);
     expect(zipFields(bytes).entries[0]!.central.method).toBe(8);
-    expect(code(() => encodeNpz(m, { compressLevel: 11 as 9 }))).toBe("PL_INVALID_ARGUMENT");
+    expect(code(() => encodeNpz(m, { compressLevel: 11 as 9 }))).toBe("PL_INDEXES_INVALID_ARGUMENT");
   });
 
   it("lays out members byte for byte as numpy: header, then the .npy with numpy's header", () => {
@@ -112,30 +112,30 @@ describe("decodeNpz errors", () => {
   const good = encodeNpz({ a: f32 }, { compressLevel: 6 });
   const stored = encodeNpz({ a: f32 }, { compressLevel: 0 });
 
-  it("a truncated npz gives PL_NPZ_CORRUPT", () => {
+  it("a truncated npz gives PL_INDEXES_NPZ_CORRUPT", () => {
     for (const cut of [0, 10, 100, good.length - 30, good.length - 1]) {
-      expect(code(() => decodeNpz(good.subarray(0, cut)))).toBe("PL_NPZ_CORRUPT");
+      expect(code(() => decodeNpz(good.subarray(0, cut)))).toBe("PL_INDEXES_NPZ_CORRUPT");
     }
   });
 
-  it("not a zip at all gives PL_NPZ_CORRUPT", () => {
+  it("not a zip at all gives PL_INDEXES_NPZ_CORRUPT", () => {
     expect(code(() => decodeNpz(new TextEncoder().encode("this is not a zip file at all, sorry")))).toBe(
-      "PL_NPZ_CORRUPT",
+      "PL_INDEXES_NPZ_CORRUPT",
     );
   });
 
   it("damaged member data fails the CRC check (stored) or inflation (deflated)", () => {
     const s = stored.slice();
     s[zipFields(s).entries[0]!.dataStart + 200]! ^= 0xff;
-    expect(code(() => decodeNpz(s))).toBe("PL_NPZ_CORRUPT");
+    expect(code(() => decodeNpz(s))).toBe("PL_INDEXES_NPZ_CORRUPT");
     expect(decodeNpz(s, { verifyCrc: false }).get("a")).toBeDefined();
     const d = good.slice();
     const e = zipFields(d).entries[0]!;
     d.fill(0xff, e.dataStart + 10, e.dataStart + 40);
-    expect(code(() => decodeNpz(d))).toBe("PL_NPZ_CORRUPT");
+    expect(code(() => decodeNpz(d))).toBe("PL_INDEXES_NPZ_CORRUPT");
   });
 
-  it("a member with a wrong npy magic string gives PL_NPZ_CORRUPT naming the member", () => {
+  it("a member with a wrong npy magic string gives PL_INDEXES_NPZ_CORRUPT naming the member", () => {
     const s = stored.slice();
     s[zipFields(s).entries[0]!.dataStart + 1] = 0x58; // "\x93XUMPY"
     let err: IndexesError | undefined;
@@ -144,16 +144,16 @@ describe("decodeNpz errors", () => {
     } catch (e) {
       err = e as IndexesError;
     }
-    expect(err?.code).toBe("PL_NPZ_CORRUPT");
+    expect(err?.code).toBe("PL_INDEXES_NPZ_CORRUPT");
     expect(err?.message).toContain("a.npy");
     expect(err?.message).toContain("magic");
   });
 
-  it("an unsupported compression method gives PL_NPZ_UNSUPPORTED", () => {
+  it("an unsupported compression method gives PL_INDEXES_NPZ_UNSUPPORTED", () => {
     const s = stored.slice();
     const v = new DataView(s.buffer);
     const cd = v.getUint32(s.length - 22 + 16, true);
     v.setUint16(cd + 10, 12, true); // bzip2
-    expect(code(() => decodeNpz(s))).toBe("PL_NPZ_UNSUPPORTED");
+    expect(code(() => decodeNpz(s))).toBe("PL_INDEXES_NPZ_UNSUPPORTED");
   });
 });

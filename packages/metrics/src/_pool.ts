@@ -3,6 +3,7 @@ import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
+import { isUserError } from "@pattern-lens/indexes";
 import type { FromWorker, ToWorker } from "./_messages.ts";
 import type { PromptOutcome, PromptTask } from "./_process-prompt.ts";
 import { MetricsError, type MetricsErrorCode, MetricsInternalError } from "./errors.ts";
@@ -83,10 +84,10 @@ export function runPool(opts: PoolOptions): Promise<void> {
           opts.onOutcome(m.outcome);
           next(w);
         } else if (m.type === "init-error") {
-          finish(new MetricsError("PL_METRIC_MODULE", m.message));
+          finish(new MetricsError("PL_METRICS_MODULE", m.message));
         } else {
           finish(
-            m.code?.startsWith("PL_")
+            isUserError(m)
               ? new MetricsError(m.code as MetricsErrorCode, m.message)
               : new MetricsInternalError(`metrics worker failed: ${m.message}`),
           );

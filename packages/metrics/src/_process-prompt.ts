@@ -1,6 +1,7 @@
 // the zod-free entry: this module runs in every worker thread (zod would double its start-up)
 import {
   checkPatternLayers,
+  isUserError,
   maxPatternMemberBytes,
   type PatternExpectation,
   toFloat32,
@@ -47,7 +48,7 @@ export async function processPrompt(
     entries = readNpzFileSync(task.npzPath, { maxMemberBytes: maxPatternMemberBytes(task.expect) });
   } catch (err) {
     const e = err as { code?: unknown; message?: string };
-    if (typeof e.code === "string" && e.code.startsWith("PL_")) {
+    if (isUserError(err)) {
       return skip(`${task.npzPath} is unreadable or corrupt (${e.code}): ${e.message ?? String(err)}`);
     }
     throw err;

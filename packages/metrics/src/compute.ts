@@ -84,7 +84,7 @@ export function layersFromNpz(entries: Map<string, NpyArray>, what = "activation
  * Computes every metric for every head of one prompt, reading each head's pattern once.
  * @returns `values[(layer * nHeads + head) * metrics.length + m]`, `NaN` where the metric is
  *   undefined on this prompt
- * @throws {MetricsError} `PL_METRIC_FAILED` when a metric function throws or returns a non-number.
+ * @throws {MetricsError} `PL_METRICS_FAILED` when a metric function throws or returns a non-number.
  */
 export function computePromptMetrics(
   input: PromptInput,
@@ -99,7 +99,7 @@ export function computePromptMetrics(
   for (const [l, layer] of input.layers.entries()) {
     if (layer.nHeads !== nHeads || layer.n !== n || layer.data.length !== nHeads * n * n) {
       throw new MetricsError(
-        "PL_METRIC_INPUT",
+        "PL_METRICS_INPUT",
         `layer ${l}${input.hash ? ` of prompt ${input.hash}` : ""} has ${layer.nHeads} heads of ${layer.n}×${layer.n} (${layer.data.length} values), but layer 0 has ${nHeads} of ${n}×${n}: every layer must have the same shape.`,
       );
     }
@@ -124,20 +124,20 @@ export function computePromptMetrics(
           v = m.fn(ctx);
         } catch (err) {
           throw new MetricsError(
-            "PL_METRIC_FAILED",
+            "PL_METRICS_FAILED",
             `metric "${m.name}" threw on L${l}H${h}${input.hash ? ` of prompt ${input.hash}` : ""}: ${(err as Error)?.message ?? String(err)}`,
             { cause: err },
           );
         }
         if (v !== undefined && v !== null && typeof v !== "number") {
           throw new MetricsError(
-            "PL_METRIC_FAILED",
+            "PL_METRICS_FAILED",
             `metric "${m.name}" returned ${typeof v} on L${l}H${h}; return a number, or undefined where the metric is not defined.`,
           );
         }
         if (typeof v === "number" && (v === Number.POSITIVE_INFINITY || v === Number.NEGATIVE_INFINITY)) {
           throw new MetricsError(
-            "PL_METRIC_FAILED",
+            "PL_METRICS_FAILED",
             `metric "${m.name}" returned ${v} on L${l}H${h}${input.hash ? ` of prompt ${input.hash}` : ""}; return a finite number, or undefined where the metric is not defined (head_metrics.jsonl cannot hold infinities).`,
           );
         }

@@ -3,17 +3,17 @@ export type MetricsErrorCode =
   /** The model folder or its `prompts.jsonl` is missing. */
   | "PL_METRICS_NO_PROMPTS"
   /** `--metrics` names a metric that is not registered. */
-  | "PL_METRIC_UNKNOWN"
+  | "PL_METRICS_UNKNOWN"
   /** A metric definition is malformed (bad name, not a function, ...). */
-  | "PL_METRIC_DEFINITION"
+  | "PL_METRICS_DEFINITION"
   /** Two different metrics registered under one name. */
-  | "PL_METRIC_DUPLICATE"
+  | "PL_METRICS_DUPLICATE"
   /** A `--module` file is missing or throws while loading. */
-  | "PL_METRIC_MODULE"
+  | "PL_METRICS_MODULE"
   /** A metric function threw or returned something other than a number. */
-  | "PL_METRIC_FAILED"
+  | "PL_METRICS_FAILED"
   /** Patterns handed to `computePromptMetrics` whose layers differ in shape. */
-  | "PL_METRIC_INPUT"
+  | "PL_METRICS_INPUT"
   /** Bad runner options (jobs, sample count). */
   | "PL_METRICS_OPTIONS";
 
@@ -22,7 +22,7 @@ export type MetricsErrorCode =
  * to load, a metric function that throws. The message says what to do; `code` is stable.
  */
 export class MetricsError extends Error {
-  /** Stable machine-readable code, e.g. `PL_METRIC_UNKNOWN`. */
+  /** Stable machine-readable code, e.g. `PL_METRICS_UNKNOWN`. */
   readonly code: MetricsErrorCode;
   /** The file the error is about, when there is one. */
   readonly path: string | undefined;
@@ -40,8 +40,8 @@ export class MetricsError extends Error {
  * start with `PL_`, so the CLI prints the stack and asks for a report.
  */
 export class MetricsInternalError extends Error {
-  /** Always `METRICS_INTERNAL`. */
-  readonly code = "METRICS_INTERNAL";
+  /** Always `INTERNAL_METRICS`. */
+  readonly code = "INTERNAL_METRICS";
 
   constructor(message: string, options: { cause?: unknown } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });

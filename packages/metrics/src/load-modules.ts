@@ -29,8 +29,8 @@ async function jiti(): Promise<ReturnType<typeof createJiti>> {
  *
  * @param paths - module files; relative paths resolve against `cwd`
  * @returns the absolute paths loaded
- * @throws {MetricsError} `PL_METRIC_MODULE` when a file is missing, not a module, or throws while
- *   loading; `PL_METRIC_DUPLICATE` / `PL_METRIC_DEFINITION` for bad registrations.
+ * @throws {MetricsError} `PL_METRICS_MODULE` when a file is missing, not a module, or throws while
+ *   loading; `PL_METRICS_DUPLICATE` / `PL_METRICS_DEFINITION` for bad registrations.
  */
 export async function loadMetricModules(
   paths: readonly string[],
@@ -41,7 +41,7 @@ export async function loadMetricModules(
     const file = isAbsolute(p) ? p : resolve(cwd, p);
     if (!/\.(m?js|m?ts|cjs|cts)$/.test(file)) {
       throw new MetricsError(
-        "PL_METRIC_MODULE",
+        "PL_METRICS_MODULE",
         `metric module ${file} is not a .js, .mjs or .ts file. Pass a JavaScript or TypeScript module to --module.`,
         { path: file },
       );
@@ -57,7 +57,7 @@ export async function loadMetricModules(
       const code = (err as { code?: unknown }).code;
       const missing = code === "ENOENT" || code === "MODULE_NOT_FOUND" || code === "ERR_MODULE_NOT_FOUND";
       throw new MetricsError(
-        "PL_METRIC_MODULE",
+        "PL_METRICS_MODULE",
         missing && !String((err as Error).message).includes("Cannot find package")
           ? `metric module ${file} could not be loaded: ${(err as Error).message}. Check the path given to --module.`
           : `metric module ${file} failed to load: ${(err as Error)?.message ?? String(err)}`,

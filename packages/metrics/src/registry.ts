@@ -23,7 +23,7 @@ export function _setLoadingSource(path: string | undefined): string | undefined 
  *   { name: "last_token", doc: "attention on the last position of each row's past" },
  *   ({ pattern, n }) => pattern[(n - 1) * n + (n - 2)],
  * );
- * @throws {MetricsError} `PL_METRIC_DEFINITION` for a bad name, empty doc or a non-function.
+ * @throws {MetricsError} `PL_METRICS_DEFINITION` for a bad name, empty doc or a non-function.
  */
 export function defineMetric(
   config: { name: string; doc?: string; formula?: string },
@@ -31,13 +31,13 @@ export function defineMetric(
 ): MetricDefinition {
   if (typeof config?.name !== "string" || !NAME.test(config.name)) {
     throw new MetricsError(
-      "PL_METRIC_DEFINITION",
+      "PL_METRICS_DEFINITION",
       `metric name ${JSON.stringify(config?.name)} is not valid: use lower-case letters, digits, "_", "." or "-", starting with a letter.`,
     );
   }
   if (typeof fn !== "function") {
     throw new MetricsError(
-      "PL_METRIC_DEFINITION",
+      "PL_METRICS_DEFINITION",
       `metric "${config.name}" needs a function (ctx) => number | undefined.`,
     );
   }
@@ -55,8 +55,8 @@ function isDefinition(v: unknown): v is MetricDefinition {
  * twice is a no-op.
  * @example
  * registerMetric({ name: "diag2", doc: "two back" }, ({ pattern, n }) => ...);
- * @throws {MetricsError} `PL_METRIC_DUPLICATE` when another metric has the name (built-ins included);
- *   `PL_METRIC_DEFINITION` for a malformed definition.
+ * @throws {MetricsError} `PL_METRICS_DUPLICATE` when another metric has the name (built-ins included);
+ *   `PL_METRICS_DEFINITION` for a malformed definition.
  */
 export function registerMetric(def: MetricDefinition): MetricDefinition;
 export function registerMetric(
@@ -77,7 +77,7 @@ export function registerMetric(
   if (prev !== undefined && prev.fn === def.fn) return prev;
   if (prev !== undefined || builtinNames.has(def.name)) {
     throw new MetricsError(
-      "PL_METRIC_DUPLICATE",
+      "PL_METRICS_DUPLICATE",
       `a metric named "${def.name}" is already registered${prev?.source ? ` (from ${prev.source})` : builtinNames.has(def.name) ? " (built in)" : ""}; give yours another name.`,
     );
   }
@@ -91,7 +91,7 @@ export function _registerExport(value: unknown, path: string): void {
   for (const item of Array.isArray(value) ? value : [value]) {
     if (!isDefinition(item)) {
       throw new MetricsError(
-        "PL_METRIC_DEFINITION",
+        "PL_METRICS_DEFINITION",
         `${path}: the default export must be a metric definition (defineMetric(...)) or an array of them.`,
         { path },
       );
@@ -118,7 +118,7 @@ export function getMetric(name: string): MetricDefinition | undefined {
 /**
  * Metrics by name (comma list or array, in the order given); all of them when `names` is empty or
  * undefined.
- * @throws {MetricsError} `PL_METRIC_UNKNOWN` naming the unknown ones and the known ones.
+ * @throws {MetricsError} `PL_METRICS_UNKNOWN` naming the unknown ones and the known ones.
  */
 export function selectMetrics(names?: string | readonly string[]): MetricDefinition[] {
   const list = (typeof names === "string" ? names.split(",") : (names ?? []))
@@ -128,7 +128,7 @@ export function selectMetrics(names?: string | readonly string[]): MetricDefinit
   const unknown = list.filter((n) => getMetric(n) === undefined);
   if (unknown.length > 0) {
     throw new MetricsError(
-      "PL_METRIC_UNKNOWN",
+      "PL_METRICS_UNKNOWN",
       `unknown metric${unknown.length > 1 ? "s" : ""} ${unknown.join(", ")}; known: ${listMetrics()
         .map((m) => m.name)
         .join(", ")}. Load custom metrics with --module.`,

@@ -78,7 +78,7 @@ export interface RunMetricsSummary {
  * the number of prompts where it is not (`excluded`). Each `activations.npz` is read once.
  * Prompts without a readable `activations.npz` are skipped and reported.
  * @throws {MetricsError} `PL_METRICS_NO_PROMPTS` (no model folder / prompts.jsonl / readable prompt),
- *   `PL_METRIC_UNKNOWN`, `PL_METRIC_MODULE`, `PL_METRIC_FAILED`, `PL_METRICS_OPTIONS`.
+ *   `PL_METRICS_UNKNOWN`, `PL_METRICS_MODULE`, `PL_METRICS_FAILED`, `PL_METRICS_OPTIONS`.
  */
 export async function runMetrics(opts: RunMetricsOptions): Promise<RunMetricsSummary> {
   const started = performance.now();

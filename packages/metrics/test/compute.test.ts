@@ -44,7 +44,7 @@ describe("computePromptMetrics", () => {
       ),
     ).toThrowError(
       expect.objectContaining({
-        code: "PL_METRIC_FAILED",
+        code: "PL_METRICS_FAILED",
         message: expect.stringContaining('"boom" threw on L0H0 of prompt abc: bad'),
       }),
     );

@@ -35,13 +35,13 @@ describe("metric registry", () => {
     expect(registerMetric(def)).toBe(def);
     expect(selectMetrics("last, self").map((m) => m.name)).toEqual(["last", "self"]);
     expect(() => registerMetric({ name: "last" }, () => 1)).toThrowError(
-      expect.objectContaining({ code: "PL_METRIC_DUPLICATE" }),
+      expect.objectContaining({ code: "PL_METRICS_DUPLICATE" }),
     );
     expect(() => registerMetric({ name: "self" }, () => 1)).toThrowError(
-      expect.objectContaining({ code: "PL_METRIC_DUPLICATE" }),
+      expect.objectContaining({ code: "PL_METRICS_DUPLICATE" }),
     );
     expect(() => defineMetric({ name: "Bad Name" }, () => 1)).toThrowError(
-      expect.objectContaining({ code: "PL_METRIC_DEFINITION" }),
+      expect.objectContaining({ code: "PL_METRICS_DEFINITION" }),
     );
   });
 });
@@ -69,16 +69,18 @@ export default [defineMetric({ name: "zero", doc: "always 0" }, () => 0)];
     expect(getMetric("zero")?.source).toBe(mjs);
   });
 
-  it("PL_METRIC_MODULE for a missing file or one that throws", async () => {
+  it("PL_METRICS_MODULE for a missing file or one that throws", async () => {
     const dir = mkdtempSync(join(tmpdir(), "pl-metric-mod-"));
     await expect(loadMetricModules([join(dir, "nope.ts")])).rejects.toMatchObject({
-      code: "PL_METRIC_MODULE",
+      code: "PL_METRICS_MODULE",
     });
     writeFileSync(join(dir, "bad.mjs"), "throw new Error('kaput');\n");
     await expect(loadMetricModules([join(dir, "bad.mjs")])).rejects.toMatchObject({
-      code: "PL_METRIC_MODULE",
+      code: "PL_METRICS_MODULE",
       message: expect.stringContaining("kaput"),
     });
-    await expect(loadMetricModules([join(dir, "x.txt")])).rejects.toMatchObject({ code: "PL_METRIC_MODULE" });
+    await expect(loadMetricModules([join(dir, "x.txt")])).rejects.toMatchObject({
+      code: "PL_METRICS_MODULE",
+    });
   });
 });

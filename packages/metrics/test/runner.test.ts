@@ -117,14 +117,14 @@ describe("runMetrics on the Python pattern-lens demo (pythia-14m, 32 prompts)", 
     expect(get(s.records, 0, 0, "previous_token").count).toBe(30);
   });
 
-  it("fails with PL_METRICS_NO_PROMPTS for a missing model and PL_METRIC_UNKNOWN for a bad name", async () => {
+  it("fails with PL_METRICS_NO_PROMPTS for a missing model and PL_METRICS_UNKNOWN for a bad name", async () => {
     await expect(runMetrics({ savePath: save, model: "nope" })).rejects.toMatchObject({
       code: "PL_METRICS_NO_PROMPTS",
     });
     await expect(
       runMetrics({ savePath: save, model: MODEL, metrics: "previous_token,bogus" }),
     ).rejects.toMatchObject({
-      code: "PL_METRIC_UNKNOWN",
+      code: "PL_METRICS_UNKNOWN",
       message: expect.stringContaining("bogus"),
     });
   });

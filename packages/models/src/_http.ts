@@ -23,7 +23,7 @@ function networkCause(err: unknown): string {
 export function networkError(url: string, ctx: RequestContext, err: unknown, detail = ""): HubError {
   const why = networkCause(err);
   return new HubError(
-    "PL_HUB_NETWORK",
+    "PL_MODELS_HUB_NETWORK",
     `could not reach the hub for ${ctx.what}${detail} (${why} at ${url}). Check the network or HF_ENDPOINT; ` +
       "to work from the local cache only, set HF_HUB_OFFLINE=1.",
     { url, cause: err },
@@ -48,7 +48,7 @@ export function responseError(
         : token === undefined
           ? "The repo is private, gated or does not exist: check the id, or set HF_TOKEN to a token with read access."
           : "HF_TOKEN was sent but does not grant access: check the token and the repo id.";
-    return new HubError("PL_HUB_AUTH", `hub answered ${s} for ${ctx.what}. ${hint}${said}`, {
+    return new HubError("PL_MODELS_HUB_AUTH", `hub answered ${s} for ${ctx.what}. ${hint}${said}`, {
       status: s,
       url,
     });
@@ -56,22 +56,22 @@ export function responseError(
   if (s === 404) {
     const mapped: ModelsErrorCode =
       code === "RepoNotFound"
-        ? "PL_HUB_REPO_NOT_FOUND"
+        ? "PL_MODELS_HUB_REPO_NOT_FOUND"
         : code === "RevisionNotFound"
-          ? "PL_HUB_REVISION_NOT_FOUND"
+          ? "PL_MODELS_HUB_REVISION_NOT_FOUND"
           : code === "EntryNotFound"
-            ? "PL_HUB_FILE_NOT_FOUND"
+            ? "PL_MODELS_HUB_FILE_NOT_FOUND"
             : ctx.notFound;
     const hint =
-      mapped === "PL_HUB_REPO_NOT_FOUND"
+      mapped === "PL_MODELS_HUB_REPO_NOT_FOUND"
         ? "Check the repo id (org/name) or use an alias from 'pattern-lens models'."
-        : mapped === "PL_HUB_REVISION_NOT_FOUND"
+        : mapped === "PL_MODELS_HUB_REVISION_NOT_FOUND"
           ? "Check the branch, tag or commit after '@'."
           : "The file is not in the repo at that revision.";
     return new HubError(mapped, `hub answered 404 for ${ctx.what}. ${hint}${said}`, { status: s, url });
   }
   const hint = s >= 500 || s === 429 ? "The hub is failing or busy: try again later." : "Unexpected answer.";
-  return new HubError("PL_HUB_SERVER", `hub answered ${s} for ${ctx.what} (${url}). ${hint}${said}`, {
+  return new HubError("PL_MODELS_HUB_SERVER", `hub answered ${s} for ${ctx.what} (${url}). ${hint}${said}`, {
     status: s,
     url,
   });
@@ -87,7 +87,7 @@ export function hubHeaders(settings: HubSettings, url: string, extra: Record<str
 }
 
 /**
- * `fetch` with hub headers and typed errors: network failures become `PL_HUB_NETWORK`, non-2xx
+ * `fetch` with hub headers and typed errors: network failures become `PL_MODELS_HUB_NETWORK`, non-2xx
  * statuses the codes of {@link responseError}. With `redirect: "manual"` a 3xx is returned as is.
  */
 export async function hubFetch(

@@ -36,7 +36,7 @@ export function normalizeEtag(etag: string): string {
  * reading the file metadata from the first redirect to another host (the CDN) itself, like
  * `huggingface_hub`'s `get_hf_file_metadata`. The token never leaves the hub's host.
  *
- * @throws {HubError} `PL_HUB_AUTH`, `PL_HUB_*_NOT_FOUND`, `PL_HUB_SERVER`, `PL_HUB_NETWORK`.
+ * @throws {HubError} `PL_MODELS_HUB_AUTH`, `PL_HUB_*_NOT_FOUND`, `PL_MODELS_HUB_SERVER`, `PL_MODELS_HUB_NETWORK`.
  */
 export async function hubFileMetadata(
   settings: HubSettings,
@@ -45,7 +45,10 @@ export async function hubFileMetadata(
   path: string,
   signal?: AbortSignal,
 ): Promise<HubFileMetadata> {
-  const ctx: RequestContext = { what: `${repoId}/${path}@${revision}`, notFound: "PL_HUB_FILE_NOT_FOUND" };
+  const ctx: RequestContext = {
+    what: `${repoId}/${path}@${revision}`,
+    notFound: "PL_MODELS_HUB_FILE_NOT_FOUND",
+  };
   let url = hubResolveUrl(settings.endpoint, repoId, revision, path);
   const host = new URL(url).hostname;
   for (let hop = 0; ; hop++) {
@@ -69,7 +72,7 @@ export async function hubFileMetadata(
     const rawSize = h.get("x-linked-size") ?? (isRedirect ? null : h.get("content-length"));
     if (commit === null || rawEtag === null || rawSize === null) {
       throw new HubError(
-        "PL_HUB_SERVER",
+        "PL_MODELS_HUB_SERVER",
         `the answer for ${ctx.what} lacks X-Repo-Commit, ETag or size headers; is HF_ENDPOINT (${settings.endpoint}) a Hugging Face hub?`,
         { status: res.status, url },
       );
@@ -118,8 +121,8 @@ export interface BlobDownloadOptions {
  * `.incomplete` file with a `Range` request, then checks the size and (for LFS files, whose etag
  * is a sha256) the sha256 before renaming it into place.
  *
- * @throws {HubError} `PL_HUB_NETWORK` when the transfer keeps breaking (the partial file stays, so
- *   the next call resumes), `PL_HUB_INTEGRITY` on a size or sha256 mismatch (the file is removed).
+ * @throws {HubError} `PL_MODELS_HUB_NETWORK` when the transfer keeps breaking (the partial file stays, so
+ *   the next call resumes), `PL_MODELS_HUB_INTEGRITY` on a size or sha256 mismatch (the file is removed).
  */
 export async function downloadToBlob(
   settings: HubSettings,
@@ -129,7 +132,7 @@ export async function downloadToBlob(
   options: BlobDownloadOptions = {},
 ): Promise<void> {
   const incomplete = `${blobPath}.incomplete`;
-  const ctx: RequestContext = { what, notFound: "PL_HUB_FILE_NOT_FOUND" };
+  const ctx: RequestContext = { what, notFound: "PL_MODELS_HUB_FILE_NOT_FOUND" };
   const retries = options.retries ?? 3;
   await mkdir(dirname(blobPath), { recursive: true });
   let lastError: HubError | undefined;
@@ -163,7 +166,7 @@ export async function downloadToBlob(
         lastError = networkError(meta.location, ctx, err, stalled);
         continue;
       }
-      if (err instanceof HubError && err.code === "PL_HUB_NETWORK") {
+      if (err instanceof HubError && err.code === "PL_MODELS_HUB_NETWORK") {
         lastError = err;
         continue;
       }
@@ -216,7 +219,7 @@ export async function downloadToBlob(
     if (got < meta.size && lastError !== undefined) throw lastError;
     await rm(incomplete, { force: true });
     throw new HubError(
-      "PL_HUB_INTEGRITY",
+      "PL_MODELS_HUB_INTEGRITY",
       `${what}: got ${got} bytes, the hub announced ${meta.size}; the partial file was removed, run again.`,
       { url: meta.location },
     );
@@ -226,7 +229,7 @@ export async function downloadToBlob(
     if (sha !== meta.etag) {
       await rm(incomplete, { force: true });
       throw new HubError(
-        "PL_HUB_INTEGRITY",
+        "PL_MODELS_HUB_INTEGRITY",
         `${what}: sha256 ${sha} differs from the hub's LFS sha256 ${meta.etag}; the file was removed, run again.`,
         { url: meta.location },
       );
@@ -267,7 +270,7 @@ export async function hubDownloadFile(
   if ((await sizeOf(pointer)) !== undefined) return pointer;
   if (settings.offline) {
     throw new ModelsError(
-      "PL_HUB_OFFLINE_MISSING",
+      "PL_MODELS_HUB_OFFLINE_MISSING",
       `HF_HUB_OFFLINE=1 and ${repoId}/${path} (commit ${commit}) is not in the cache ${settings.cacheDir}; run once without HF_HUB_OFFLINE to download it.`,
     );
   }

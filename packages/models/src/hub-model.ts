@@ -78,14 +78,17 @@ export async function hubRevisionInfo(
   signal?: AbortSignal,
 ): Promise<RevisionInfo> {
   const url = `${settings.endpoint}/api/models/${repoId}/revision/${encodeURIComponent(revision)}`;
-  const ctx = { what: `revision "${revision}" of ${repoId}`, notFound: "PL_HUB_REPO_NOT_FOUND" as const };
+  const ctx = {
+    what: `revision "${revision}" of ${repoId}`,
+    notFound: "PL_MODELS_HUB_REPO_NOT_FOUND" as const,
+  };
   const res = await hubFetch(settings, url, ctx, { signal, timeoutMs: settings.requestTimeoutMs });
   let body: { sha?: unknown; siblings?: { rfilename?: unknown }[] };
   try {
     body = (await res.json()) as typeof body;
   } catch (err) {
     throw new HubError(
-      "PL_HUB_SERVER",
+      "PL_MODELS_HUB_SERVER",
       `the hub's answer for ${ctx.what} is not JSON; is HF_ENDPOINT a hub?`,
       {
         status: res.status,
@@ -95,10 +98,14 @@ export async function hubRevisionInfo(
     );
   }
   if (typeof body.sha !== "string" || !Array.isArray(body.siblings)) {
-    throw new HubError("PL_HUB_SERVER", `the hub's answer for ${ctx.what} lacks "sha" or "siblings".`, {
-      status: res.status,
-      url,
-    });
+    throw new HubError(
+      "PL_MODELS_HUB_SERVER",
+      `the hub's answer for ${ctx.what} lacks "sha" or "siblings".`,
+      {
+        status: res.status,
+        url,
+      },
+    );
   }
   const files = body.siblings.map((s) => s.rfilename).filter((f): f is string => typeof f === "string");
   return { commit: body.sha, files };
@@ -126,7 +133,10 @@ export async function hubPathsInfo(
   const form = new URLSearchParams();
   for (const p of paths) form.append("paths", p);
   form.append("expand", "false");
-  const ctx = { what: `file sizes of ${repoId}@${revision}`, notFound: "PL_HUB_REPO_NOT_FOUND" as const };
+  const ctx = {
+    what: `file sizes of ${repoId}@${revision}`,
+    notFound: "PL_MODELS_HUB_REPO_NOT_FOUND" as const,
+  };
   const res = await hubFetch(settings, url, ctx, {
     method: "POST",
     headers: { "content-type": "application/x-www-form-urlencoded" },
@@ -148,7 +158,7 @@ function resolveLocation(onnxFile: string, location: string, where: string): str
   const p = posix.normalize(posix.join(posix.dirname(onnxFile), location.replace(/\\/g, "/")));
   if (p.startsWith("../") || posix.isAbsolute(location)) {
     throw new ModelsError(
-      "PL_MODEL_INVALID",
+      "PL_MODELS_INVALID",
       `${where}: ${onnxFile} refers to external data "${location}" outside the model folder; ONNX Runtime refuses that.`,
     );
   }
@@ -175,7 +185,7 @@ async function listSnapshot(dir: string, prefix = ""): Promise<string[]> {
 
 function offlineMissing(repoId: string, revision: string, settings: HubSettings, what: string): ModelsError {
   return new ModelsError(
-    "PL_HUB_OFFLINE_MISSING",
+    "PL_MODELS_HUB_OFFLINE_MISSING",
     `HF_HUB_OFFLINE=1 and the cache ${settings.cacheDir} lacks ${what} of ${repoId}@${revision}; run once without HF_HUB_OFFLINE to download it.`,
   );
 }
@@ -184,7 +194,7 @@ function offlineMissing(repoId: string, revision: string, settings: HubSettings,
  * The model from the cache alone: the commit of `revision` from `refs/`, the ONNX file, its
  * external data and the tokenizer from `snapshots/<commit>/`.
  *
- * @throws {ModelsError} `PL_HUB_OFFLINE_MISSING` naming the first thing the cache lacks.
+ * @throws {ModelsError} `PL_MODELS_HUB_OFFLINE_MISSING` naming the first thing the cache lacks.
  */
 export async function cachedHubModel(
   settings: HubSettings,
@@ -195,7 +205,7 @@ export async function cachedHubModel(
   const commit = await readCachedRef(settings.cacheDir, repoId, revision);
   if (commit === undefined) {
     throw new ModelsError(
-      "PL_HUB_OFFLINE_MISSING",
+      "PL_MODELS_HUB_OFFLINE_MISSING",
       `HF_HUB_OFFLINE=1 and ${repoId}@${revision} is not in the cache ${settings.cacheDir} (no refs/${revision}); run once without HF_HUB_OFFLINE to download it.`,
     );
   }
@@ -238,8 +248,8 @@ export async function cachedHubModel(
  * network at all. When the hub cannot be reached (no answer, not an HTTP error) and the cache holds
  * the revision completely, the cached copy is used and `onWarning` is told.
  *
- * @throws {HubError} for hub and network failures; {@link ModelsError} `PL_MODEL_INVALID` when the
- *   repo has no usable ONNX file or no tokenizer.json, `PL_HUB_OFFLINE_MISSING` offline.
+ * @throws {HubError} for hub and network failures; {@link ModelsError} `PL_MODELS_INVALID` when the
+ *   repo has no usable ONNX file or no tokenizer.json, `PL_MODELS_HUB_OFFLINE_MISSING` offline.
  */
 export async function fetchHubModel(
   settings: HubSettings,
@@ -261,7 +271,7 @@ export async function fetchHubModel(
     info = await hubRevisionInfo(settings, repoId, revision, signal);
   } catch (err) {
     // like huggingface_hub: when the hub cannot be reached, a complete cached copy will do
-    if (err instanceof HubError && err.code === "PL_HUB_NETWORK") {
+    if (err instanceof HubError && err.code === "PL_MODELS_HUB_NETWORK") {
       const cached = await cachedHubModel(settings, repoId, revision, options.onnxFile).catch(
         () => undefined,
       );
@@ -279,7 +289,7 @@ export async function fetchHubModel(
   const onnx = chooseOnnxFile(info.files, options.onnxFile, `the hub repo ${where}`);
   if (!info.files.includes("tokenizer.json")) {
     throw new ModelsError(
-      "PL_MODEL_INVALID",
+      "PL_MODELS_INVALID",
       `the hub repo ${where} has no tokenizer.json; pattern-lens needs one.`,
     );
   }
@@ -293,7 +303,7 @@ export async function fetchHubModel(
     }
   } catch (err) {
     throw new ModelsError(
-      "PL_HUB_CACHE_IO",
+      "PL_MODELS_HUB_CACHE_IO",
       `cannot write to the hub cache ${settings.cacheDir}: ${String(err)}`,
       {
         cause: err,
@@ -343,7 +353,7 @@ export async function fetchHubModel(
     const p = resolveLocation(onnx, loc, where);
     if (!info.files.includes(p)) {
       throw new ModelsError(
-        "PL_MODEL_INVALID",
+        "PL_MODELS_INVALID",
         `the hub repo ${where}: ${onnx} refers to external data ${p}, which the repo does not have.`,
       );
     }

@@ -18,7 +18,7 @@ export const REPO_ID_PATTERN = /^[A-Za-z0-9][\w.-]*\/[\w.-]+$/;
  * Classifies a `--model` value that is not an existing path: an alias (`gpt2`, `gpt2@<rev>`) or a
  * hub repo id (`org/name`, `org/name@<rev>`). The revision defaults to `main`.
  *
- * @throws {ModelsError} `PL_MODEL_NOT_FOUND` when it is neither (the message lists the aliases).
+ * @throws {ModelsError} `PL_MODELS_NOT_FOUND` when it is neither (the message lists the aliases).
  * @example
  * parseHubSpec("EleutherAI/pythia-14m@v0") // { repoId: "EleutherAI/pythia-14m", revision: "v0" }
  */
@@ -28,7 +28,7 @@ export function parseHubSpec(spec: string): HubSpec {
   const revision = at > 0 ? spec.slice(at + 1) : "main";
   if (revision === "") {
     throw new ModelsError(
-      "PL_MODEL_NOT_FOUND",
+      "PL_MODELS_NOT_FOUND",
       `--model ${spec}: nothing after '@'; give a branch, tag or commit.`,
     );
   }
@@ -39,7 +39,7 @@ export function parseHubSpec(spec: string): HubSpec {
     /^(\.{0,2}\/|~)/.test(spec) || /\.(onnx|bin)$/.test(spec) || spec.split("/").length > 2;
   const aliases = MODEL_ALIASES.map((a) => a.alias).join(", ");
   throw new ModelsError(
-    "PL_MODEL_NOT_FOUND",
+    "PL_MODELS_NOT_FOUND",
     looksLikePath
       ? `--model ${spec}: no such file or folder.`
       : `--model ${spec}: not a file or folder, not an alias (${aliases}) and not a hub repo id (org/name[@revision]).`,

@@ -31,7 +31,7 @@ export function onnxFileCandidates(requested: string): string[] {
  * `quantized`. Without: the first of {@link DEFAULT_ONNX_FILES} present, else the only `.onnx` file.
  *
  * @param where - names the folder or repo in error messages.
- * @throws {ModelsError} `PL_MODEL_INVALID` when nothing matches or the choice is ambiguous; the
+ * @throws {ModelsError} `PL_MODELS_INVALID` when nothing matches or the choice is ambiguous; the
  *   message lists the ONNX files there are.
  */
 export function chooseOnnxFile(
@@ -46,7 +46,7 @@ export function chooseOnnxFile(
     const hit = onnxFileCandidates(requested).find((c) => set.has(c));
     if (hit !== undefined) return hit;
     throw new ModelsError(
-      "PL_MODEL_INVALID",
+      "PL_MODELS_INVALID",
       `--onnx-file ${requested} matches no file in ${where}; ${listing}. Pass one of them.`,
     );
   }
@@ -55,12 +55,12 @@ export function chooseOnnxFile(
   if (onnx.length === 1) return onnx[0]!;
   if (onnx.length === 0) {
     throw new ModelsError(
-      "PL_MODEL_INVALID",
+      "PL_MODELS_INVALID",
       `no ONNX model in ${where}: expected onnx/model.onnx or onnx/decoder_model.onnx (${listing}).`,
     );
   }
   throw new ModelsError(
-    "PL_MODEL_INVALID",
+    "PL_MODELS_INVALID",
     `several ONNX files in ${where} and none of the default names; ${listing}. Choose one with --onnx-file.`,
   );
 }

@@ -127,7 +127,7 @@ async function localExternalData(onnxFile: string): Promise<string[]> {
     const p = resolve(dir, loc);
     if ((await existing(p)) === undefined) {
       throw new ModelsError(
-        "PL_MODEL_INVALID",
+        "PL_MODELS_INVALID",
         `${onnxFile} keeps weights in external data "${loc}", which is missing: expected ${p}.`,
       );
     }
@@ -144,7 +144,7 @@ async function findLlama2cTokenizer(
   if (given !== undefined) {
     const p = resolve(cwd, given);
     if ((await existing(p)) === undefined) {
-      throw new ModelsError("PL_MODEL_TOKENIZER_MISSING", `--tokenizer ${given}: no such file (${p}).`);
+      throw new ModelsError("PL_MODELS_TOKENIZER_MISSING", `--tokenizer ${given}: no such file (${p}).`);
     }
     return p;
   }
@@ -156,7 +156,7 @@ async function findLlama2cTokenizer(
     .sort();
   if (toks.length === 1) return join(dir, toks[0]!);
   throw new ModelsError(
-    "PL_MODEL_TOKENIZER_MISSING",
+    "PL_MODELS_TOKENIZER_MISSING",
     toks.length === 0
       ? `no tokenizer .bin beside the llama2.c checkpoint ${checkpoint} (looked for tokenizer.bin and tok*.bin); pass --tokenizer FILE.`
       : `several tokenizer files beside ${checkpoint} (${toks.join(", ")}); choose one with --tokenizer.`,
@@ -185,9 +185,9 @@ async function folderFiles(dir: string): Promise<string[]> {
  *
  * A value that exists on disk is always taken as a path.
  *
- * @throws {ModelsError} `PL_MODEL_NOT_FOUND`, `PL_MODEL_INVALID`, `PL_MODEL_TOKENIZER_MISSING`,
- *   `PL_HUB_OFFLINE_MISSING`; {@link HubError} for hub failures (`PL_HUB_AUTH`, `PL_HUB_*_NOT_FOUND`,
- *   `PL_HUB_SERVER`, `PL_HUB_NETWORK`, `PL_HUB_INTEGRITY`).
+ * @throws {ModelsError} `PL_MODELS_NOT_FOUND`, `PL_MODELS_INVALID`, `PL_MODELS_TOKENIZER_MISSING`,
+ *   `PL_MODELS_HUB_OFFLINE_MISSING`; {@link HubError} for hub failures (`PL_MODELS_HUB_AUTH`, `PL_HUB_*_NOT_FOUND`,
+ *   `PL_MODELS_HUB_SERVER`, `PL_MODELS_HUB_NETWORK`, `PL_MODELS_HUB_INTEGRITY`).
  * @example
  * const m = await resolveModel("gpt2", { onProgress: (p) => bar.update(p.bytes) });
  * if (m.kind !== "llama2c") console.log(m.onnxFile);
@@ -228,7 +228,7 @@ export async function resolveModel(spec: string, options: ResolveModelOptions = 
       };
     }
     throw new ModelsError(
-      "PL_MODEL_INVALID",
+      "PL_MODELS_INVALID",
       `--model ${spec}: ${ext ? `a ${ext} file` : "a file without an extension"} is not a model; give an .onnx file, a llama2.c .bin checkpoint or a model folder.`,
     );
   }

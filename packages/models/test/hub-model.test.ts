@@ -300,10 +300,10 @@ describe("pinned revisions", () => {
     expect(repo?.revisions[0]?.refs).toEqual(["refs/pr/1"]);
   });
 
-  it("rejects an unknown revision with PL_HUB_REVISION_NOT_FOUND", async () => {
+  it("rejects an unknown revision with PL_MODELS_HUB_REVISION_NOT_FOUND", async () => {
     const dir = await freshCache();
     const err = await errorOf(resolveModel("org/tiny@nope", opts(dir)));
-    expect(err.code).toBe("PL_HUB_REVISION_NOT_FOUND");
+    expect(err.code).toBe("PL_MODELS_HUB_REVISION_NOT_FOUND");
     expect(err.message).toContain("nope");
   });
 });
@@ -322,29 +322,29 @@ describe("offline mode (HF_HUB_OFFLINE=1)", () => {
     const dir = await freshCache();
     const off = opts(dir, { env: { HF_HUB_OFFLINE: "1" } });
     let err = await errorOf(resolveModel("org/tiny", off));
-    expect(err.code).toBe("PL_HUB_OFFLINE_MISSING");
+    expect(err.code).toBe("PL_MODELS_HUB_OFFLINE_MISSING");
     expect(err.message).toContain("org/tiny@main is not in the cache");
     expect(err.message).toContain("no refs/main");
     expect(err.message).toContain(dir);
 
     const m = (await resolveModel("org/tiny", opts(dir))) as OnnxFolderModel;
     err = await errorOf(resolveModel("org/tiny", { ...off, onnxFile: "fp16" }));
-    expect(err.code).toBe("PL_HUB_OFFLINE_MISSING");
+    expect(err.code).toBe("PL_MODELS_HUB_OFFLINE_MISSING");
     expect(err.message).toContain("fp16");
 
     await unlink(m.externalData[0]!);
     err = await errorOf(resolveModel("org/tiny", off));
-    expect(err.code).toBe("PL_HUB_OFFLINE_MISSING");
+    expect(err.code).toBe("PL_MODELS_HUB_OFFLINE_MISSING");
     expect(err.message).toContain("onnx/model.onnx_data");
   });
 });
 
 describe("hub errors", () => {
-  it("401 without a token is PL_HUB_AUTH; HF_TOKEN is sent to the hub but not to the CDN", async () => {
+  it("401 without a token is PL_MODELS_HUB_AUTH; HF_TOKEN is sent to the hub but not to the CDN", async () => {
     const dir = await freshCache();
     const err = await errorOf(resolveModel("org/private", opts(dir)));
     expect(err).toBeInstanceOf(HubError);
-    expect(err.code).toBe("PL_HUB_AUTH");
+    expect(err.code).toBe("PL_MODELS_HUB_AUTH");
     expect((err as HubError).status).toBe(401);
     expect(err.message).toContain("HF_TOKEN");
 
@@ -361,21 +361,21 @@ describe("hub errors", () => {
     const wrong = await errorOf(
       resolveModel("org/private@main", opts(await freshCache(), { env: { HF_TOKEN: "x" } })),
     );
-    expect(wrong.code).toBe("PL_HUB_AUTH");
+    expect(wrong.code).toBe("PL_MODELS_HUB_AUTH");
     expect(wrong.message).toContain("does not grant access");
   });
 
-  it("404 for an unknown repo is PL_HUB_REPO_NOT_FOUND", async () => {
+  it("404 for an unknown repo is PL_MODELS_HUB_REPO_NOT_FOUND", async () => {
     const err = await errorOf(resolveModel("org/nothing", opts(await freshCache())));
-    expect(err.code).toBe("PL_HUB_REPO_NOT_FOUND");
+    expect(err.code).toBe("PL_MODELS_HUB_REPO_NOT_FOUND");
     expect((err as HubError).status).toBe(404);
   });
 
-  it("500 from the API or from a file is PL_HUB_SERVER", async () => {
+  it("500 from the API or from a file is PL_MODELS_HUB_SERVER", async () => {
     const dir = await freshCache();
     hub.fault({ kind: "status", status: 500, match: (r) => r.url.includes("/revision/") });
     let err = await errorOf(resolveModel("org/tiny", opts(dir)));
-    expect(err.code).toBe("PL_HUB_SERVER");
+    expect(err.code).toBe("PL_MODELS_HUB_SERVER");
     expect((err as HubError).status).toBe(500);
     expect(err.message).toContain("try again later");
 
@@ -385,29 +385,29 @@ describe("hub errors", () => {
       match: (r) => r.method === "HEAD" && r.url.endsWith("/tokenizer.json"),
     });
     err = await errorOf(resolveModel("org/tiny", opts(dir)));
-    expect(err.code).toBe("PL_HUB_SERVER");
+    expect(err.code).toBe("PL_MODELS_HUB_SERVER");
     expect((err as HubError).status).toBe(503);
     expect(err.message).toContain("tokenizer.json");
   });
 
-  it("a connection reset is PL_HUB_NETWORK, and the message suggests HF_HUB_OFFLINE", async () => {
+  it("a connection reset is PL_MODELS_HUB_NETWORK, and the message suggests HF_HUB_OFFLINE", async () => {
     hub.fault({ kind: "reset", match: (r) => r.url.includes("/revision/") });
     const err = await errorOf(resolveModel("org/tiny", opts(await freshCache())));
-    expect(err.code).toBe("PL_HUB_NETWORK");
+    expect(err.code).toBe("PL_MODELS_HUB_NETWORK");
     expect((err as HubError).status).toBeUndefined();
     expect(err.message).toContain("HF_HUB_OFFLINE=1");
   });
 
-  it("a hub that never answers is PL_HUB_NETWORK after HF_HUB_ETAG_TIMEOUT", async () => {
+  it("a hub that never answers is PL_MODELS_HUB_NETWORK after HF_HUB_ETAG_TIMEOUT", async () => {
     hub.fault({ kind: "hang", match: (r) => r.url.includes("/revision/") });
     const err = await errorOf(
       resolveModel("org/tiny", opts(await freshCache(), { env: { HF_HUB_ETAG_TIMEOUT: "0.3" } })),
     );
-    expect(err.code).toBe("PL_HUB_NETWORK");
+    expect(err.code).toBe("PL_MODELS_HUB_NETWORK");
     expect(err.message).toContain("no answer within 300 ms");
   });
 
-  it("a connection refused (nothing listening) is PL_HUB_NETWORK", async () => {
+  it("a connection refused (nothing listening) is PL_MODELS_HUB_NETWORK", async () => {
     const dir = await freshCache();
     const closed = createServer();
     await new Promise<void>((r) => closed.listen(0, "127.0.0.1", () => r()));
@@ -416,7 +416,7 @@ describe("hub errors", () => {
     const err = await errorOf(
       resolveModel("org/tiny", { env: { HF_ENDPOINT: `http://127.0.0.1:${port}`, HF_HUB_CACHE: dir } }),
     );
-    expect(err.code).toBe("PL_HUB_NETWORK");
+    expect(err.code).toBe("PL_MODELS_HUB_NETWORK");
     expect(err.message).toContain("ECONNREFUSED");
   });
 
@@ -431,12 +431,12 @@ describe("hub errors", () => {
     expect(warnings[0]).toContain("using the cached org/tiny@main");
     // an HTTP error is an answer: no fallback
     hub.fault({ kind: "status", status: 500, match: (r) => r.url.includes("/revision/") });
-    expect((await errorOf(resolveModel("org/tiny", opts(dir)))).code).toBe("PL_HUB_SERVER");
+    expect((await errorOf(resolveModel("org/tiny", opts(dir)))).code).toBe("PL_MODELS_HUB_SERVER");
   });
 
-  it("an --onnx-file the repo lacks is PL_MODEL_INVALID listing the graphs", async () => {
+  it("an --onnx-file the repo lacks is PL_MODELS_INVALID listing the graphs", async () => {
     const err = await errorOf(resolveModel("org/tiny", opts(await freshCache(), { onnxFile: "int4" })));
-    expect(err.code).toBe("PL_MODEL_INVALID");
+    expect(err.code).toBe("PL_MODELS_INVALID");
     expect(err.message).toContain("onnx/model_fp16.onnx");
   });
 });
@@ -449,7 +449,7 @@ describe("interrupted downloads", () => {
     const dir = await freshCache();
     hub.fault({ kind: "drop", afterBytes: 700_000, match: (r) => r.server === "cdn" });
     const err = await errorOf(resolveModel("org/big", opts(dir, { retries: 0 })));
-    expect(err.code).toBe("PL_HUB_NETWORK");
+    expect(err.code).toBe("PL_MODELS_HUB_NETWORK");
     expect(err.message).toContain("run again to resume");
     const incomplete = join(dir, "models--org--big", "blobs", `${blobName()}.incomplete`);
     const partial = (await stat(incomplete)).size;
@@ -512,7 +512,7 @@ describe("interrupted downloads", () => {
     expect(sha256(await readFile(m.onnxFile))).toBe(blobName());
   });
 
-  it("a corrupt partial file fails the sha256 check with PL_HUB_INTEGRITY and is removed", async () => {
+  it("a corrupt partial file fails the sha256 check with PL_MODELS_HUB_INTEGRITY and is removed", async () => {
     const dir = await freshCache();
     const blobs = join(dir, "models--org--big", "blobs");
     await resolveModel("org/big", opts(dir));
@@ -522,7 +522,7 @@ describe("interrupted downloads", () => {
     const bad = Buffer.from(bytes(2_000_000, 7));
     await writeFile(join(blobs, `${blobName()}.incomplete`), bad);
     const err = await errorOf(resolveModel("org/big", opts(dir)));
-    expect(err.code).toBe("PL_HUB_INTEGRITY");
+    expect(err.code).toBe("PL_MODELS_HUB_INTEGRITY");
     expect(err.message).toContain(blobName());
     const left = await readdir(blobs);
     expect(left).toHaveLength(1); // only tokenizer.json's blob: no .incomplete, no bad blob

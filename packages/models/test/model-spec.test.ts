@@ -19,7 +19,7 @@ describe("parseHubSpec", () => {
     expect(parseHubSpec("org/name@v1.0")).toEqual({ repoId: "org/name", revision: "v1.0" });
     expect(parseHubSpec("org/name@refs/pr/1")).toEqual({ repoId: "org/name", revision: "refs/pr/1" });
   });
-  it("rejects what is neither, with PL_MODEL_NOT_FOUND", () => {
+  it("rejects what is neither, with PL_MODELS_NOT_FOUND", () => {
     for (const s of ["nosuchalias", "./missing.onnx", "a/b/c", "org/name@", "x.bin"]) {
       let err: unknown;
       try {
@@ -28,7 +28,7 @@ describe("parseHubSpec", () => {
         err = e;
       }
       expect(err, s).toBeInstanceOf(ModelsError);
-      expect((err as ModelsError).code).toBe("PL_MODEL_NOT_FOUND");
+      expect((err as ModelsError).code).toBe("PL_MODELS_NOT_FOUND");
     }
     expect(() => parseHubSpec("nosuchalias")).toThrow(/gpt2/);
   });

@@ -45,8 +45,8 @@ describe("chooseOnnxFile", () => {
       "onnx/decoder_model_fp16.onnx",
     );
   });
-  it("fails with PL_MODEL_INVALID listing the ONNX files", () => {
-    expect(codeOf(() => chooseOnnxFile(xenova, "int4", "repo a/b"))).toBe("PL_MODEL_INVALID");
+  it("fails with PL_MODELS_INVALID listing the ONNX files", () => {
+    expect(codeOf(() => chooseOnnxFile(xenova, "int4", "repo a/b"))).toBe("PL_MODELS_INVALID");
     expect(() => chooseOnnxFile(xenova, "int4", "repo a/b")).toThrow(/onnx\/model_fp16\.onnx/);
     expect(() => chooseOnnxFile(["a.onnx", "b.onnx"], undefined, "f")).toThrow(/--onnx-file/);
     expect(() => chooseOnnxFile(["config.json"], undefined, "f")).toThrow(/no ONNX model/);

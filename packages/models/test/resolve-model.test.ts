@@ -72,7 +72,7 @@ describe("resolveModel on local paths", () => {
   it("names missing external data (ort-fused Llama without model.onnx.data)", async () => {
     const dir = sharedPath("models", "ort-fused", "tiny-random-LlamaForCausalLM-fp32");
     const msg = await codeOf(resolveModel(dir, noHub));
-    expect(msg).toMatch(/^PL_MODEL_INVALID/);
+    expect(msg).toMatch(/^PL_MODELS_INVALID/);
     expect(msg).toContain("model.onnx.data");
   });
 
@@ -104,14 +104,14 @@ describe("resolveModel on local paths", () => {
     const dir = await tmp();
     await copyFile(sharedPath("models", "stories260K", "stories260K.bin"), join(dir, "m.bin"));
     expect(await codeOf(resolveModel(join(dir, "m.bin"), noHub))).toMatch(
-      /^PL_MODEL_TOKENIZER_MISSING: .*--tokenizer/,
+      /^PL_MODELS_TOKENIZER_MISSING: .*--tokenizer/,
     );
     const tok = sharedPath("models", "stories260K", "tok512.bin");
     const m = await resolveModel(join(dir, "m.bin"), { ...noHub, tokenizer: tok });
     expect(m.kind === "llama2c" && m.tokenizer).toBe(tok);
     expect(
       await codeOf(resolveModel(join(dir, "m.bin"), { ...noHub, tokenizer: "nope.bin", cwd: dir })),
-    ).toMatch(/^PL_MODEL_TOKENIZER_MISSING: --tokenizer nope\.bin/);
+    ).toMatch(/^PL_MODELS_TOKENIZER_MISSING: --tokenizer nope\.bin/);
     await writeFile(join(dir, "tok1.bin"), "");
     await writeFile(join(dir, "tok2.bin"), "");
     expect(await codeOf(resolveModel(join(dir, "m.bin"), noHub))).toMatch(/several tokenizer files/);
@@ -122,14 +122,14 @@ describe("resolveModel on local paths", () => {
 
   it("rejects missing paths, non-model files and folders without a graph", async () => {
     const dir = await tmp();
-    expect(await codeOf(resolveModel(join(dir, "missing.onnx"), noHub))).toMatch(/^PL_MODEL_NOT_FOUND/);
-    expect(await codeOf(resolveModel("./nope", { ...noHub, cwd: dir }))).toMatch(/^PL_MODEL_NOT_FOUND/);
+    expect(await codeOf(resolveModel(join(dir, "missing.onnx"), noHub))).toMatch(/^PL_MODELS_NOT_FOUND/);
+    expect(await codeOf(resolveModel("./nope", { ...noHub, cwd: dir }))).toMatch(/^PL_MODELS_NOT_FOUND/);
     expect(await codeOf(resolveModel("no-such-alias", { ...noHub, cwd: dir }))).toMatch(
-      /^PL_MODEL_NOT_FOUND.*gpt2/,
+      /^PL_MODELS_NOT_FOUND.*gpt2/,
     );
     await writeFile(join(dir, "notes.txt"), "hi");
-    expect(await codeOf(resolveModel(join(dir, "notes.txt"), noHub))).toMatch(/^PL_MODEL_INVALID/);
-    expect(await codeOf(resolveModel(dir, noHub))).toMatch(/^PL_MODEL_INVALID: no ONNX model/);
+    expect(await codeOf(resolveModel(join(dir, "notes.txt"), noHub))).toMatch(/^PL_MODELS_INVALID/);
+    expect(await codeOf(resolveModel(dir, noHub))).toMatch(/^PL_MODELS_INVALID: no ONNX model/);
   });
 
   it("prefers an existing local folder over a hub repo id of the same spelling", async () => {

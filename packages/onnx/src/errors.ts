@@ -23,7 +23,8 @@ export class OnnxError extends Error {
 
 /** A bug in this package (an invariant broke). Report it; it is never the user's fault. */
 export class OnnxInternalError extends Error {
-  readonly code = "PL_ONNX_INTERNAL" as const;
+  /** Always `INTERNAL_ONNX`: no `PL_` prefix, so the CLI treats it as a bug (exit 70). */
+  readonly code = "INTERNAL_ONNX" as const;
 
   constructor(message: string, options?: { cause?: unknown }) {
     super(`internal error in @pattern-lens/onnx: ${message}. Please report this bug.`, options);

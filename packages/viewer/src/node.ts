@@ -30,7 +30,7 @@ export interface WriteViewerOptions {
  * await writeViewerFiles("attn_data"); // then: pattern-lens serve --path attn_data
  * Temp files that a killed earlier run left are removed.
  *
- * @throws {ViewerError} `PL_VIEWER_BUNDLE_MISSING` when the bundle has not been built; `PL_IO` when
+ * @throws {ViewerError} `PL_VIEWER_BUNDLE_MISSING` when the bundle has not been built; `PL_VIEWER_IO` when
  *   the folder cannot be written (disk full, read-only), after removing this run's temp files.
  */
 export async function writeViewerFiles(dir: string, options: WriteViewerOptions = {}): Promise<string[]> {
@@ -61,7 +61,7 @@ export async function writeViewerFiles(dir: string, options: WriteViewerOptions 
     await rm(js + tmp, { force: true }).catch(() => {});
     await rm(page + tmp, { force: true }).catch(() => {});
     throw new ViewerError(
-      "PL_IO",
+      "PL_VIEWER_IO",
       `cannot write the viewer into ${dir} (${(cause as Error).message}). Free disk space or fix the folder's permissions, then run again.`,
       { cause },
     );

@@ -6,9 +6,10 @@ import { runMetrics } from "@pattern-lens/metrics/node";
 import { buildDemoModel, DEMO_HEADS, DEMO_MODEL_NAME } from "@pattern-lens/models";
 import { writeViewerFiles } from "@pattern-lens/viewer/node";
 import { InvalidArgumentError } from "commander";
+import { untilInterrupted } from "../interrupt.ts";
 import { startStaticServer } from "../server/static-server.ts";
 import type { RegisterCommand } from "./index.ts";
-import { parsePort, untilInterrupted } from "./serve.ts";
+import { parsePort } from "./serve.ts";
 
 interface DemoFlags {
   savePath: string;

@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { InvalidArgumentError } from "commander";
+import { untilInterrupted } from "../interrupt.ts";
 import { startStaticServer } from "../server/static-server.ts";
 import type { RegisterCommand } from "./index.ts";
 
@@ -10,21 +11,6 @@ export function parsePort(value: string): number {
   if (!/^\d+$/.test(value) || n > 65535)
     throw new InvalidArgumentError("a port is an integer from 0 to 65535.");
   return n;
-}
-
-/** Resolves on the first SIGINT (Ctrl-C) or SIGTERM (shared by `serve` and `demo`). */
-export function untilInterrupted(): Promise<string> {
-  return new Promise((res) => {
-    const stop = (signal: string) => {
-      process.off("SIGINT", onInt);
-      process.off("SIGTERM", onTerm);
-      res(signal);
-    };
-    const onInt = () => stop("SIGINT");
-    const onTerm = () => stop("SIGTERM");
-    process.on("SIGINT", onInt);
-    process.on("SIGTERM", onTerm);
-  });
 }
 
 /** `pattern-lens serve`: serves a data folder (and its viewer) over HTTP until Ctrl-C. */

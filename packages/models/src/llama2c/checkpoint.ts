@@ -61,7 +61,7 @@ const HEADER_BYTES = 28;
 
 function corrupt(message: string): Llama2cError {
   return new Llama2cError(
-    "PL_LLAMA2C_CORRUPT",
+    "PL_MODELS_LLAMA2C_CORRUPT",
     `${message}. Is this a llama2.c checkpoint (.bin written by export.py --version 0 or the tinyllamas downloads)?`,
   );
 }
@@ -69,7 +69,7 @@ function corrupt(message: string): Llama2cError {
 /**
  * Parses checkpoint bytes. Weight arrays are views when the bytes are 4-byte aligned (a copy is
  * made otherwise).
- * @throws {Llama2cError} `PL_LLAMA2C_CORRUPT` when the header is implausible or the size does not match.
+ * @throws {Llama2cError} `PL_MODELS_LLAMA2C_CORRUPT` when the header is implausible or the size does not match.
  */
 export function parseLlama2cCheckpoint(bytes: Uint8Array): Llama2cCheckpoint {
   if (bytes.length < HEADER_BYTES)

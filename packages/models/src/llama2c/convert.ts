@@ -67,7 +67,7 @@ async function readInput(path: string, what: string): Promise<Uint8Array> {
     return new Uint8Array(b.buffer, b.byteOffset, b.byteLength); // a view: no copy of a large checkpoint
   } catch (cause) {
     throw new Llama2cError(
-      "PL_LLAMA2C_IO",
+      "PL_MODELS_LLAMA2C_IO",
       `cannot read the llama2.c ${what} ${path}: ${(cause as Error).message}`,
       {
         cause,
@@ -78,7 +78,7 @@ async function readInput(path: string, what: string): Promise<Uint8Array> {
 
 /**
  * Reads a llama2.c tokenizer `.bin`.
- * @throws {Llama2cError} `PL_LLAMA2C_IO`, `PL_LLAMA2C_TOKENIZER_CORRUPT`
+ * @throws {Llama2cError} `PL_MODELS_LLAMA2C_IO`, `PL_MODELS_LLAMA2C_TOKENIZER_CORRUPT`
  */
 export async function loadLlama2cTokenizer(path: string, vocabSize?: number): Promise<Llama2cTokenizer> {
   return Llama2cTokenizer.fromBytes(await readInput(path, "tokenizer"), vocabSize, basename(path));
@@ -135,8 +135,8 @@ function externalize(model: ModelProto, location: string): Uint8Array[] {
 
 /**
  * Converts (or finds in the cache) a llama2.c checkpoint with its tokenizer.
- * @throws {Llama2cError} `PL_LLAMA2C_IO` when an input cannot be read or the cache written;
- * `PL_LLAMA2C_CORRUPT` / `PL_LLAMA2C_TOKENIZER_CORRUPT` for bad inputs.
+ * @throws {Llama2cError} `PL_MODELS_LLAMA2C_IO` when an input cannot be read or the cache written;
+ * `PL_MODELS_LLAMA2C_CORRUPT` / `PL_MODELS_LLAMA2C_TOKENIZER_CORRUPT` for bad inputs.
  * @example
  * const m = await convertLlama2c({ checkpoint: "stories260K.bin", tokenizer: "tok512.bin", cacheDir });
  * // m.dir holds config.json, tokenizer.json, tokenizer_config.json, onnx/model.onnx
@@ -206,7 +206,7 @@ export async function convertLlama2c(options: ConvertLlama2cOptions): Promise<Co
     }
   } catch (cause) {
     throw new Llama2cError(
-      "PL_LLAMA2C_IO",
+      "PL_MODELS_LLAMA2C_IO",
       `cannot write the converted model to ${dir}: ${(cause as Error).message}. Check that the cache folder is writable (or pass another cacheDir).`,
       { cause },
     );

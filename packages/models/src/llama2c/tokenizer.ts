@@ -96,13 +96,13 @@ export class Llama2cTokenizer {
   /**
    * Parses a tokenizer `.bin`. `vocabSize` is the checkpoint's vocabulary size; without it every
    * entry in the file is read.
-   * @throws {Llama2cError} `PL_LLAMA2C_TOKENIZER_CORRUPT` when the file is truncated or too short.
+   * @throws {Llama2cError} `PL_MODELS_LLAMA2C_TOKENIZER_CORRUPT` when the file is truncated or too short.
    */
   static fromBytes(bytes: Uint8Array, vocabSize?: number, name = "llama2.c"): Llama2cTokenizer {
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const bad = (msg: string) =>
       new Llama2cError(
-        "PL_LLAMA2C_TOKENIZER_CORRUPT",
+        "PL_MODELS_LLAMA2C_TOKENIZER_CORRUPT",
         `llama2.c tokenizer: ${msg}. Give the tokenizer .bin that belongs to the checkpoint (e.g. tok512.bin for stories260K) with --tokenizer.`,
       );
     if (bytes.length < 4) throw bad("file shorter than its 4-byte header");

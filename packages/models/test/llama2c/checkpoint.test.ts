@@ -73,7 +73,7 @@ describe("parseLlama2cCheckpoint", () => {
         return c;
       },
     ],
-  ])("rejects %s with PL_LLAMA2C_CORRUPT", (_label, mangle) => {
+  ])("rejects %s with PL_MODELS_LLAMA2C_CORRUPT", (_label, mangle) => {
     const bad = mangle(stories260k().checkpoint);
     let err: unknown;
     try {
@@ -82,7 +82,7 @@ describe("parseLlama2cCheckpoint", () => {
       err = e;
     }
     expect(err).toBeInstanceOf(Llama2cError);
-    expect((err as Llama2cError).code).toBe("PL_LLAMA2C_CORRUPT");
+    expect((err as Llama2cError).code).toBe("PL_MODELS_LLAMA2C_CORRUPT");
     expect((err as Error).message).toMatch(/llama2\.c checkpoint/);
   });
 });

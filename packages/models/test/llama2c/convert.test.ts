@@ -91,15 +91,15 @@ describe("convertLlama2c", () => {
     expect(readFileSync(join(m.dir, "onnx", "model.onnx.data")).length).toBeGreaterThan(1_000_000);
   });
 
-  it("throws PL_LLAMA2C_IO for a missing input and an unwritable cache", async () => {
+  it("throws PL_MODELS_LLAMA2C_IO for a missing input and an unwritable cache", async () => {
     await expect(
       convertLlama2c({ checkpoint: join(tmp, "nope.bin"), tokenizer: tokenizer(), cacheDir: tmp }),
-    ).rejects.toMatchObject({ code: "PL_LLAMA2C_IO", message: expect.stringContaining("nope.bin") });
+    ).rejects.toMatchObject({ code: "PL_MODELS_LLAMA2C_IO", message: expect.stringContaining("nope.bin") });
     const file = join(tmp, "a-file");
     writeFileSync(file, "x");
     await expect(
       convertLlama2c({ checkpoint: checkpoint(), tokenizer: tokenizer(), cacheDir: join(file, "cache") }),
-    ).rejects.toMatchObject({ code: "PL_LLAMA2C_IO" });
+    ).rejects.toMatchObject({ code: "PL_MODELS_LLAMA2C_IO" });
   });
 
   it("defaults to $XDG_CACHE_HOME/pattern-lens/llama2c", () => {

@@ -84,10 +84,10 @@ describe("Llama2cTokenizer", () => {
     expect(t.decodePiece(403, 407)).toBe(" upon");
   });
 
-  it("rejects a truncated or mismatched file with PL_LLAMA2C_TOKENIZER_CORRUPT", () => {
+  it("rejects a truncated or mismatched file with PL_MODELS_LLAMA2C_TOKENIZER_CORRUPT", () => {
     const bytes = stories260k().tokenizer;
     expect(() => Llama2cTokenizer.fromBytes(bytes.subarray(0, 100))).toThrow(
-      expect.objectContaining({ code: "PL_LLAMA2C_TOKENIZER_CORRUPT" }),
+      expect.objectContaining({ code: "PL_MODELS_LLAMA2C_TOKENIZER_CORRUPT" }),
     );
     expect(() => Llama2cTokenizer.fromBytes(bytes, 32000)).toThrow(
       /512 tokens but the checkpoint's vocabulary has 32000/,
