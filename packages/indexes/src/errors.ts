@@ -16,6 +16,8 @@
  * - `PL_INDEXES_UNSAFE_NAME`: a name read from a data file (prompt hash, model folder, figure name)
  *   is not a plain folder name (`..`, `/`, ...): it would lead outside the data folder.
  * - `PL_INDEXES_OUTSIDE_SAVE_PATH`: a path resolves outside the data folder (e.g. through a symlink).
+ * - `PL_INDEXES_SHARD_INVALID`: a bad `--shard K/N` or `--shards N`.
+ * - `PL_INDEXES_SHARD_ENV`: job scheduler variables (Slurm, Kubernetes) that name no shard consistently.
  */
 export type IndexesErrorCode =
   | "PL_INDEXES_JSON_PARSE"
@@ -31,7 +33,9 @@ export type IndexesErrorCode =
   | "PL_INDEXES_IO"
   | "PL_INDEXES_INVALID_ARGUMENT"
   | "PL_INDEXES_UNSAFE_NAME"
-  | "PL_INDEXES_OUTSIDE_SAVE_PATH";
+  | "PL_INDEXES_OUTSIDE_SAVE_PATH"
+  | "PL_INDEXES_SHARD_INVALID"
+  | "PL_INDEXES_SHARD_ENV";
 
 /**
  * A problem with data on disk or with what the caller passed: the message says what to do.

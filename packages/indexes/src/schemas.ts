@@ -20,5 +20,10 @@ export {
   ProvenanceSchema,
   SafeNameSchema,
 } from "./file-schemas.ts";
-export { type HeadMetricLine, HeadMetricLineSchema } from "./head-metrics-schema.ts";
+export {
+  type HeadMetricLine,
+  HeadMetricLineSchema,
+  type PromptHeadMetrics,
+  PromptHeadMetricsSchema,
+} from "./head-metrics-schema.ts";
 export { describeIssues, parseJson, parseJsonl, validate } from "./parse.ts";
