@@ -2,7 +2,7 @@ import { closeSync, openSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { crc32 } from "../src/_crc32.ts";
+import { crc32 } from "../src/crc32.ts";
 import { centralEntry, endOfCentralDirectory, localHeader, METHOD_STORED } from "../src/_zip.ts";
 import { patternKey } from "../src/layout.ts";
 import { encodeNpy } from "../src/npy.ts";
