@@ -29,6 +29,7 @@ import {
 } from "@pattern-lens/indexes/node";
 import { PromptMetaSchema } from "@pattern-lens/indexes/schemas";
 import pkg from "../package.json" with { type: "json" };
+import { realMkdirError } from "./_mkdir-error.ts";
 import {
   finishPatternBatch,
   type LayerPattern,
@@ -235,13 +236,15 @@ function makeBatches(jobs: Job[], size: number, bytesPerToken2: number, maxBytes
 
 function wrapIo(err: unknown, what: string): never {
   if (isUserError(err)) throw err;
-  const e = err as NodeJS.ErrnoException;
+  const e = realMkdirError(err) as NodeJS.ErrnoException;
   const hint =
     e.code === "ENOSPC"
       ? "the disk is full; free some space"
       : e.code === "EACCES" || e.code === "EPERM"
         ? "permission denied; choose a --save-path you can write to"
-        : "check the path";
+        : e.code === "EROFS"
+          ? "the file system is read-only; choose a --save-path you can write to"
+          : "check the path";
   throw new ActivationsError("PL_ACTIVATIONS_IO", `cannot write ${what}: ${e.message} (${hint}).`, {
     cause: err,
   });
