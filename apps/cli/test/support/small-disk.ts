@@ -54,5 +54,11 @@ function readOnlyFallback(dir: string, fill: (dir: string) => void): FailingDisk
   fill(dir);
   const dirs = execFileSync("find", [dir, "-type", "d"], { encoding: "utf8" }).trim().split("\n");
   for (const d of dirs) chmodSync(d, 0o555);
-  return { dir, errno: "EACCES", release: () => dirs.forEach((d) => chmodSync(d, 0o755)) };
+  return {
+    dir,
+    errno: "EACCES",
+    release: () => {
+      for (const d of dirs) chmodSync(d, 0o755);
+    },
+  };
 }
