@@ -1,7 +1,12 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { dirname, isAbsolute, relative, resolve, sep } from "node:path";
 import { type FigureMeta, figuresIndexPath } from "@pattern-lens/indexes";
-import { FigureMetaSchema } from "@pattern-lens/indexes/schemas";
+import {
+  parseFigureLines,
+  publishFromFragments,
+  readFigureFragments,
+  writeFigureFragments,
+} from "./_figure-fragments.ts";
 import type { FigureSource, RegisteredFigure } from "./types.ts";
 
 /**
@@ -38,24 +43,16 @@ export function figureIndexLines(figures: readonly RegisteredFigure[], savePath:
 
 function readExisting(path: string): FigureMeta[] {
   if (!existsSync(path)) return [];
-  const out: FigureMeta[] = [];
-  for (const line of readFileSync(path, "utf8").split("\n")) {
-    if (line.trim() === "") continue;
-    try {
-      const parsed = FigureMetaSchema.safeParse(JSON.parse(line));
-      if (parsed.success) out.push(parsed.data);
-    } catch {
-      // An unreadable line cannot be kept; the rewrite below replaces it.
-    }
-  }
-  return out;
+  return parseFigureLines(readFileSync(path, "utf8"));
 }
 
 /**
  * Writes `<save>/figures.jsonl`: the lines of `figures` (registered now), then — unchanged except for
- * `"registered": false` — the earlier lines whose `func_name` is not registered in this run. Those
- * figures' files stay on disk and the viewer keeps showing them; nothing is silently dropped.
- * Registered figures come first, in registration order; the file is replaced atomically.
+ * `"registered": false` — the lines of functions not registered in this run: those other runs
+ * registered (`figures.d/`, see {@link rebuildFiguresIndex}) and earlier lines (ours or Python's).
+ * Those figures' files stay on disk and the viewer keeps showing them; nothing is silently dropped.
+ * Registered figures come first, in registration order; the file is replaced atomically, and
+ * concurrent runs (shards) lose no line.
  *
  * @returns the lines written
  */
@@ -64,13 +61,44 @@ export function writeFiguresIndex(savePath: string, figures: readonly Registered
   const current = figureIndexLines(figures, savePath);
   const funcs = new Set(figures.map((f) => f.name));
   const names = new Set(current.map((l) => l.name));
-  const kept = readExisting(path)
-    .filter((l) => !funcs.has(l.func_name) && !names.has(l.name))
-    .map((l) => ({ ...l, registered: false }));
-  const lines = [...current, ...kept];
   mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, lines.map((l) => JSON.stringify(l)).join("\n") + (lines.length ? "\n" : ""));
-  renameSync(tmp, path);
-  return lines;
+  writeFigureFragments(savePath, current);
+  return publishFromFragments(savePath, path, (byFunc) => {
+    const others = [...byFunc]
+      .filter(([func]) => !funcs.has(func))
+      .flatMap(([, ls]) => ls)
+      .filter((l) => !names.has(l.name));
+    const kept = readExisting(path).filter(
+      (l) => !funcs.has(l.func_name) && !names.has(l.name) && !byFunc.has(l.func_name),
+    );
+    return [...current, ...[...others, ...kept].map((l) => ({ ...l, registered: false }))];
+  });
+}
+
+/**
+ * Rebuilds `<save>/figures.jsonl` from what is on disk (`pattern-lens index`, after shards): each
+ * function's lines from `figures.d/` where it has a fragment, in the order and with the
+ * `registered` mark of the current figures.jsonl; functions only in `figures.d/` are added; lines
+ * without a fragment (written by Python) are kept.
+ *
+ * @returns the lines written, or `undefined` (nothing written) when there is neither a figures.jsonl
+ *   nor a fragment
+ */
+export function rebuildFiguresIndex(savePath: string): FigureMeta[] | undefined {
+  const path = figuresIndexPath(savePath);
+  if (!existsSync(path) && readFigureFragments(savePath).byFunc.size === 0) return undefined;
+  return publishFromFragments(savePath, path, (byFunc) => {
+    const lines: FigureMeta[] = [];
+    const done = new Set<string>();
+    for (const l of readExisting(path)) {
+      const fragment = byFunc.get(l.func_name);
+      if (fragment === undefined) lines.push(l);
+      else if (!done.has(l.func_name)) {
+        done.add(l.func_name);
+        lines.push(...fragment.map((f) => (l.registered === false ? { ...f, registered: false } : f)));
+      }
+    }
+    for (const [func, fragment] of byFunc) if (!done.has(func)) lines.push(...fragment);
+    return lines;
+  });
 }
