@@ -21,9 +21,9 @@ export {
   rebuildFiguresIndex,
   writeFiguresIndex,
 } from "./figures-index.ts";
-export { loadFigureModules } from "./load-modules.ts";
 export {
   BUILTIN_SOURCE,
+  loadFigureModules,
   type RegisterOptions,
   registerAttnFigureFunc,
   registerAttnMultiFigureFunc,
