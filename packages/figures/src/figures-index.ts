@@ -1,7 +1,9 @@
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
-import { dirname, isAbsolute, relative, resolve, sep } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { isAbsolute, relative, resolve, sep } from "node:path";
 import { type FigureMeta, figuresIndexPath } from "@pattern-lens/indexes";
 import {
+  type FigureLines,
+  ioFailure,
   parseFigureLines,
   publishFromFragments,
   readFigureFragments,
@@ -41,37 +43,50 @@ export function figureIndexLines(figures: readonly RegisteredFigure[], savePath:
   return lines;
 }
 
-function readExisting(path: string): FigureMeta[] {
-  if (!existsSync(path)) return [];
-  return parseFigureLines(readFileSync(path, "utf8"));
+/**
+ * The lines of an existing figures.jsonl: those that parse, and, verbatim, those that do not (a
+ * hand edit, a newer tool): they are written back unchanged after the others, never dropped.
+ */
+function readExisting(path: string): FigureLines {
+  if (!existsSync(path)) return { lines: [], unreadable: [] };
+  try {
+    return parseFigureLines(readFileSync(path, "utf8"));
+  } catch (err) {
+    throw ioFailure("read", path, err);
+  }
 }
 
 /**
  * Writes `<save>/figures.jsonl`: the lines of `figures` (registered now), then — unchanged except for
  * `"registered": false` — the lines of functions not registered in this run: those other runs
  * registered (`figures.d/`, see {@link rebuildFiguresIndex}) and earlier lines (ours or Python's).
- * Those figures' files stay on disk and the viewer keeps showing them; nothing is silently dropped.
+ * Those figures' files stay on disk and the viewer keeps showing them; nothing is silently dropped:
+ * lines that do not parse are kept verbatim at the end (the viewer skips them with a warning).
  * Registered figures come first, in registration order; the file is replaced atomically, and
  * concurrent runs (shards) lose no line.
  *
- * @returns the lines written
+ * @returns the lines written (the parsed ones)
+ * @throws {IndexesError} `PL_INDEXES_IO` when the file cannot be read or written (disk full, read-only).
  */
 export function writeFiguresIndex(savePath: string, figures: readonly RegisteredFigure[]): FigureMeta[] {
   const path = figuresIndexPath(savePath);
   const current = figureIndexLines(figures, savePath);
   const funcs = new Set(figures.map((f) => f.name));
   const names = new Set(current.map((l) => l.name));
-  mkdirSync(dirname(path), { recursive: true });
   writeFigureFragments(savePath, current);
   return publishFromFragments(savePath, path, (byFunc) => {
     const others = [...byFunc]
       .filter(([func]) => !funcs.has(func))
       .flatMap(([, ls]) => ls)
       .filter((l) => !names.has(l.name));
-    const kept = readExisting(path).filter(
+    const existing = readExisting(path);
+    const kept = existing.lines.filter(
       (l) => !funcs.has(l.func_name) && !names.has(l.name) && !byFunc.has(l.func_name),
     );
-    return [...current, ...[...others, ...kept].map((l) => ({ ...l, registered: false }))];
+    return {
+      lines: [...current, ...[...others, ...kept].map((l) => ({ ...l, registered: false }))],
+      unreadable: existing.unreadable,
+    };
   });
 }
 
@@ -79,18 +94,20 @@ export function writeFiguresIndex(savePath: string, figures: readonly Registered
  * Rebuilds `<save>/figures.jsonl` from what is on disk (`pattern-lens index`, after shards): each
  * function's lines from `figures.d/` where it has a fragment, in the order and with the
  * `registered` mark of the current figures.jsonl; functions only in `figures.d/` are added; lines
- * without a fragment (written by Python) are kept.
+ * without a fragment (written by Python) and lines that do not parse are kept.
  *
  * @returns the lines written, or `undefined` (nothing written) when there is neither a figures.jsonl
  *   nor a fragment
+ * @throws {IndexesError} `PL_INDEXES_IO` when the file cannot be read or written.
  */
 export function rebuildFiguresIndex(savePath: string): FigureMeta[] | undefined {
   const path = figuresIndexPath(savePath);
   if (!existsSync(path) && readFigureFragments(savePath).byFunc.size === 0) return undefined;
   return publishFromFragments(savePath, path, (byFunc) => {
+    const existing = readExisting(path);
     const lines: FigureMeta[] = [];
     const done = new Set<string>();
-    for (const l of readExisting(path)) {
+    for (const l of existing.lines) {
       const fragment = byFunc.get(l.func_name);
       if (fragment === undefined) lines.push(l);
       else if (!done.has(l.func_name)) {
@@ -99,6 +116,6 @@ export function rebuildFiguresIndex(savePath: string): FigureMeta[] | undefined 
       }
     }
     for (const [func, fragment] of byFunc) if (!done.has(func)) lines.push(...fragment);
-    return lines;
+    return { lines, unreadable: existing.unreadable };
   });
 }
