@@ -1,6 +1,6 @@
 // The options of activationsMain, what it reports, and their checks.
 import { totalmem } from "node:os";
-import { type CompressLevel, type Shard, sanitizeName } from "@pattern-lens/indexes";
+import { type CompressLevel, isSafeName, type Shard, sanitizeName } from "@pattern-lens/indexes";
 import { ActivationsError } from "./errors.ts";
 import type { Device } from "./ort.ts";
 import type { PromptTokenizer } from "./tokenizer.ts";
@@ -131,6 +131,8 @@ export interface RunSettings {
   prependBos: boolean;
   maxMemory: number;
   warn: (m: string) => void;
+  /** `--model-name`, sanitized. */
+  modelName?: string;
 }
 
 const bad = (message: string) => new ActivationsError("PL_ACTIVATIONS_OPTIONS_INVALID", message);
@@ -157,13 +159,31 @@ export function checkOptions(opts: ActivationsOptions): RunSettings {
   if (dtype !== "float32" && dtype !== "float16")
     throw bad(`--dtype must be float32 or float16, got ${String(dtype)}.`);
   const prependBos = opts.prependBos ?? true;
-  const mn = opts.modelName;
-  if (mn !== undefined && (mn === "" || /[\\/]/.test(mn) || mn === "." || mn === "..")) {
-    throw bad(`--model-name '${mn}' is not a folder name; use e.g. '${sanitizeName(mn) || "my-model"}'.`);
+  // --model-name is sanitized as a model folder name is (see sanitizeName): "org/model" becomes
+  // "org-model", "stories<img>" "stories_img_"; what cannot be made a plain folder name is refused.
+  let modelName = opts.modelName;
+  if (modelName !== undefined) {
+    const clean = sanitizeName(modelName);
+    if (!isSafeName(clean)) {
+      throw bad(
+        `--model-name '${modelName}' is not a folder name; use e.g. '${clean.replace(/^\.+/, "") || "my-model"}'.`,
+      );
+    }
+    if (clean !== modelName) warn(`--model-name '${modelName}' saved as folder '${clean}'`);
+    modelName = clean;
   }
 
   const maxMemory = opts.maxMemory ?? defaultMaxMemory();
   if (!(maxMemory > 0))
     throw bad(`--max-memory must be a positive size (e.g. 4G), got ${String(opts.maxMemory)}.`);
-  return { batchSize, level: level as CompressLevel, strategy, dtype, prependBos, maxMemory, warn };
+  return {
+    batchSize,
+    level: level as CompressLevel,
+    strategy,
+    dtype,
+    prependBos,
+    maxMemory,
+    warn,
+    ...(modelName !== undefined ? { modelName } : {}),
+  };
 }

@@ -19,6 +19,7 @@ import {
 import { PromptClaims, removeLeftOverTemps } from "./claims.ts";
 import { type LayerStreamer, openLayerStreamer } from "./layer-stream.ts";
 import { buildModelCfg } from "./model-cfg.ts";
+import { checkModelFolder } from "./model-folder.ts";
 import { countHeads, type Job, makeBatches, modelBytes, planJobs, splitByMemory } from "./plan.ts";
 import { loadPrompts, type PromptRecord } from "./prompts.ts";
 import { isDone, readPromptsIndex } from "./resume.ts";
@@ -64,7 +65,7 @@ export async function activationsMain(opts: ActivationsOptions): Promise<Activat
   if (opts.intraOpNumThreads !== undefined) open.intraOpNumThreads = opts.intraOpNumThreads;
   const pm = await openPatternModel(open);
   try {
-    const modelName = opts.modelName ?? (sanitizeName(pm.source.defaultName) || "model");
+    const modelName = settings.modelName ?? (sanitizeName(pm.source.defaultName) || "model");
     const save = opts.savePath.replace(/\/+$/, "") || "/";
     if (!records) {
       records = await readPromptsIndex(promptsIndexPath(save, modelName), warn);
@@ -96,6 +97,7 @@ async function runAll(
       prependBos: o.prependBos,
       device: opts.device ?? "cpu",
     });
+    checkModelFolder(save, modelName, cfg, opts.force ?? false, o.warn);
     await writeJsonFile(modelCfgPath(save, modelName), cfg);
   } catch (err) {
     wrapIo(err, `the model folder in ${save}`);

@@ -11,6 +11,7 @@ import {
   promptDir,
 } from "@pattern-lens/indexes";
 import { openNpzWriter, writeNpzFile } from "@pattern-lens/indexes/node";
+import { realMkdirError } from "./_mkdir-error.ts";
 import type { LayerPattern } from "./capture.ts";
 import { ActivationsError } from "./errors.ts";
 import type { LayerStreamer } from "./layer-stream.ts";
@@ -48,13 +49,15 @@ export function toNpy(layer: LayerPattern, dtype: "float32" | "float16"): NpyArr
 /** Rethrows user errors; wraps file system ones as `PL_ACTIVATIONS_IO` with a hint. */
 export function wrapIo(err: unknown, what: string): never {
   if (isUserError(err)) throw err;
-  const e = err as NodeJS.ErrnoException;
+  const e = realMkdirError(err) as NodeJS.ErrnoException;
   const hint =
     e.code === "ENOSPC"
       ? "the disk is full; free some space"
       : e.code === "EACCES" || e.code === "EPERM"
         ? "permission denied; choose a --save-path you can write to"
-        : "check the path";
+        : e.code === "EROFS"
+          ? "the file system is read-only; choose a --save-path you can write to"
+          : "check the path";
   throw new ActivationsError("PL_ACTIVATIONS_IO", `cannot write ${what}: ${e.message} (${hint}).`, {
     cause: err,
   });

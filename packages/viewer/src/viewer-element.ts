@@ -79,6 +79,7 @@ export class PatternLensViewer extends LitElement {
     _figures: { state: true },
     _prompts: { state: true },
     _error: { state: true },
+    _dataWarnings: { state: true },
     _promptRows: { state: true },
     _headDrafts: { state: true },
     _metrics: { state: true },
@@ -96,6 +97,8 @@ export class PatternLensViewer extends LitElement {
   private _figures: FigureInfo[] = [];
   private _prompts = new Map<string, PromptInfo[]>();
   private _error = "";
+  /** Lines of the data folder's files that were skipped as damaged (shown above the view). */
+  private _dataWarnings: string[] = [];
   private _shown = FIRST_CHUNK;
   private _promptRows = PROMPT_ROWS;
   private _headDrafts: Record<string, { text: string; error: string }> = {};
@@ -183,7 +186,10 @@ export class PatternLensViewer extends LitElement {
     this._error = "";
     this._loaded = false;
     try {
-      const [models, figures] = await Promise.all([loadModels(this.src), loadFigures(this.src)]);
+      // one damaged line of figures.jsonl or head_metrics.jsonl is skipped and listed, never blanks the viewer
+      const warnings: string[] = [];
+      const onBadLine = (m: string) => warnings.push(m);
+      const [models, figures] = await Promise.all([loadModels(this.src), loadFigures(this.src, onBadLine)]);
       const prompts = new Map<string, PromptInfo[]>();
       await Promise.all(
         models.map(async (m) => {
@@ -193,13 +199,20 @@ export class PatternLensViewer extends LitElement {
       const metrics = new Map<string, HeadMetric[] | null>();
       await Promise.all(
         models.map(async (m) => {
-          metrics.set(m.dir, await loadHeadMetrics(this.src, m.dir).catch(() => null));
+          metrics.set(
+            m.dir,
+            await loadHeadMetrics(this.src, m.dir, onBadLine).catch((err: unknown) => {
+              onBadLine(String((err as Error)?.message ?? err));
+              return [];
+            }),
+          );
         }),
       );
       this._models = models;
       this._figures = figures;
       this._prompts = prompts;
       this._metrics = metrics;
+      this._dataWarnings = warnings;
       this._loaded = true;
       const frag = this.urlState ? location.hash.replace(/^#/, "") : "";
       if (frag) this._applyState(decodeState(frag), false);
@@ -444,6 +457,12 @@ export class PatternLensViewer extends LitElement {
         <span class="spacer"></span>
         <label><input type="checkbox" class="dark-mode" .checked=${this._state.dark} @change=${() => this._update({ dark: !this._state.dark })} /> dark</label>
       </header>
+      ${
+        this._dataWarnings.length
+          ? html`<details class="error data-warnings" role="status"><summary>${this._dataWarnings.length} damaged line${this._dataWarnings.length === 1 ? "" : "s"} in the data folder skipped</summary>
+              <ul>${this._dataWarnings.map((w) => html`<li>${w}</li>`)}</ul></details>`
+          : nothing
+      }
       <div class="panels">
         <div>${renderModels(this._panelContext())} ${renderFigureFunctions(this._panelContext())}</div>
         ${renderPrompts(this._panelContext())}
