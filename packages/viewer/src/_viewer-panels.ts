@@ -1,6 +1,7 @@
 // The browse view's selection panels (models and heads, prompts, figure functions) as template
 // functions over a small context, so that the element keeps its state and these keep their markup.
 import { html, nothing } from "lit";
+import { guard } from "lit/directives/guard.js";
 import type { FigureInfo, ModelInfo, PromptInfo } from "./data.ts";
 import { headSets } from "./grid-items.ts";
 import { formatHeadSelection, headKey, parseHeadSelection } from "./head-selection.ts";
@@ -90,6 +91,25 @@ function toggleHead(ctx: PanelContext, m: ModelInfo, layer: number, head: number
   ctx.update({ heads: { ...ctx.state.heads, [m.dir]: text } });
 }
 
+/**
+ * The layer × head grid of buttons. Redrawn only when the model or its selection changes (a
+ * 32 × 32 model has 1,024 buttons); clicks are handled once, on the wrapper.
+ */
+function headGrid(m: ModelInfo, set: ReadonlySet<string>) {
+  return html`<table class="headgrid">
+    <tr><th></th>${Array.from({ length: m.nHeads }, (_, h) => html`<th>H${h}</th>`)}</tr>
+    ${Array.from(
+      { length: m.nLayers },
+      (_, l) =>
+        html`<tr><th>L${l}</th>${Array.from({ length: m.nHeads }, (_, h) => {
+          const on = set.has(headKey(l, h));
+          return html`<td><button class="cell" data-layer=${l} data-head=${h} aria-pressed=${on ? "true" : "false"}
+            title=${`L${l}H${h}`}>${on ? "●" : ""}</button></td>`;
+        })}</tr>`,
+    )}
+  </table>`;
+}
+
 function renderHeads(ctx: PanelContext) {
   const selected = ctx.models.filter((m) => ctx.state.models.includes(m.dir));
   if (selected.length === 0) return nothing;
@@ -105,18 +125,10 @@ function renderHeads(ctx: PanelContext) {
         <span class="status">${set.size} of ${m.nLayers * m.nHeads}</span>
       </div>
       ${draft?.error ? html`<div class="error head-error">${draft.error}</div>` : nothing}
-      <table class="headgrid">
-        <tr><th></th>${Array.from({ length: m.nHeads }, (_, h) => html`<th>H${h}</th>`)}</tr>
-        ${Array.from(
-          { length: m.nLayers },
-          (_, l) =>
-            html`<tr><th>L${l}</th>${Array.from({ length: m.nHeads }, (_, h) => {
-              const on = set.has(headKey(l, h));
-              return html`<td><button class="cell" data-layer=${l} data-head=${h} aria-pressed=${on ? "true" : "false"}
-              title=${`L${l}H${h}`} @click=${() => toggleHead(ctx, m, l, h)}>${on ? "●" : ""}</button></td>`;
-            })}</tr>`,
-        )}
-      </table>
+      <div class="headgrid-wrap" @click=${(e: Event) => {
+        const b = (e.target as HTMLElement).closest<HTMLElement>("button.cell");
+        if (b) toggleHead(ctx, m, Number(b.dataset.layer), Number(b.dataset.head));
+      }}>${guard([m.dir, m.nLayers, m.nHeads, [...set].sort().join()], () => headGrid(m, set))}</div>
     </div>`;
   });
 }

@@ -127,6 +127,11 @@ export const viewerStyles = css`
   .heads {
     margin: 0.4rem 0;
   }
+  .headgrid-wrap {
+    max-height: 22rem;
+    max-width: 100%;
+    overflow: auto;
+  }
   .headgrid {
     border-collapse: separate;
     border-spacing: 2px;
