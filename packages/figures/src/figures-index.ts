@@ -1,7 +1,14 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { dirname, isAbsolute, relative, resolve, sep } from "node:path";
-import { type FigureMeta, figuresIndexPath, IndexesError } from "@pattern-lens/indexes";
-import { FigureMetaSchema } from "@pattern-lens/indexes/schemas";
+import { existsSync, readFileSync } from "node:fs";
+import { isAbsolute, relative, resolve, sep } from "node:path";
+import { type FigureMeta, figuresIndexPath } from "@pattern-lens/indexes";
+import {
+  type FigureLines,
+  ioFailure,
+  parseFigureLines,
+  publishFromFragments,
+  readFigureFragments,
+  writeFigureFragments,
+} from "./_figure-fragments.ts";
 import type { FigureSource, RegisteredFigure } from "./types.ts";
 
 /**
@@ -40,58 +47,12 @@ export function figureIndexLines(figures: readonly RegisteredFigure[], savePath:
  * The lines of an existing figures.jsonl: those that parse, and, verbatim, those that do not (a
  * hand edit, a newer tool): they are written back unchanged after the others, never dropped.
  */
-function readExisting(path: string): { lines: FigureMeta[]; unreadable: string[] } {
-  const out = { lines: [] as FigureMeta[], unreadable: [] as string[] };
-  if (!existsSync(path)) return out;
-  let text: string;
+function readExisting(path: string): FigureLines {
+  if (!existsSync(path)) return { lines: [], unreadable: [] };
   try {
-    text = readFileSync(path, "utf8");
+    return parseFigureLines(readFileSync(path, "utf8"));
   } catch (err) {
     throw ioFailure("read", path, err);
-  }
-  for (const line of text.split("\n")) {
-    if (line.trim() === "") continue;
-    let parsed: ReturnType<typeof FigureMetaSchema.safeParse> | undefined;
-    try {
-      parsed = FigureMetaSchema.safeParse(JSON.parse(line));
-    } catch {
-      parsed = undefined;
-    }
-    if (parsed?.success) out.lines.push(parsed.data);
-    else out.unreadable.push(line.replace(/\r$/, ""));
-  }
-  return out;
-}
-
-function ioFailure(action: string, path: string, err: unknown): IndexesError {
-  const msg = err instanceof Error ? err.message : String(err);
-  return new IndexesError(
-    "PL_INDEXES_IO",
-    `cannot ${action} ${path} (${msg}). Free disk space or fix the folder's permissions, then run again.`,
-    { cause: err },
-  );
-}
-
-/** Temp files of figures.jsonl: `.figures.jsonl.{pid}.tmp`, and `figures.jsonl.tmp-{pid}` of older versions. */
-const TEMP = /^(?:\.figures\.jsonl\.(\d+)\.tmp|figures\.jsonl\.tmp-(\d+))$/;
-
-/** Removes the figures.jsonl temp files of processes that are gone. */
-function removeOldTemps(dir: string): void {
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return;
-  }
-  for (const name of names) {
-    const m = TEMP.exec(name);
-    const pid = Number(m?.[1] ?? m?.[2]);
-    if (!m || pid === process.pid) continue;
-    try {
-      process.kill(pid, 0);
-    } catch (err) {
-      if ((err as { code?: unknown }).code === "ESRCH") rmSync(`${dir}/${name}`, { force: true });
-    }
   }
 }
 
@@ -99,7 +60,7 @@ function removeOldTemps(dir: string): void {
  * What a run left of a figure function's files: `complete` (every head of every prompt of the
  * model), `partial` (some heads or prompts have none: it failed there, or the prompt had no
  * patterns), `sampled` (complete on the prompts this run covered, a subset: complete overall only if
- * an earlier run said so), `none` (no head has its files: it failed everywhere, or no prompt ran).
+ * an earlier line said so), `none` (no head has its files: it failed everywhere, or no prompt ran).
  */
 export type FigureCompleteness = "complete" | "partial" | "sampled" | "none";
 
@@ -108,9 +69,9 @@ export interface WriteFiguresIndexOptions {
   /** Per function name; missing names count as `complete`. */
   completeness?: ReadonlyMap<string, FigureCompleteness>;
   /**
-   * Every function registered in this process (default: `figures`' names). Earlier lines of other
-   * functions are kept and marked `"registered": false`; earlier lines of registered functions that
-   * were not run (not selected, or `none`) are kept as they were.
+   * Every function registered in this process (default: `figures`' names). Lines of other
+   * functions get `"registered": false`; lines of registered functions that were not run now (not
+   * selected, or `none`) are kept as they were.
    */
   registered?: readonly string[];
 }
@@ -119,27 +80,27 @@ export interface WriteFiguresIndexOptions {
  * Writes `<save>/figures.jsonl` after a run of `figures` (the selected functions): a line per
  * figure that has files, with `"complete": false` when some heads or prompts have none; no new line
  * for a function that produced nothing (failed on every head), so the viewer never selects a figure
- * without files. Earlier lines are kept: those of functions not registered any more get
- * `"registered": false` (their files stay on disk and the viewer keeps showing them); those of
- * registered functions not run now stay as they were; lines that do not parse are kept verbatim at
- * the end (the viewer skips them with a warning). Lines of this run come first, in registration
- * order; the file is replaced atomically.
+ * without files. Then the lines of functions not run now: those other runs registered
+ * (`figures.d/`, see {@link rebuildFiguresIndex}) and earlier lines (ours or Python's), marked
+ * `"registered": false` unless registered in this process. Their files stay on disk; nothing is
+ * silently dropped: lines that do not parse are kept verbatim at the end (the viewer skips them
+ * with a warning). The file is replaced atomically, and concurrent runs (shards) lose no line.
  *
  * @returns the lines written (the parsed ones)
  * @throws {IndexesError} `PL_INDEXES_IO` when the file cannot be read or written (disk full, read-only).
  */
-export async function writeFiguresIndex(
+export function writeFiguresIndex(
   savePath: string,
   figures: readonly RegisteredFigure[],
   options: WriteFiguresIndexOptions = {},
-): Promise<FigureMeta[]> {
+): FigureMeta[] {
   const path = figuresIndexPath(savePath);
-  const existing = readExisting(path);
+  const before = readExisting(path).lines;
   const completeness = (f: RegisteredFigure): FigureCompleteness => {
     const c = options.completeness?.get(f.name) ?? "complete";
     if (c !== "sampled") return c;
-    const before = existing.lines.filter((l) => l.func_name === f.name);
-    return before.length > 0 && before.every((l) => l.complete !== false) ? "complete" : "partial";
+    const earlier = before.filter((l) => l.func_name === f.name);
+    return earlier.length > 0 && earlier.every((l) => l.complete !== false) ? "complete" : "partial";
   };
   const current: FigureMeta[] = [];
   for (const f of figures) {
@@ -149,23 +110,49 @@ export async function writeFiguresIndex(
       current.push(c === "complete" ? line : { ...line, complete: false });
   }
   const registered = new Set(options.registered ?? figures.map((f) => f.name));
+  const mark = (l: FigureMeta): FigureMeta => (registered.has(l.func_name) ? l : { ...l, registered: false });
   const funcs = new Set(current.map((l) => l.func_name));
   const names = new Set(current.map((l) => l.name));
-  const kept = existing.lines
-    .filter((l) => !funcs.has(l.func_name) && !names.has(l.name))
-    .map((l) => (registered.has(l.func_name) ? l : { ...l, registered: false }));
-  const lines = [...current, ...kept];
-  const text = [...lines.map((l) => JSON.stringify(l)), ...existing.unreadable].map((l) => `${l}\n`).join("");
-  const dir = dirname(path);
-  const tmp = `${dir}/.figures.jsonl.${process.pid}.tmp`;
-  try {
-    mkdirSync(dir, { recursive: true });
-    removeOldTemps(dir);
-    writeFileSync(tmp, text);
-    renameSync(tmp, path);
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    throw ioFailure("write", path, err);
-  }
-  return lines;
+  writeFigureFragments(savePath, current);
+  return publishFromFragments(savePath, path, (byFunc) => {
+    const others = [...byFunc]
+      .filter(([func]) => !funcs.has(func))
+      .flatMap(([, ls]) => ls)
+      .filter((l) => !names.has(l.name));
+    const existing = readExisting(path);
+    const kept = existing.lines.filter(
+      (l) => !funcs.has(l.func_name) && !names.has(l.name) && !byFunc.has(l.func_name),
+    );
+    return { lines: [...current, ...[...others, ...kept].map(mark)], unreadable: existing.unreadable };
+  });
+}
+
+/**
+ * Rebuilds `<save>/figures.jsonl` from what is on disk (`pattern-lens index`, after shards): each
+ * function's lines from `figures.d/` where it has a fragment, in the order and with the
+ * `registered` mark of the current figures.jsonl; functions only in `figures.d/` are added; lines
+ * without a fragment (written by Python) and lines that do not parse are kept.
+ *
+ * @returns the lines written, or `undefined` (nothing written) when there is neither a figures.jsonl
+ *   nor a fragment
+ * @throws {IndexesError} `PL_INDEXES_IO` when the file cannot be read or written.
+ */
+export function rebuildFiguresIndex(savePath: string): FigureMeta[] | undefined {
+  const path = figuresIndexPath(savePath);
+  if (!existsSync(path) && readFigureFragments(savePath).byFunc.size === 0) return undefined;
+  return publishFromFragments(savePath, path, (byFunc) => {
+    const existing = readExisting(path);
+    const lines: FigureMeta[] = [];
+    const done = new Set<string>();
+    for (const l of existing.lines) {
+      const fragment = byFunc.get(l.func_name);
+      if (fragment === undefined) lines.push(l);
+      else if (!done.has(l.func_name)) {
+        done.add(l.func_name);
+        lines.push(...fragment.map((f) => (l.registered === false ? { ...f, registered: false } : f)));
+      }
+    }
+    for (const [func, fragment] of byFunc) if (!done.has(func)) lines.push(...fragment);
+    return { lines, unreadable: existing.unreadable };
+  });
 }

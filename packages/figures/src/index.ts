@@ -19,6 +19,7 @@ export {
   type FigureCompleteness,
   figureIndexLines,
   figureSourceText,
+  rebuildFiguresIndex,
   type WriteFiguresIndexOptions,
   writeFiguresIndex,
 } from "./figures-index.ts";

@@ -176,7 +176,7 @@ export default [definePlotFigure({ name: "diag_plot", doc: "the diagonal", fmt: 
     cleanup.push("gone");
     const save = mkdtempSync(join(tmpdir(), "pl-figidx-"));
     registerAttnFigureFunc(definePlotFigure({ name: "gone", fmt: "svg" }, () => ({ marks: [] })));
-    await writeFiguresIndex(save, registeredFigures());
+    writeFiguresIndex(save, registeredFigures());
     unregisterAttnFigureFunc("gone");
     const python = {
       name: "old_py",
@@ -190,7 +190,7 @@ export default [definePlotFigure({ name: "diag_plot", doc: "the diagonal", fmt: 
       join(save, "figures.jsonl"),
       `${readFileSync(join(save, "figures.jsonl"), "utf8")}${JSON.stringify(python)}\n`,
     );
-    const lines = await writeFiguresIndex(save, registeredFigures());
+    const lines = writeFiguresIndex(save, registeredFigures());
     const onDisk = readFileSync(join(save, "figures.jsonl"), "utf8")
       .trim()
       .split("\n")
