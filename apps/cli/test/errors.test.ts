@@ -7,7 +7,16 @@ import { EXIT_INTERNAL_ERROR, EXIT_USER_ERROR } from "../src/errors.ts";
 
 /** Every workspace package with an errors module, and the entries the CLI imports. */
 const PACKAGES = ["activations", "figure-util", "figures", "indexes", "metrics", "models", "onnx", "viewer"];
-const ENTRIES = [...PACKAGES, "indexes/node", "indexes/schemas", "metrics/node", "viewer/node", "onnx/node"];
+const ENTRIES = [
+  ...PACKAGES,
+  "indexes/node",
+  "indexes/schemas",
+  "metrics/node",
+  "viewer/node",
+  "onnx/node",
+  "runner",
+  "runner/registry",
+];
 const FIXTURE = join(import.meta.dirname, "fixtures", "throw-through-main.ts");
 const FROM = join(REPO_ROOT, "packages", "figures", "package.json");
 
@@ -87,7 +96,7 @@ describe("the error convention", async () => {
       name: "FiguresError",
       args: ["PL_FIGURES_UNKNOWN", "no figure function 'nope'; see --figure-funcs"],
     });
-    expect(r.code).toBe(EXIT_USER_ERROR);
+    expect(r.code, r.stderr).toBe(EXIT_USER_ERROR);
     expect(r.stderr).toBe(
       "pattern-lens: error [PL_FIGURES_UNKNOWN]: no figure function 'nope'; see --figure-funcs\n",
     );

@@ -1,6 +1,6 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, isAbsolute, relative, resolve, sep } from "node:path";
-import { type FigureMeta, figuresIndexPath } from "@pattern-lens/indexes";
+import { type FigureMeta, figuresIndexPath, IndexesError } from "@pattern-lens/indexes";
 import { FigureMetaSchema } from "@pattern-lens/indexes/schemas";
 import type { FigureSource, RegisteredFigure } from "./types.ts";
 
@@ -36,41 +36,96 @@ export function figureIndexLines(figures: readonly RegisteredFigure[], savePath:
   return lines;
 }
 
-function readExisting(path: string): FigureMeta[] {
-  if (!existsSync(path)) return [];
-  const out: FigureMeta[] = [];
-  for (const line of readFileSync(path, "utf8").split("\n")) {
+/**
+ * The lines of an existing figures.jsonl: those that parse, and, verbatim, those that do not (a
+ * hand edit, a newer tool): they are written back unchanged after the others, never dropped.
+ */
+function readExisting(path: string): { lines: FigureMeta[]; unreadable: string[] } {
+  const out = { lines: [] as FigureMeta[], unreadable: [] as string[] };
+  if (!existsSync(path)) return out;
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    throw ioFailure("read", path, err);
+  }
+  for (const line of text.split("\n")) {
     if (line.trim() === "") continue;
+    let parsed: ReturnType<typeof FigureMetaSchema.safeParse> | undefined;
     try {
-      const parsed = FigureMetaSchema.safeParse(JSON.parse(line));
-      if (parsed.success) out.push(parsed.data);
+      parsed = FigureMetaSchema.safeParse(JSON.parse(line));
     } catch {
-      // An unreadable line cannot be kept; the rewrite below replaces it.
+      parsed = undefined;
     }
+    if (parsed?.success) out.lines.push(parsed.data);
+    else out.unreadable.push(line.replace(/\r$/, ""));
   }
   return out;
+}
+
+function ioFailure(action: string, path: string, err: unknown): IndexesError {
+  const msg = err instanceof Error ? err.message : String(err);
+  return new IndexesError(
+    "PL_INDEXES_IO",
+    `cannot ${action} ${path} (${msg}). Free disk space or fix the folder's permissions, then run again.`,
+    { cause: err },
+  );
+}
+
+/** Temp files of figures.jsonl: `.figures.jsonl.{pid}.tmp`, and `figures.jsonl.tmp-{pid}` of older versions. */
+const TEMP = /^(?:\.figures\.jsonl\.(\d+)\.tmp|figures\.jsonl\.tmp-(\d+))$/;
+
+/** Removes the figures.jsonl temp files of processes that are gone. */
+function removeOldTemps(dir: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const m = TEMP.exec(name);
+    const pid = Number(m?.[1] ?? m?.[2]);
+    if (!m || pid === process.pid) continue;
+    try {
+      process.kill(pid, 0);
+    } catch (err) {
+      if ((err as { code?: unknown }).code === "ESRCH") rmSync(`${dir}/${name}`, { force: true });
+    }
+  }
 }
 
 /**
  * Writes `<save>/figures.jsonl`: the lines of `figures` (registered now), then — unchanged except for
  * `"registered": false` — the earlier lines whose `func_name` is not registered in this run. Those
- * figures' files stay on disk and the viewer keeps showing them; nothing is silently dropped.
+ * figures' files stay on disk and the viewer keeps showing them; nothing is silently dropped: lines
+ * that do not parse are kept verbatim at the end (the viewer skips them with a warning).
  * Registered figures come first, in registration order; the file is replaced atomically.
  *
- * @returns the lines written
+ * @returns the lines written (the parsed ones)
+ * @throws {IndexesError} `PL_INDEXES_IO` when the file cannot be read or written (disk full, read-only).
  */
 export function writeFiguresIndex(savePath: string, figures: readonly RegisteredFigure[]): FigureMeta[] {
   const path = figuresIndexPath(savePath);
   const current = figureIndexLines(figures, savePath);
   const funcs = new Set(figures.map((f) => f.name));
   const names = new Set(current.map((l) => l.name));
-  const kept = readExisting(path)
+  const existing = readExisting(path);
+  const kept = existing.lines
     .filter((l) => !funcs.has(l.func_name) && !names.has(l.name))
     .map((l) => ({ ...l, registered: false }));
   const lines = [...current, ...kept];
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, lines.map((l) => JSON.stringify(l)).join("\n") + (lines.length ? "\n" : ""));
-  renameSync(tmp, path);
+  const text = [...lines.map((l) => JSON.stringify(l)), ...existing.unreadable].map((l) => `${l}\n`).join("");
+  const dir = dirname(path);
+  const tmp = `${dir}/.figures.jsonl.${process.pid}.tmp`;
+  try {
+    mkdirSync(dir, { recursive: true });
+    removeOldTemps(dir);
+    writeFileSync(tmp, text);
+    renameSync(tmp, path);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw ioFailure("write", path, err);
+  }
   return lines;
 }

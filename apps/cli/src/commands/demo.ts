@@ -1,3 +1,4 @@
+import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { runFigures } from "@pattern-lens/figures";
 import { topHeads } from "@pattern-lens/metrics";
@@ -49,57 +50,67 @@ export const registerDemo: RegisterCommand = (program, io) => {
     .action(async (flags: DemoFlags) => {
       const t0 = performance.now();
       const save = resolve(flags.savePath);
-      const { activationsMain, defaultCacheDir } = await import("@pattern-lens/activations");
-      const cacheDir = resolve(flags.cacheDir ?? defaultCacheDir());
-      const model = await buildDemoModel(join(cacheDir, "demo-model", DEMO_MODEL_NAME));
-      io.out(`demo: model ${DEMO_MODEL_NAME} (2 layers × 4 hand-set heads) -> ${model.dir}\n`);
-
-      let t = performance.now();
-      const act = await activationsMain({
-        model: model.dir,
-        modelName: DEMO_MODEL_NAME,
-        prompts: model.prompts,
-        savePath: save,
-        minChars: 1,
-        cacheDir,
-        onWarning: (m) => io.err(`pattern-lens: warning: ${m}\n`),
-      });
-      io.out(`demo: activations: ${act.computed} computed, ${act.skipped} already saved (${secs(t)})\n`);
-
-      t = performance.now();
-      const figs = await runFigures({
-        savePath: save,
-        model: DEMO_MODEL_NAME,
-        ...(flags.jobs !== undefined ? { jobs: flags.jobs } : {}),
-      });
-      io.out(
-        `demo: figures: ${figs.written} written, ${figs.skipped} skipped, ${figs.failed} failed (${secs(t)})\n`,
-      );
-
-      t = performance.now();
-      const met = await runMetrics({
-        savePath: save,
-        model: DEMO_MODEL_NAME,
-        ...(flags.jobs !== undefined ? { jobs: flags.jobs } : {}),
-      });
-      io.out(`demo: metrics: ${met.records.length} lines -> ${met.path} (${secs(t)})\n`);
-      for (const m of ["previous_token", "induction", "first_token", "self"]) {
-        const best = topHeads(met.records, m, 1)[0];
-        if (best === undefined) continue;
-        const key = `L${best.layer}H${best.head}`;
-        io.out(
-          `  ${m.padEnd(14)} best ${key} (${(best.mean as number).toFixed(3)}): ${DEMO_HEADS[key] ?? ""}\n`,
-        );
+      // Bind the port first: a port in use is reported at once, not after the whole pipeline.
+      let srv: Awaited<ReturnType<typeof startStaticServer>> | undefined;
+      if (flags.serve) {
+        mkdirSync(save, { recursive: true });
+        srv = await startStaticServer({ root: save, port: flags.port, host: flags.host });
       }
-
       try {
-        await writeViewerFiles(save);
+        const { activationsMain, defaultCacheDir } = await import("@pattern-lens/activations");
+        const cacheDir = resolve(flags.cacheDir ?? defaultCacheDir());
+        const model = await buildDemoModel(join(cacheDir, "demo-model", DEMO_MODEL_NAME));
+        io.out(`demo: model ${DEMO_MODEL_NAME} (2 layers × 4 hand-set heads) -> ${model.dir}\n`);
+
+        let t = performance.now();
+        const act = await activationsMain({
+          model: model.dir,
+          modelName: DEMO_MODEL_NAME,
+          prompts: model.prompts,
+          savePath: save,
+          minChars: 1,
+          cacheDir,
+          onWarning: (m) => io.err(`pattern-lens: warning: ${m}\n`),
+        });
+        io.out(`demo: activations: ${act.computed} computed, ${act.skipped} already saved (${secs(t)})\n`);
+
+        t = performance.now();
+        const figs = await runFigures({
+          savePath: save,
+          model: DEMO_MODEL_NAME,
+          ...(flags.jobs !== undefined ? { jobs: flags.jobs } : {}),
+        });
+        io.out(
+          `demo: figures: ${figs.written} written, ${figs.skipped} already done, ${figs.failed} failed (${secs(t)})\n`,
+        );
+
+        t = performance.now();
+        const met = await runMetrics({
+          savePath: save,
+          model: DEMO_MODEL_NAME,
+          ...(flags.jobs !== undefined ? { jobs: flags.jobs } : {}),
+        });
+        io.out(`demo: metrics: ${met.records.length} lines -> ${met.path} (${secs(t)})\n`);
+        for (const m of ["previous_token", "induction", "first_token", "self"]) {
+          const best = topHeads(met.records, m, 1)[0];
+          if (best === undefined) continue;
+          const key = `L${best.layer}H${best.head}`;
+          io.out(
+            `  ${m.padEnd(14)} best ${key} (${(best.mean as number).toFixed(3)}): ${DEMO_HEADS[key] ?? ""}\n`,
+          );
+        }
+
+        try {
+          await writeViewerFiles(save);
+        } catch (err) {
+          io.err(`pattern-lens: warning: viewer not written: ${(err as Error).message}\n`);
+        }
+        io.out(`demo: done in ${secs(t0)}; data in ${save}\n`);
       } catch (err) {
-        io.err(`pattern-lens: warning: viewer not written: ${(err as Error).message}\n`);
+        await srv?.close(); // the pipeline failed: do not keep the process alive serving
+        throw err;
       }
-      io.out(`demo: done in ${secs(t0)}; data in ${save}\n`);
-      if (!flags.serve) return;
-      const srv = await startStaticServer({ root: save, port: flags.port, host: flags.host });
+      if (!srv) return;
       io.out(`demo: viewer at ${srv.url} (Ctrl-C to stop)\n`);
       const signal = await untilInterrupted();
       await srv.close();

@@ -104,9 +104,16 @@ export async function runFiguresStep(flags: FiguresFlags, io: CliIo): Promise<vo
   bar?.stop();
   const secs = summary.elapsedMs / 1000;
   const figsPerSec = summary.written / Math.max(secs, 1e-3);
+  const perPrompt = summary.prompts ? summary.total / summary.prompts : 0;
+  const notMade = summary.promptsSkipped.length * perPrompt;
   io.out(
-    `figures: ${summary.written} written, ${summary.skipped} skipped, ${summary.failed} failed` +
-      (summary.promptsSkipped.length ? `, ${summary.promptsSkipped.length} prompts skipped` : "") +
+    `figures: ${summary.written} written, ${summary.skipped} already done, ${summary.failed} failed` +
+      (summary.promptsSkipped.length
+        ? `, ${summary.promptsSkipped.length} prompt${summary.promptsSkipped.length === 1 ? "" : "s"} skipped (${notMade} figures not made)`
+        : "") +
+      (summary.promptsStale.length
+        ? `, ${summary.promptsStale.length} prompt${summary.promptsStale.length === 1 ? "" : "s"} re-rendered (activations changed)`
+        : "") +
       ` in ${secs.toFixed(1)} s (${figsPerSec.toFixed(0)} figures/s, ${summary.jobs} thread${summary.jobs === 1 ? "" : "s"})\n`,
   );
   const shown = summary.failures.slice(0, 5);

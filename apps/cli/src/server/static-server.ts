@@ -66,7 +66,8 @@ async function resolveTarget(rootReal: string, target: string): Promise<Resolved
   if (st.isDirectory()) {
     if (!rawPath.endsWith("/")) {
       const query = target.slice(rawPath.length);
-      return { status: 301, location: `${rawPath}/${query}` };
+      // one leading slash: "//host" would be a protocol-relative redirect to another site
+      return { status: 301, location: `/${rawPath.replace(/^\/+/, "")}/${query}` };
     }
     real = join(real, "index.html");
     st = await stat(real).catch(() => undefined);
@@ -75,6 +76,25 @@ async function resolveTarget(rootReal: string, target: string): Promise<Resolved
   if (!st.isFile()) return { status: 404 };
   return { file: real, size: st.size, mtimeMs: st.mtimeMs };
 }
+
+/**
+ * The Content-Security-Policy of every response: the viewer's own script, styles and data from this
+ * server only (inline styles allowed: index.html and lit use them; WebAssembly compilation allowed
+ * for the in-browser model), images also as data:/blob: URLs, nothing framed or embedded. A figure
+ * or token text that smuggled markup in could not run a script or send data elsewhere.
+ */
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self' 'wasm-unsafe-eval'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data: blob:",
+  "worker-src 'self' blob:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join("; ");
 
 const STATUS_TEXT: Record<number, string> = {
   400: "Bad Request",
@@ -91,6 +111,7 @@ function sendStatus(res: ServerResponse, status: number, headers: Record<string,
     "Content-Type": "text/plain; charset=utf-8",
     "Content-Length": String(Buffer.byteLength(body)),
     "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     ...headers,
   });
   res.end(res.req.method === "HEAD" ? undefined : body);
@@ -119,6 +140,7 @@ async function handle(rootReal: string, req: IncomingMessage, res: ServerRespons
     ETag: etag,
     "Cache-Control": "no-cache",
     "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
   };
   if (encoding) headers["Content-Encoding"] = encoding;
   if (req.headers["if-none-match"] === etag) {
