@@ -1,7 +1,14 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { dirname, isAbsolute, relative, resolve, sep } from "node:path";
-import { type FigureMeta, figuresIndexPath, IndexesError } from "@pattern-lens/indexes";
-import { FigureMetaSchema } from "@pattern-lens/indexes/schemas";
+import { existsSync, readFileSync } from "node:fs";
+import { isAbsolute, relative, resolve, sep } from "node:path";
+import { type FigureMeta, figuresIndexPath } from "@pattern-lens/indexes";
+import {
+  type FigureLines,
+  ioFailure,
+  parseFigureLines,
+  publishFromFragments,
+  readFigureFragments,
+  writeFigureFragments,
+} from "./_figure-fragments.ts";
 import type { FigureSource, RegisteredFigure } from "./types.ts";
 
 /**
@@ -40,67 +47,23 @@ export function figureIndexLines(figures: readonly RegisteredFigure[], savePath:
  * The lines of an existing figures.jsonl: those that parse, and, verbatim, those that do not (a
  * hand edit, a newer tool): they are written back unchanged after the others, never dropped.
  */
-function readExisting(path: string): { lines: FigureMeta[]; unreadable: string[] } {
-  const out = { lines: [] as FigureMeta[], unreadable: [] as string[] };
-  if (!existsSync(path)) return out;
-  let text: string;
+function readExisting(path: string): FigureLines {
+  if (!existsSync(path)) return { lines: [], unreadable: [] };
   try {
-    text = readFileSync(path, "utf8");
+    return parseFigureLines(readFileSync(path, "utf8"));
   } catch (err) {
     throw ioFailure("read", path, err);
-  }
-  for (const line of text.split("\n")) {
-    if (line.trim() === "") continue;
-    let parsed: ReturnType<typeof FigureMetaSchema.safeParse> | undefined;
-    try {
-      parsed = FigureMetaSchema.safeParse(JSON.parse(line));
-    } catch {
-      parsed = undefined;
-    }
-    if (parsed?.success) out.lines.push(parsed.data);
-    else out.unreadable.push(line.replace(/\r$/, ""));
-  }
-  return out;
-}
-
-function ioFailure(action: string, path: string, err: unknown): IndexesError {
-  const msg = err instanceof Error ? err.message : String(err);
-  return new IndexesError(
-    "PL_INDEXES_IO",
-    `cannot ${action} ${path} (${msg}). Free disk space or fix the folder's permissions, then run again.`,
-    { cause: err },
-  );
-}
-
-/** Temp files of figures.jsonl: `.figures.jsonl.{pid}.tmp`, and `figures.jsonl.tmp-{pid}` of older versions. */
-const TEMP = /^(?:\.figures\.jsonl\.(\d+)\.tmp|figures\.jsonl\.tmp-(\d+))$/;
-
-/** Removes the figures.jsonl temp files of processes that are gone. */
-function removeOldTemps(dir: string): void {
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return;
-  }
-  for (const name of names) {
-    const m = TEMP.exec(name);
-    const pid = Number(m?.[1] ?? m?.[2]);
-    if (!m || pid === process.pid) continue;
-    try {
-      process.kill(pid, 0);
-    } catch (err) {
-      if ((err as { code?: unknown }).code === "ESRCH") rmSync(`${dir}/${name}`, { force: true });
-    }
   }
 }
 
 /**
  * Writes `<save>/figures.jsonl`: the lines of `figures` (registered now), then — unchanged except for
- * `"registered": false` — the earlier lines whose `func_name` is not registered in this run. Those
- * figures' files stay on disk and the viewer keeps showing them; nothing is silently dropped: lines
- * that do not parse are kept verbatim at the end (the viewer skips them with a warning).
- * Registered figures come first, in registration order; the file is replaced atomically.
+ * `"registered": false` — the lines of functions not registered in this run: those other runs
+ * registered (`figures.d/`, see {@link rebuildFiguresIndex}) and earlier lines (ours or Python's).
+ * Those figures' files stay on disk and the viewer keeps showing them; nothing is silently dropped:
+ * lines that do not parse are kept verbatim at the end (the viewer skips them with a warning).
+ * Registered figures come first, in registration order; the file is replaced atomically, and
+ * concurrent runs (shards) lose no line.
  *
  * @returns the lines written (the parsed ones)
  * @throws {IndexesError} `PL_INDEXES_IO` when the file cannot be read or written (disk full, read-only).
@@ -110,22 +73,49 @@ export function writeFiguresIndex(savePath: string, figures: readonly Registered
   const current = figureIndexLines(figures, savePath);
   const funcs = new Set(figures.map((f) => f.name));
   const names = new Set(current.map((l) => l.name));
-  const existing = readExisting(path);
-  const kept = existing.lines
-    .filter((l) => !funcs.has(l.func_name) && !names.has(l.name))
-    .map((l) => ({ ...l, registered: false }));
-  const lines = [...current, ...kept];
-  const text = [...lines.map((l) => JSON.stringify(l)), ...existing.unreadable].map((l) => `${l}\n`).join("");
-  const dir = dirname(path);
-  const tmp = `${dir}/.figures.jsonl.${process.pid}.tmp`;
-  try {
-    mkdirSync(dir, { recursive: true });
-    removeOldTemps(dir);
-    writeFileSync(tmp, text);
-    renameSync(tmp, path);
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    throw ioFailure("write", path, err);
-  }
-  return lines;
+  writeFigureFragments(savePath, current);
+  return publishFromFragments(savePath, path, (byFunc) => {
+    const others = [...byFunc]
+      .filter(([func]) => !funcs.has(func))
+      .flatMap(([, ls]) => ls)
+      .filter((l) => !names.has(l.name));
+    const existing = readExisting(path);
+    const kept = existing.lines.filter(
+      (l) => !funcs.has(l.func_name) && !names.has(l.name) && !byFunc.has(l.func_name),
+    );
+    return {
+      lines: [...current, ...[...others, ...kept].map((l) => ({ ...l, registered: false }))],
+      unreadable: existing.unreadable,
+    };
+  });
+}
+
+/**
+ * Rebuilds `<save>/figures.jsonl` from what is on disk (`pattern-lens index`, after shards): each
+ * function's lines from `figures.d/` where it has a fragment, in the order and with the
+ * `registered` mark of the current figures.jsonl; functions only in `figures.d/` are added; lines
+ * without a fragment (written by Python) and lines that do not parse are kept.
+ *
+ * @returns the lines written, or `undefined` (nothing written) when there is neither a figures.jsonl
+ *   nor a fragment
+ * @throws {IndexesError} `PL_INDEXES_IO` when the file cannot be read or written.
+ */
+export function rebuildFiguresIndex(savePath: string): FigureMeta[] | undefined {
+  const path = figuresIndexPath(savePath);
+  if (!existsSync(path) && readFigureFragments(savePath).byFunc.size === 0) return undefined;
+  return publishFromFragments(savePath, path, (byFunc) => {
+    const existing = readExisting(path);
+    const lines: FigureMeta[] = [];
+    const done = new Set<string>();
+    for (const l of existing.lines) {
+      const fragment = byFunc.get(l.func_name);
+      if (fragment === undefined) lines.push(l);
+      else if (!done.has(l.func_name)) {
+        done.add(l.func_name);
+        lines.push(...fragment.map((f) => (l.registered === false ? { ...f, registered: false } : f)));
+      }
+    }
+    for (const [func, fragment] of byFunc) if (!done.has(func)) lines.push(...fragment);
+    return { lines, unreadable: existing.unreadable };
+  });
 }

@@ -2,12 +2,14 @@ import { existsSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import {
+  inShard,
   type ModelCfg,
   modelCfgPath,
   modelDir,
   type PromptMeta,
   promptDir,
   promptsIndexPath,
+  type Shard,
 } from "@pattern-lens/indexes";
 import { checkInside, readJsonFile, readJsonl } from "@pattern-lens/indexes/node";
 import { ModelCfgSchema, PromptMetaSchema } from "@pattern-lens/indexes/schemas";
@@ -41,6 +43,8 @@ export interface RunFiguresOptions {
   model: string;
   /** Only the first N prompts of prompts.jsonl (`--n-samples`); default all. */
   nSamples?: number;
+  /** Only this shard's prompts (of the first `nSamples`; see `shardOfHash`). */
+  shard?: Pick<Shard, "index" | "count">;
   /** Re-render outputs that exist (`--force`). */
   force?: boolean;
   /** Which figure functions: comma list of names/globs (`--figure-funcs`); default all registered. */
@@ -196,7 +200,9 @@ export async function runFigures(options: RunFiguresOptions): Promise<RunFigures
   const figures = names.map((n) => all.find((f) => f.name === n)!);
   writeFiguresIndex(savePath, all);
 
-  const prompts = nSamples === undefined ? allPrompts : allPrompts.slice(0, nSamples);
+  const prompts = (nSamples === undefined ? allPrompts : allPrompts.slice(0, nSamples)).filter((p) =>
+    inShard(p.hash, options.shard),
+  );
   const nLayers = cfg.n_layers;
   const nHeads = cfg.n_heads;
   // Hashes were checked as plain folder names when prompts.jsonl was read; a symlinked folder

@@ -20,6 +20,7 @@ export {
   activationsPath,
   FIGURE_FORMATS,
   type FigureFormat,
+  figureFragmentsDir,
   figurePath,
   figuresIndexPath,
   HEAD_METRICS_FILE,

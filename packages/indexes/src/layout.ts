@@ -46,6 +46,15 @@ export function figuresIndexPath(save: string): string {
   return join(save, "figures.jsonl");
 }
 
+/**
+ * `<save>/figures.d`: one `<func_name>.jsonl` per figure function ever registered, holding its
+ * figures.jsonl lines. Each figures run writes its own; figures.jsonl is merged from them, so
+ * concurrent runs with different figure modules lose no line.
+ */
+export function figureFragmentsDir(save: string): string {
+  return join(save, "figures.d");
+}
+
 /** `<save>/index.html`: the viewer page. */
 export function indexHtmlPath(save: string): string {
   return join(save, "index.html");

@@ -3,6 +3,7 @@ import { realpath, stat } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join, sep } from "node:path";
+import { corsHeaders, preflightHeaders } from "./_cors.ts";
 import { parseRange } from "./_range.ts";
 import { ServeError } from "./errors.ts";
 import { contentInfo } from "./mime.ts";
@@ -15,6 +16,12 @@ export interface StaticServerOptions {
   host?: string;
   /** TCP port; default 8000. `0` picks a free port. */
   port?: number;
+  /**
+   * Serve the folder to pages of other origins: `*` or one origin (`http://host:port`). Adds
+   * `Access-Control-Allow-Origin` and `Access-Control-Expose-Headers` to every response and answers
+   * preflight `OPTIONS` requests (sent before Range requests). Default: same origin only.
+   */
+  cors?: string;
   /** Called once per request after the response is finished (for logging). */
   onRequest?: (method: string, url: string, status: number) => void;
 }
@@ -117,8 +124,21 @@ function sendStatus(res: ServerResponse, status: number, headers: Record<string,
   res.end(res.req.method === "HEAD" ? undefined : body);
 }
 
-async function handle(rootReal: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(
+  rootReal: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+  cors: string | undefined,
+): Promise<void> {
   const method = req.method ?? "GET";
+  if (cors !== undefined) {
+    if (method === "OPTIONS") {
+      res.writeHead(204, preflightHeaders(cors));
+      res.end();
+      return;
+    }
+    for (const [k, v] of Object.entries(corsHeaders(cors))) res.setHeader(k, v);
+  }
   if (method !== "GET" && method !== "HEAD") {
     sendStatus(res, 405, { Allow: "GET, HEAD" });
     return;
@@ -213,7 +233,7 @@ export async function startStaticServer(options: StaticServerOptions): Promise<S
   }
   const server = createServer((req, res) => {
     res.once("finish", () => options.onRequest?.(req.method ?? "GET", req.url ?? "", res.statusCode));
-    handle(rootReal, req, res).catch(() => {
+    handle(rootReal, req, res, options.cors).catch(() => {
       if (!res.headersSent) sendStatus(res, 500);
       else res.destroy();
     });
