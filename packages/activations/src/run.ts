@@ -97,8 +97,24 @@ export interface ActivationsOptions {
   intraOpNumThreads?: number;
   onProgress?: (p: ActivationsProgress) => void;
   onWarning?: (message: string) => void;
-  /** Called once the model is open, before any prompt runs. */
-  onStart?: (info: { modelName: string; method: string; total: number; todo: number }) => void;
+  /** Called once the model is open, before any prompt runs: what the run will cost. */
+  onStart?: (info: ActivationsPlan) => void;
+}
+
+/** What a run is about to do, known before the first forward pass (see `onStart`). */
+export interface ActivationsPlan {
+  modelName: string;
+  method: string;
+  /** Prompts of the run, saved ones included. */
+  total: number;
+  /** Prompts still to compute. */
+  todo: number;
+  nLayers: number;
+  nHeads: number;
+  /** Tokens of the prompts still to compute. */
+  todoTokens: number;
+  /** Bytes of attention patterns still to compute, uncompressed: sum of layers x heads x n^2 x dtype size. */
+  patternBytes: number;
 }
 
 /** Progress after each saved prompt. */
@@ -128,6 +144,8 @@ export interface ActivationsSummary {
   /** Prompts run layer by layer (see `streamFromTokens`). */
   streamed: number;
   elapsedMs: number;
+  /** Hashes of every prompt of this run (computed or already saved), in prompt order. */
+  hashes: string[];
 }
 
 /** See {@link ActivationsOptions.maxBatchBytes}. */
@@ -404,7 +422,17 @@ async function runAll(
     if (!opts.force && (await isDone(save, modelName, job, pm.nLayers))) skipped++;
     else todo.push(job);
   }
-  opts.onStart?.({ modelName, method: pm.instrumented.plan.method, total: jobs.length, todo: todo.length });
+  const itemBytes = o.dtype === "float16" ? 2 : 4;
+  opts.onStart?.({
+    modelName,
+    method: pm.instrumented.plan.method,
+    total: jobs.length,
+    todo: todo.length,
+    nLayers: pm.nLayers,
+    nHeads,
+    todoTokens: todo.reduce((s, j) => s + j.tokenIds.length, 0),
+    patternBytes: todo.reduce((s, j) => s + pm.nLayers * nHeads * j.tokenIds.length ** 2 * itemBytes, 0),
+  });
 
   const streamFrom = opts.streamFromTokens ?? 2048;
   let longJobs = todo.filter((j) => j.tokenIds.length >= streamFrom);
@@ -534,5 +562,6 @@ async function runAll(
     tokens,
     streamed: longJobs.length,
     elapsedMs: performance.now() - start,
+    hashes: jobs.map((j) => j.hash),
   };
 }

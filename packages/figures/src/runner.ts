@@ -36,6 +36,11 @@ export interface RunFiguresOptions {
   model: string;
   /** Only the first N prompts of prompts.jsonl (`--n-samples`); default all. */
   nSamples?: number;
+  /**
+   * Only these prompts (hashes), in prompts.jsonl order: `pattern-lens run` passes the prompts its
+   * activations step just saved. Applied before `nSamples`.
+   */
+  promptHashes?: readonly string[];
   /** Re-render outputs that exist (`--force`). */
   force?: boolean;
   /** Which figure functions: comma list of names/globs (`--figure-funcs`); default all registered. */
@@ -178,7 +183,9 @@ export async function runFigures(options: RunFiguresOptions): Promise<RunFigures
   const figures = names.map((n) => all.find((f) => f.name === n)!);
   writeFiguresIndex(savePath, all);
 
-  const prompts = nSamples === undefined ? allPrompts : allPrompts.slice(0, nSamples);
+  const only = options.promptHashes === undefined ? undefined : new Set(options.promptHashes);
+  const chosen = only === undefined ? allPrompts : allPrompts.filter((p) => only.has(p.hash));
+  const prompts = nSamples === undefined ? chosen : chosen.slice(0, nSamples);
   const nLayers = cfg.n_layers;
   const nHeads = cfg.n_heads;
   const tasks: PromptTask[] = prompts.map((p, index) => ({

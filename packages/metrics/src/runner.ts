@@ -46,6 +46,11 @@ export interface RunMetricsOptions {
   excludeCurrentToken?: boolean;
   /** Only the first N prompts of prompts.jsonl. */
   nSamples?: number;
+  /**
+   * Only these prompts (hashes), in prompts.jsonl order: `pattern-lens run` passes the prompts its
+   * activations step just saved. Applied before `nSamples`.
+   */
+  promptHashes?: readonly string[];
   /** Worker threads; 1 computes in this thread. Default: min(cores, 4), and 1 for fewer than 8 prompts. */
   jobs?: number;
   onStart?: (info: { metrics: string[]; prompts: number; jobs: number }) => void;
@@ -99,6 +104,10 @@ export async function runMetrics(opts: RunMetricsOptions): Promise<RunMetricsSum
     excludeCurrentToken: opts.excludeCurrentToken ?? false,
   };
   let prompts = await readJsonl(index, PromptMetaSchema);
+  if (opts.promptHashes !== undefined) {
+    const only = new Set(opts.promptHashes);
+    prompts = prompts.filter((p) => only.has(p.hash));
+  }
   if (opts.nSamples !== undefined) prompts = prompts.slice(0, opts.nSamples);
 
   const tasks: PromptTask[] = [];
