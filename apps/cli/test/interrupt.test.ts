@@ -1,0 +1,94 @@
+/**
+ * Ctrl-C in the middle of a run: the real CLI in a child process gets SIGINT, says what it saved
+ * and that a rerun resumes, exits 130; the rerun then skips exactly what was saved.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { buildDemoModel, DEMO_MODEL_NAME } from "@pattern-lens/models";
+import { afterAll, describe, expect, it } from "vitest";
+import { spawnTsChild } from "#test-support/child.ts";
+import { REPO_ROOT } from "#test-support/shared.ts";
+import { runCommand } from "../src/program.ts";
+
+const root = mkdtempSync(join(tmpdir(), "pl-cli-interrupt-"));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+const ENTRIES = [
+  "activations",
+  "figure-util",
+  "figures",
+  "indexes",
+  "indexes/node",
+  "indexes/schemas",
+  "metrics",
+  "metrics/node",
+  "models",
+  "onnx",
+  "onnx/node",
+  "viewer",
+  "viewer/node",
+];
+
+describe("Ctrl-C", () => {
+  it("says what was saved and that a rerun resumes, exits 130, and the rerun skips what was saved", async () => {
+    const model = await buildDemoModel(join(root, DEMO_MODEL_NAME));
+    const prompts = join(root, "many.jsonl");
+    const texts = Array.from({ length: 4000 }, (_, i) => `prompt ${i} abc abc ${i}`);
+    writeFileSync(prompts, texts.map((text) => `${JSON.stringify({ text })}\n`).join(""));
+    const save = join(root, "data");
+    const argv = [
+      "activations",
+      "--model",
+      model.dir,
+      "--prompts",
+      prompts,
+      "--save-path",
+      save,
+      "--min-chars",
+      "1",
+      "--batch-size",
+      "1",
+      "--cache-dir",
+      join(root, "cache"),
+      "--no-index-html",
+    ];
+    const child = spawnTsChild(
+      join(REPO_ROOT, "packages", "figures", "package.json"),
+      join(import.meta.dirname, "fixtures", "run-cli.ts"),
+      ENTRIES,
+      { argv },
+    );
+    let stdout = "";
+    let stderr = "";
+    child.stderr.on("data", (d) => {
+      stderr += String(d);
+    });
+    const exited = new Promise<number | null>((res) => child.on("close", (code) => res(code)));
+    await new Promise<void>((res) => {
+      child.stdout.on("data", (d) => {
+        stdout += String(d);
+        if (stdout.includes("to compute")) res();
+      });
+      void exited.then(() => res());
+    });
+    await new Promise((r) => setTimeout(r, 1500));
+    child.kill("SIGINT");
+    const code = await exited;
+    expect(code, stdout + stderr).toBe(130);
+    const m = /interrupted \(Ctrl-C\)\. Saved so far: activations for (\d+) of 4000 prompts in /.exec(stderr);
+    expect(m, stderr).not.toBeNull();
+    expect(stderr).toContain("run the same command again to resume");
+    const saved = Number(m![1]);
+    expect(saved).toBeGreaterThan(0);
+    expect(saved).toBeLessThan(4000);
+
+    // the rerun resumes: at least what was reported saved is skipped, the rest computed
+    const out: string[] = [];
+    const again = await runCommand(argv, { out: (t) => out.push(t), err: () => {} });
+    expect(again).toBe(0);
+    const r = /activations: (\d+) computed, (\d+) skipped/.exec(out.join(""));
+    expect(Number(r![1]) + Number(r![2])).toBe(4000);
+    expect(Number(r![2])).toBeGreaterThanOrEqual(saved);
+  });
+});
