@@ -13,8 +13,17 @@ export interface KilledChild {
   finished: boolean;
 }
 
-/** Spawns `script` through jiti with the workspace `entries` aliased to their sources. */
-function spawnTsChild(from: string, script: string, entries: string[], options: Record<string, unknown>) {
+/**
+ * Spawns `script` in a real child Node process through jiti (its CLI resolved from the file
+ * `from`), with the workspace `entries` aliased to their sources and `options` as JSON in
+ * `PL_CHILD_OPTIONS`; stdout and stderr are pipes.
+ */
+export function spawnTsChild(
+  from: string,
+  script: string,
+  entries: string[],
+  options: Record<string, unknown>,
+) {
   const jitiCli = join(dirname(createRequire(from).resolve("jiti/package.json")), "lib/jiti-cli.mjs");
   // subpath entries first: "@pattern-lens/indexes" is a prefix of "@pattern-lens/indexes/node"
   const sorted = [...entries].sort((a, b) => b.split("/").length - a.split("/").length);
