@@ -16,6 +16,14 @@ const ALLOWED: Record<string, string[]> = {
   "@pattern-lens/figures": ["@pattern-lens/indexes", "@pattern-lens/figure-util"],
   "@pattern-lens/metrics": ["@pattern-lens/indexes"],
   "@pattern-lens/viewer": ["@pattern-lens/indexes"],
+  "@pattern-lens/live": [
+    "@pattern-lens/activations",
+    "@pattern-lens/onnx",
+    "@pattern-lens/viewer",
+    // tests only: reading the CLI's npz output, building the demo model
+    "@pattern-lens/indexes",
+    "@pattern-lens/models",
+  ],
 };
 
 interface Manifest {
@@ -73,4 +81,27 @@ describe("dependency direction", () => {
       .map((p) => p.name);
     expect(users.filter((n) => n !== "pattern-lens")).toEqual(["@pattern-lens/activations"]);
   });
+
+  it("one module per entry imports ONNX Runtime: ort.ts (onnxruntime-node), ort-web.ts (onnxruntime-web)", () => {
+    const importers = (pkg: string) =>
+      [...packages, ...apps].flatMap((p) =>
+        listSources(join(REPO_ROOT, p.dir, "src"))
+          .filter((f) => new RegExp(`from "${pkg}(/[a-z]+)?"`).test(readFileSync(f, "utf8")))
+          .map((f) => f.slice(REPO_ROOT.length + 1)),
+      );
+    expect(importers("onnxruntime-node")).toEqual(["packages/activations/src/ort.ts"]);
+    expect(importers("onnxruntime-web")).toEqual(["packages/activations/src/ort-web.ts"]);
+  });
 });
+
+function listSources(dir: string): string[] {
+  let entries: import("node:fs").Dirent[];
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  return entries.flatMap((e) =>
+    e.isDirectory() ? listSources(join(dir, e.name)) : e.name.endsWith(".ts") ? [join(dir, e.name)] : [],
+  );
+}

@@ -1,6 +1,7 @@
-import { spawn } from "node:child_process";
+import { type ChildProcessByStdio, spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
+import type { Readable, Writable } from "node:stream";
 import { REPO_ROOT } from "./shared.ts";
 
 /** How {@link runTsChildAndKill} ended. */
@@ -13,17 +14,29 @@ export interface KilledChild {
   finished: boolean;
 }
 
+/** What {@link spawnTsChild} passes on. */
+export interface TsChildOptions {
+  /** Arguments after the script. */
+  args?: string[];
+  /** Added to this process's environment (`undefined` removes a variable). */
+  env?: Record<string, string | undefined>;
+  /** The child's working folder. */
+  cwd?: string;
+  /** stdin of the child: "ignore" (default) or "pipe" (to end it by closing stdin). */
+  stdin?: "ignore" | "pipe";
+}
+
 /**
- * Spawns `script` in a real child Node process through jiti (its CLI resolved from the file
- * `from`), with the workspace `entries` aliased to their sources and `options` as JSON in
- * `PL_CHILD_OPTIONS`; stdout and stderr are pipes.
+ * Starts a TypeScript script in a real child Node process through jiti (its CLI resolved from the
+ * test file at `from`), with the workspace entries `entries` (such as `"indexes/node"` or
+ * `"figure-util"`) aliased to their sources. stdout and stderr are pipes.
  */
 export function spawnTsChild(
   from: string,
   script: string,
   entries: string[],
-  options: Record<string, unknown>,
-) {
+  options: TsChildOptions = {},
+): ChildProcessByStdio<Writable | null, Readable, Readable> {
   const jitiCli = join(dirname(createRequire(from).resolve("jiti/package.json")), "lib/jiti-cli.mjs");
   // subpath entries first: "@pattern-lens/indexes" is a prefix of "@pattern-lens/indexes/node"
   const sorted = [...entries].sort((a, b) => b.split("/").length - a.split("/").length);
@@ -33,11 +46,22 @@ export function spawnTsChild(
       return [`@pattern-lens/${e}`, join(REPO_ROOT, "packages", pkg!, "src", `${sub ?? "index"}.ts`)];
     }),
   );
-  return spawn(process.execPath, [jitiCli, script], {
-    env: { ...process.env, JITI_ALIAS: JSON.stringify(alias), PL_CHILD_OPTIONS: JSON.stringify(options) },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const env: Record<string, string | undefined> = { ...process.env, JITI_ALIAS: JSON.stringify(alias) };
+  for (const [k, v] of Object.entries(options.env ?? {})) {
+    if (v === undefined) delete env[k];
+    else env[k] = v;
+  }
+  return spawn(process.execPath, [jitiCli, script, ...(options.args ?? [])], {
+    env,
+    ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
+    stdio: [options.stdin ?? "ignore", "pipe", "pipe"],
+  }) as ChildProcessByStdio<Writable | null, Readable, Readable>;
 }
+
+/** `options` as JSON in `PL_CHILD_OPTIONS`, for the fixture scripts. */
+const childOptions = (options: Record<string, unknown>): TsChildOptions => ({
+  env: { PL_CHILD_OPTIONS: JSON.stringify(options) },
+});
 
 /** How {@link runTsChild} ended. */
 export interface ChildResult {
@@ -57,7 +81,7 @@ export function runTsChild(
   entries: string[],
   options: Record<string, unknown>,
 ): Promise<ChildResult> {
-  const child = spawnTsChild(from, script, entries, options);
+  const child = spawnTsChild(from, script, entries, childOptions(options));
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (d) => {
@@ -86,7 +110,7 @@ export function runTsChildAndKill(
   options: Record<string, unknown>,
   killAfter: number,
 ): Promise<KilledChild> {
-  const child = spawnTsChild(from, script, entries, options);
+  const child = spawnTsChild(from, script, entries, childOptions(options));
   let stderr = "";
   child.stderr.on("data", (d) => {
     stderr += String(d);

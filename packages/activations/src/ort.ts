@@ -7,6 +7,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { Worker } from "node:worker_threads";
 import * as ort from "onnxruntime-node";
+import { hostTensor } from "./_host-tensor.ts";
 import { readBytes } from "./_read-bytes.ts";
 import { ActivationsError, ActivationsInternalError } from "./errors.ts";
 
@@ -266,28 +267,7 @@ async function createWorkerSession(
 }
 
 function fromPlain(t: { type: string; dims: number[]; data: ArrayBufferView }): HostTensor {
-  const d = t.data;
-  switch (t.type) {
-    case "float32":
-      return { type: "float32", dims: t.dims, data: d as Float32Array };
-    case "float16":
-      return {
-        type: "float16",
-        dims: t.dims,
-        data: new Uint16Array(d.buffer, d.byteOffset, d.byteLength / 2),
-      };
-    case "int64":
-      return { type: "int64", dims: t.dims, data: d as BigInt64Array };
-    case "int32":
-      return { type: "int32", dims: t.dims, data: d as Int32Array };
-    case "bool":
-      return { type: "bool", dims: t.dims, data: d as Uint8Array };
-    default:
-      throw new ActivationsError(
-        "PL_ACTIVATIONS_MODEL_INVALID",
-        `the model returned a ${t.type} tensor where attention probabilities were expected.`,
-      );
-  }
+  return hostTensor(t.type, t.dims, t.data);
 }
 
 function meta(m: ort.InferenceSession.ValueMetadata): ValueMeta {
@@ -325,24 +305,5 @@ function toOrt(t: HostTensor): ort.Tensor {
 }
 
 function fromOrt(t: ort.Tensor): HostTensor {
-  const dims = [...t.dims];
-  switch (t.type) {
-    case "float32":
-      return { type: "float32", dims, data: t.data as Float32Array };
-    case "float16": {
-      const d = t.data as unknown as ArrayBufferView;
-      return { type: "float16", dims, data: new Uint16Array(d.buffer, d.byteOffset, d.byteLength / 2) };
-    }
-    case "int64":
-      return { type: "int64", dims, data: t.data as BigInt64Array };
-    case "int32":
-      return { type: "int32", dims, data: t.data as Int32Array };
-    case "bool":
-      return { type: "bool", dims, data: t.data as Uint8Array };
-    default:
-      throw new ActivationsError(
-        "PL_ACTIVATIONS_MODEL_INVALID",
-        `the model returned a ${t.type} tensor where attention probabilities were expected.`,
-      );
-  }
+  return hostTensor(t.type, [...t.dims], t.data as unknown as ArrayBufferView);
 }

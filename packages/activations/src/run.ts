@@ -1,8 +1,9 @@
-import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import {
   activationsPath,
   type CompressLevel,
   float32ToFloat16Bits,
+  inShard,
   isUserError,
   modelCfgPath,
   modelDir,
@@ -12,12 +13,12 @@ import {
   promptHash,
   promptJsonPath,
   promptsIndexPath,
+  type Shard,
   sanitizeName,
 } from "@pattern-lens/indexes";
 import {
   buildModelsIndex,
   buildPromptsIndex,
-  isAtomicTempFile,
   openNpzWriter,
   readJsonFile,
   readJsonl,
@@ -32,12 +33,12 @@ import {
   type LayerPattern,
   openPatternModel,
   type PatternModel,
-  type RawPatternBatch,
   resumeSession,
   runPatternBatch,
   startPatternBatch,
   suspendSession,
 } from "./capture.ts";
+import { PromptClaims, removeLeftOverTemps } from "./claims.ts";
 import { ActivationsError } from "./errors.ts";
 import { type LayerStreamer, openLayerStreamer } from "./layer-stream.ts";
 import { buildModelCfg } from "./model-cfg.ts";
@@ -63,6 +64,17 @@ export interface ActivationsOptions {
   seed?: number;
   /** Recompute prompts that are already saved. */
   force?: boolean;
+  /**
+   * Only this shard's prompts (see `shardOfHash`): with every shard of N run, on any machines
+   * writing one data folder, every prompt is computed once.
+   */
+  shard?: Pick<Shard, "index" | "count">;
+  /**
+   * When another process has claimed a prompt (it is computing it), it is left to that process;
+   * its claim is taken over once the process is gone: at once on this machine, after this many
+   * milliseconds without a heartbeat on another (default 10 minutes).
+   */
+  claimStaleMs?: number;
   dtype?: "float32" | "float16";
   /** npz deflate level 0-9 (default 6, as `np.savez_compressed`); 0 stores. */
   compressLevel?: number;
@@ -122,7 +134,7 @@ export interface ActivationsProgress {
   /** Prompts done, skipped ones included. */
   done: number;
   total: number;
-  /** Prompts skipped because they were already saved. */
+  /** Prompts skipped because they were already saved (or another process saved them meanwhile). */
   skipped: number;
   /** Tokens run through the model so far (this run). */
   tokens: number;
@@ -139,6 +151,8 @@ export interface ActivationsSummary {
   total: number;
   computed: number;
   skipped: number;
+  /** Prompts left to another process that was computing them (see `claimStaleMs`). */
+  leftToOthers: number;
   truncated: number;
   tokens: number;
   /** Prompts run layer by layer (see `streamFromTokens`). */
@@ -154,6 +168,8 @@ const DEFAULT_MAX_BATCH_BYTES = 128 * 1024 * 1024;
 interface Job {
   record: PromptRecord;
   hash: string;
+  /** Whether prompt.json existed when the run was planned (see PromptClaims). */
+  hadPromptJson: boolean;
   tokens: string[];
   tokenIds: number[];
   truncated: boolean;
@@ -170,16 +186,6 @@ function promptJson(job: Job): Record<string, unknown> {
   out.token_ids = job.tokenIds;
   if (job.truncated) out.truncated = true;
   return out;
-}
-
-/** Deletes temp files an interrupted atomic write left in a prompt folder. */
-function removeStaleTemps(dir: string): void {
-  if (!existsSync(dir)) return;
-  for (const name of readdirSync(dir)) {
-    if (isAtomicTempFile(name)) {
-      rmSync(`${dir}/${name}`, { force: true, recursive: true });
-    }
-  }
 }
 
 /** True when the prompt's `prompt.json` and a readable `activations.npz` with every layer exist. */
@@ -367,7 +373,7 @@ async function runAll(
   const seen = new Set<string>();
   for (const record of records) {
     const hash = promptHash(record.text);
-    if (seen.has(hash)) continue;
+    if (seen.has(hash) || !inShard(hash, opts.shard)) continue;
     seen.add(hash);
     const tok = tokenizePrompt(pm.tokenizer, record.text, {
       prependBos: o.prependBos,
@@ -384,7 +390,7 @@ async function runAll(
         `the tokenizer produced id ${bad}, but the model's vocabulary has ${vocab} entries: tokenizer.json does not belong to this model.`,
       );
     }
-    jobs.push({ record, hash, ...tok });
+    jobs.push({ record, hash, hadPromptJson: false, ...tok });
   }
 
   // heads: config.json, else the instrumented graph, else one probe token
@@ -413,15 +419,16 @@ async function runAll(
     wrapIo(err, `the model folder in ${save}`);
   }
 
-  removeStaleTemps(save);
-  removeStaleTemps(modelDir(save, modelName));
+  removeLeftOverTemps(save);
+  removeLeftOverTemps(modelDir(save, modelName));
   const todo: Job[] = [];
   let skipped = 0;
   for (const job of jobs) {
-    removeStaleTemps(promptDir(save, modelName, job.hash));
+    job.hadPromptJson = existsSync(promptJsonPath(save, modelName, job.hash));
     if (!opts.force && (await isDone(save, modelName, job, pm.nLayers))) skipped++;
     else todo.push(job);
   }
+  const claims = new PromptClaims(save, modelName, opts.claimStaleMs);
   const itemBytes = o.dtype === "float16" ? 2 : 4;
   opts.onStart?.({
     modelName,
@@ -471,36 +478,53 @@ async function runAll(
 
   const finishJob = async (job: Job) => {
     await writeJsonFile(promptJsonPath(save, modelName, job.hash), promptJson(job));
+    await claims.release(job.hash);
     done++;
     tokens += job.tokenIds.length;
     if (job.truncated) truncated++;
     report();
   };
 
-  if (streamer !== undefined) {
-    try {
-      for (const job of longJobs) {
-        const path = activationsPath(save, modelName, job.hash);
-        const writer = await openNpzWriter(path, {
-          compressLevel: o.level,
-          compressStrategy: o.strategy,
-        }).catch((err: unknown) => wrapIo(err, `prompt ${job.hash}`));
-        try {
-          await streamer.run(job.tokenIds, (l, p) => writer.add(patternKey(l), toNpy(p, o.dtype)));
-          await writer.close();
-          await finishJob(job);
-        } catch (err) {
-          await writer.abort();
-          wrapIo(err, `prompt ${job.hash}`);
+  /** Claims a batch's prompts; those another process has (or has done meanwhile) count as done here. */
+  const claimBatch = async (batch: Job[]): Promise<Job[]> => {
+    const doneBefore = claims.doneByOthers;
+    const mine = await claims.take(batch);
+    skipped += claims.doneByOthers - doneBefore;
+    done += batch.length - mine.length;
+    if (mine.length < batch.length) report();
+    return mine;
+  };
+
+  try {
+    if (streamer !== undefined) {
+      try {
+        for (const job of longJobs) {
+          if ((await claimBatch([job])).length === 0) continue;
+          const path = activationsPath(save, modelName, job.hash);
+          const writer = await openNpzWriter(path, {
+            compressLevel: o.level,
+            compressStrategy: o.strategy,
+          }).catch((err: unknown) => wrapIo(err, `prompt ${job.hash}`));
+          try {
+            await streamer.run(job.tokenIds, (l, p) => writer.add(patternKey(l), toNpy(p, o.dtype)));
+            await writer.close();
+            await finishJob(job);
+          } catch (err) {
+            await writer.abort();
+            wrapIo(err, `prompt ${job.hash}`);
+          }
         }
+      } finally {
+        await streamer.close();
       }
-    } finally {
-      await streamer.close();
+      if (batches.length > 0) await resumeSession(pm);
     }
-    if (batches.length > 0) await resumeSession(pm);
+    await runBatches(batches);
+  } finally {
+    await claims.releaseAll();
   }
 
-  const writeJob = async (job: Job, layers: LayerPattern[]) => {
+  async function writeJob(job: Job, layers: LayerPattern[]): Promise<void> {
     const entries = new Map<string, NpyArray>();
     for (const [l, layer] of layers.entries()) entries.set(patternKey(l), toNpy(layer, o.dtype));
     try {
@@ -513,36 +537,46 @@ async function runAll(
     } catch (err) {
       wrapIo(err, `prompt ${job.hash}`);
     }
-  };
+  }
 
   // three stages overlap: ONNX Runtime runs batch k+1 on its threads while this thread cuts and
   // validates batch k, and zlib (on the libuv pool) compresses batch k-1
-  const start1 = (b: Job[] | undefined) => {
-    if (b === undefined) return undefined;
-    const p = startPatternBatch(
-      pm,
-      b.map((j) => j.tokenIds),
-    );
-    p.catch(() => {}); // awaited below, or drained on error
-    return p;
-  };
-  let pending: Promise<unknown> = Promise.resolve();
-  let next = start1(batches[0]);
-  try {
-    for (const [k, batch] of batches.entries()) {
-      const raw = await (next as Promise<RawPatternBatch>);
-      next = start1(batches[k + 1]);
-      const results = finishPatternBatch(pm, raw);
-      // the previous batch's compression ran on the thread pool during this forward pass
+  async function runBatches(all: Job[][]): Promise<void> {
+    /** Claims a batch, then starts its forward pass; a batch another process has wholly is skipped. */
+    const start1 = (b: Job[] | undefined) => {
+      if (b === undefined) return undefined;
+      const p = claimBatch(b).then(async (mine) => ({
+        mine,
+        raw:
+          mine.length === 0
+            ? undefined
+            : await startPatternBatch(
+                pm,
+                mine.map((j) => j.tokenIds),
+              ),
+      }));
+      p.catch(() => {}); // awaited below, or drained on error
+      return p;
+    };
+    let pending: Promise<unknown> = Promise.resolve();
+    let next = start1(all[0]);
+    try {
+      for (let k = 0; k < all.length; k++) {
+        const { mine, raw } = await (next as NonNullable<typeof next>);
+        next = start1(all[k + 1]);
+        if (raw === undefined) continue;
+        const results = finishPatternBatch(pm, raw);
+        // the previous batch's compression ran on the thread pool during this forward pass
+        await pending;
+        pending = Promise.all(mine.map((job, i) => writeJob(job, results[i]?.layers ?? [])));
+        pending.catch(() => {}); // awaited (and thrown) before the next batch starts writing
+      }
       await pending;
-      pending = Promise.all(batch.map((job, i) => writeJob(job, results[i]?.layers ?? [])));
-      pending.catch(() => {}); // awaited (and thrown) before the next batch starts writing
+    } finally {
+      // a failed batch must not leave a forward pass running into pm.close()
+      await next?.catch(() => {});
+      await pending.catch(() => {});
     }
-    await pending;
-  } finally {
-    // a failed batch must not leave a forward pass running into pm.close()
-    await next?.catch(() => {});
-    await pending.catch(() => {});
   }
 
   try {
@@ -556,8 +590,9 @@ async function runAll(
     modelPath: modelDir(save, modelName),
     method: pm.instrumented.plan.method,
     total: jobs.length,
-    computed: todo.length,
+    computed: todo.length - claims.leftToOthers - claims.doneByOthers,
     skipped,
+    leftToOthers: claims.leftToOthers,
     truncated,
     tokens,
     streamed: longJobs.length,

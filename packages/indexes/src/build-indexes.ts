@@ -42,10 +42,38 @@ async function isFile(path: string): Promise<boolean> {
 }
 
 /**
+ * Writes an index built from the entries `list` finds, then lists again and rebuilds while the
+ * listing changed: with several writers each publishing its own files (rename) and then calling
+ * this, the writer that renames last has listed after every other file was published, so the
+ * index ends complete. No file locks (which NFS does not honour reliably). Gives up after 50 rounds.
+ */
+export async function publishConverged<T>(
+  list: () => Promise<string[]>,
+  write: (entries: string[]) => Promise<T>,
+): Promise<T> {
+  let entries = await list();
+  for (let round = 0; ; round++) {
+    const out = await write(entries);
+    const again = await list();
+    if (round >= 50 || (again.length === entries.length && again.every((e, i) => e === entries[i]))) {
+      return out;
+    }
+    entries = again;
+  }
+}
+
+/** Sub-folders of `dir` holding a file `name`, sorted. */
+async function foldersWith(dir: string, name: string, required: boolean): Promise<string[]> {
+  const out: string[] = [];
+  for (const d of await subdirs(dir, required)) if (await isFile(`${dir}/${d}/${name}`)) out.push(d);
+  return out;
+}
+
+/**
  * Rebuild `<save>/models.jsonl` from every `<save>/<folder>/model_cfg.json`: one line per model
  * folder, sorted by folder name, each the model_cfg (keys and order kept) plus
  * `sanitized_name` = the folder name. Folders without `model_cfg.json` are skipped. Written
- * atomically; call it once per run (never from parallel writers).
+ * atomically; safe from concurrent writers (see {@link publishConverged}).
  *
  * @returns the lines written
  * @throws {@link IndexesError} `PL_INDEXES_NOT_FOUND` (no `save` folder), `PL_INDEXES_SCHEMA`, `PL_INDEXES_JSON_PARSE`,
@@ -53,22 +81,25 @@ async function isFile(path: string): Promise<boolean> {
  */
 export async function buildModelsIndex(save: string): Promise<ModelsIndexLine[]> {
   const { ModelCfgSchema } = await loadSchemas();
-  const lines: ModelsIndexLine[] = [];
-  for (const folder of await subdirs(save, true)) {
-    const path = modelCfgPath(save, folder);
-    if (!(await isFile(path))) continue;
-    const cfg = await readJsonFile(path, ModelCfgSchema);
-    lines.push({ ...cfg, sanitized_name: folder });
-  }
-  await writeJsonl(modelsIndexPath(save), lines);
-  return lines;
+  return publishConverged(
+    () => foldersWith(save, "model_cfg.json", true),
+    async (folders) => {
+      const lines: ModelsIndexLine[] = [];
+      for (const folder of folders) {
+        const cfg = await readJsonFile(modelCfgPath(save, folder), ModelCfgSchema);
+        lines.push({ ...cfg, sanitized_name: folder });
+      }
+      await writeJsonl(modelsIndexPath(save), lines);
+      return lines;
+    },
+  );
 }
 
 /**
  * Rebuild `<save>/<model>/prompts.jsonl` from every `prompts/<hash>/prompt.json`, sorted by
  * hash (folder name); each line is the prompt.json object as read (keys and order kept).
  * Folders without `prompt.json` are skipped; no `prompts/` folder gives an empty index.
- * Written atomically; call it once per run (never from parallel writers).
+ * Written atomically; safe from concurrent writers (see {@link publishConverged}).
  *
  * @param model - the model's folder name (its `sanitized_name`)
  * @returns the records written
@@ -78,19 +109,23 @@ export async function buildModelsIndex(save: string): Promise<ModelsIndexLine[]>
 export async function buildPromptsIndex(save: string, model: string): Promise<PromptMeta[]> {
   const { PromptMetaSchema } = await loadSchemas();
   await subdirs(modelDir(save, model), true);
-  const records: PromptMeta[] = [];
-  for (const hash of await subdirs(promptsDir(save, model), false)) {
-    const path = promptJsonPath(save, model, hash);
-    if (!(await isFile(path))) continue;
-    const meta = await readJsonFile(path, PromptMetaSchema);
-    if (meta.hash !== hash) {
-      throw new IndexesError(
-        "PL_INDEXES_SCHEMA",
-        `${path}: at "hash": "${meta.hash}" is not its folder name "${hash}". Move the folder to its hash or delete it.`,
-      );
-    }
-    records.push(meta);
-  }
-  await writeJsonl(promptsIndexPath(save, model), records);
-  return records;
+  return publishConverged(
+    () => foldersWith(promptsDir(save, model), "prompt.json", false),
+    async (hashes) => {
+      const records: PromptMeta[] = [];
+      for (const hash of hashes) {
+        const path = promptJsonPath(save, model, hash);
+        const meta = await readJsonFile(path, PromptMetaSchema);
+        if (meta.hash !== hash) {
+          throw new IndexesError(
+            "PL_INDEXES_SCHEMA",
+            `${path}: at "hash": "${meta.hash}" is not its folder name "${hash}". Move the folder to its hash or delete it.`,
+          );
+        }
+        records.push(meta);
+      }
+      await writeJsonl(promptsIndexPath(save, model), records);
+      return records;
+    },
+  );
 }

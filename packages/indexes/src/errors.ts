@@ -13,6 +13,8 @@
  * - `PL_INDEXES_NOT_FOUND`: a file or folder that should exist does not.
  * - `PL_INDEXES_IO`: any other file system failure (the `cause` keeps the system error).
  * - `PL_INDEXES_INVALID_ARGUMENT`: the caller passed something inconsistent (e.g. shape vs data length).
+ * - `PL_INDEXES_SHARD_INVALID`: a bad `--shard K/N` or `--shards N`.
+ * - `PL_INDEXES_SHARD_ENV`: job scheduler variables (Slurm, Kubernetes) that name no shard consistently.
  */
 export type IndexesErrorCode =
   | "PL_INDEXES_JSON_PARSE"
@@ -26,7 +28,9 @@ export type IndexesErrorCode =
   | "PL_INDEXES_NOT_UTF8"
   | "PL_INDEXES_NOT_FOUND"
   | "PL_INDEXES_IO"
-  | "PL_INDEXES_INVALID_ARGUMENT";
+  | "PL_INDEXES_INVALID_ARGUMENT"
+  | "PL_INDEXES_SHARD_INVALID"
+  | "PL_INDEXES_SHARD_ENV";
 
 /**
  * A problem with data on disk or with what the caller passed: the message says what to do.

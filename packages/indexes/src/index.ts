@@ -12,7 +12,7 @@ export { localHeaderLength, type ZipEntry, ZipTailShortError } from "./_zip.ts";
 export { IndexesError, type IndexesErrorCode, IndexesInternalError } from "./errors.ts";
 export type { FigureMeta, ModelCfg, ModelsIndexLine, PromptMeta, Provenance } from "./file-schemas.ts";
 export { float16BitsToFloat32, float32ToFloat16Bits } from "./float16.ts";
-export type { HeadMetricLine } from "./head-metrics-schema.ts";
+export type { HeadMetricLine, PromptHeadMetrics } from "./head-metrics-schema.ts";
 export { stringifyJson } from "./json.ts";
 export { stringifyJsonl } from "./jsonl.ts";
 export {
@@ -22,6 +22,7 @@ export {
   figurePath,
   figuresIndexPath,
   HEAD_METRICS_FILE,
+  HEAD_METRICS_PROMPT_FILE,
   headDir,
   headMetricsPath,
   indexHtmlPath,
@@ -30,6 +31,7 @@ export {
   modelsIndexPath,
   patternKey,
   promptDir,
+  promptHeadMetricsPath,
   promptJsonPath,
   promptsDir,
   promptsIndexPath,
@@ -49,6 +51,16 @@ export {
 } from "./npz.ts";
 export { promptHash } from "./prompt-hash.ts";
 export { sanitizeName } from "./sanitize-name.ts";
+export {
+  describeShard,
+  inShard,
+  resolveShard,
+  type SchedulerEnv,
+  type Shard,
+  shardFromEnv,
+  shardFromFlag,
+  shardOfHash,
+} from "./shard.ts";
 export { toFloat32 } from "./to-float32.ts";
 export { detectTokenPieceKind, type TokenPieceKind, tokenLabels } from "./token-labels.ts";
 export { isUserError } from "./user-error.ts";

@@ -56,6 +56,17 @@ export function headMetricsPath(save: string, model: string): string {
   return join(save, model, HEAD_METRICS_FILE);
 }
 
+/**
+ * `<save>/<model>/prompts/<hash>/head_metrics.json`: every head's metric values on one prompt (see
+ * `PromptHeadMetricsSchema`), merged over prompts into {@link headMetricsPath}.
+ */
+export function promptHeadMetricsPath(save: string, model: string, hash: string): string {
+  return join(save, model, "prompts", hash, HEAD_METRICS_PROMPT_FILE);
+}
+
+/** The file name of one prompt's head metric values, in its prompt folder. */
+export const HEAD_METRICS_PROMPT_FILE = "head_metrics.json";
+
 /** `<save>/<model>/prompts`: the folder holding one folder per prompt hash. */
 export function promptsDir(save: string, model: string): string {
   return join(save, model, "prompts");

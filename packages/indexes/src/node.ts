@@ -12,7 +12,17 @@ export {
   withAtomicFile,
   writeFileAtomic,
 } from "./atomic-write.ts";
-export { buildModelsIndex, buildPromptsIndex } from "./build-indexes.ts";
+export { buildModelsIndex, buildPromptsIndex, publishConverged } from "./build-indexes.ts";
+export {
+  type Claim,
+  type ClaimOptions,
+  type ClaimStage,
+  DEFAULT_CLAIM_STALE_MS,
+  isLeftOver,
+  isProcessAlive,
+  promptClaimPath,
+  tryClaim,
+} from "./claim.ts";
 export { IndexesError, type IndexesErrorCode } from "./errors.ts";
 export { readBytesFile, readJsonFile, readJsonl, writeJsonFile, writeJsonl } from "./json-file.ts";
 export {

@@ -19,5 +19,10 @@ export {
   type Provenance,
   ProvenanceSchema,
 } from "./file-schemas.ts";
-export { type HeadMetricLine, HeadMetricLineSchema } from "./head-metrics-schema.ts";
+export {
+  type HeadMetricLine,
+  HeadMetricLineSchema,
+  type PromptHeadMetrics,
+  PromptHeadMetricsSchema,
+} from "./head-metrics-schema.ts";
 export { describeIssues, parseJson, parseJsonl, validate } from "./parse.ts";

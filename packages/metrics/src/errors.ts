@@ -13,7 +13,9 @@ export type MetricsErrorCode =
   /** A metric function threw or returned something other than a number. */
   | "PL_METRICS_FAILED"
   /** Bad runner options (jobs, sample count). */
-  | "PL_METRICS_OPTIONS";
+  | "PL_METRICS_OPTIONS"
+  /** Prompts of one model were scored with different metrics or options (shards run differently). */
+  | "PL_METRICS_MIXED";
 
 /**
  * A mistake the user can fix: a missing data folder, an unknown metric name, a module that fails

@@ -18,6 +18,13 @@ export {
 export { MetricsError, type MetricsErrorCode, MetricsInternalError } from "./errors.ts";
 export { isKeptKey, keptMass, targetMassScore } from "./pattern-score.ts";
 export {
+  aggregateHeadMetrics,
+  decodePromptValues,
+  encodePromptValues,
+  type HeadMetricRecord,
+  type PromptValues,
+} from "./prompt-values.ts";
+export {
   clearCustomMetrics,
   defineMetric,
   getMetric,

@@ -3,6 +3,7 @@
  * @packageDocumentation
  */
 export { loadMetricModules } from "./load-modules.ts";
+export { type MergeHeadMetricsOptions, type MergeHeadMetricsSummary, mergeHeadMetrics } from "./merge.ts";
 export {
   type HeadMetricRecord,
   type RunMetricsOptions,

@@ -3,32 +3,25 @@ import { availableParallelism } from "node:os";
 import {
   activationsPath,
   headMetricsPath,
+  inShard,
   modelDir,
+  promptHeadMetricsPath,
   promptJsonPath,
   promptsIndexPath,
+  type Shard,
 } from "@pattern-lens/indexes";
-import { readJsonFile, readJsonl, writeJsonl } from "@pattern-lens/indexes/node";
+import { readJsonFile, readJsonl, writeJsonFile, writeJsonl } from "@pattern-lens/indexes/node";
 import { PromptMetaSchema } from "@pattern-lens/indexes/schemas";
 import { runPool } from "./_pool.ts";
 import { type PromptOutcome, type PromptTask, processPrompt } from "./_process-prompt.ts";
-import { MetricAccumulator } from "./aggregate.ts";
 import { MetricsError } from "./errors.ts";
 import { loadMetricModules } from "./load-modules.ts";
+import { mergeHeadMetrics } from "./merge.ts";
+import { aggregateHeadMetrics, encodePromptValues, type HeadMetricRecord } from "./prompt-values.ts";
 import { selectMetrics } from "./registry.ts";
 import type { MetricOptions } from "./types.ts";
 
-/** One line of `head_metrics.jsonl` as the runner writes it. */
-export interface HeadMetricRecord {
-  layer: number;
-  head: number;
-  metric: string;
-  mean: number | null;
-  std: number | null;
-  count: number;
-  excluded: number;
-  exclude_bos: boolean;
-  exclude_current_token: boolean;
-}
+export type { HeadMetricRecord } from "./prompt-values.ts";
 
 /** Options of {@link runMetrics}. */
 export interface RunMetricsOptions {
@@ -51,6 +44,12 @@ export interface RunMetricsOptions {
    * activations step just saved. Applied before `nSamples`.
    */
   promptHashes?: readonly string[];
+  /**
+   * Score only this shard's prompts (of the first `nSamples`), then write head_metrics.jsonl from
+   * every prompt scored so far with the same metrics and options, by any shard (see
+   * `mergeHeadMetrics`); complete once the last shard is done.
+   */
+  shard?: Pick<Shard, "index" | "count">;
   /** Worker threads; 1 computes in this thread. Default: min(cores, 4), and 1 for fewer than 8 prompts. */
   jobs?: number;
   onStart?: (info: { metrics: string[]; prompts: number; jobs: number }) => void;
@@ -64,8 +63,10 @@ export interface RunMetricsSummary {
   path: string;
   records: HeadMetricRecord[];
   metrics: string[];
-  /** Prompts scored. */
+  /** Prompts scored by this run. */
   prompts: number;
+  /** Prompts in head_metrics.jsonl: `prompts`, plus with a shard those other shards scored. */
+  promptsMerged: number;
   promptsSkipped: { hash: string; message: string }[];
   nLayers: number;
   nHeads: number;
@@ -77,8 +78,10 @@ export interface RunMetricsSummary {
  * Computes every selected metric for every head over a model's saved prompts and writes
  * `<save>/<model>/head_metrics.jsonl` atomically: one line per layer, head and metric, in that
  * order, with the mean, population std and count over the prompts where the metric is defined and
- * the number of prompts where it is not (`excluded`). Each `activations.npz` is read once.
- * Prompts without a readable `activations.npz` are skipped and reported.
+ * the number of prompts where it is not (`excluded`), the prompts added in hash order. Each
+ * prompt's values are kept in `prompts/<hash>/head_metrics.json`, so shards can be merged to the
+ * same bits. Each `activations.npz` is read once. Prompts without a readable `activations.npz`
+ * are skipped and reported.
  * @throws {MetricsError} `PL_METRICS_NO_PROMPTS` (no model folder / prompts.jsonl / readable prompt),
  *   `PL_METRICS_UNKNOWN`, `PL_METRICS_MODULE`, `PL_METRICS_FAILED`, `PL_METRICS_OPTIONS`.
  */
@@ -109,6 +112,7 @@ export async function runMetrics(opts: RunMetricsOptions): Promise<RunMetricsSum
     prompts = prompts.filter((p) => only.has(p.hash));
   }
   if (opts.nSamples !== undefined) prompts = prompts.slice(0, opts.nSamples);
+  prompts = prompts.filter((p) => inShard(p.hash, opts.shard));
 
   const tasks: PromptTask[] = [];
   const skipped: { hash: string; message: string }[] = [];
@@ -116,7 +120,7 @@ export async function runMetrics(opts: RunMetricsOptions): Promise<RunMetricsSum
     skipped.push({ hash, message });
     opts.onPromptSkipped?.({ hash, message });
   };
-  for (const [i, line] of prompts.entries()) {
+  for (const line of prompts) {
     // prompt.json is the per-prompt record; the index line stands in when it is missing
     const pj = promptJsonPath(savePath, model, line.hash);
     const meta = existsSync(pj) ? await readJsonFile(pj, PromptMetaSchema) : line;
@@ -125,20 +129,28 @@ export async function runMetrics(opts: RunMetricsOptions): Promise<RunMetricsSum
       skip(line.hash, `no activations.npz in ${npzPath.slice(0, -"activations.npz".length)}`);
       continue;
     }
-    const task: PromptTask = { index: i, hash: line.hash, npzPath, tokens: meta.tokens };
+    const task: PromptTask = { index: tasks.length, hash: line.hash, npzPath, tokens: meta.tokens };
     const ids = meta.token_ids ?? line.token_ids;
     if (ids !== undefined) task.tokenIds = ids;
     tasks.push(task);
   }
   const jobs = opts.jobs ?? (tasks.length < 8 ? 1 : Math.min(4, availableParallelism()));
-  opts.onStart?.({ metrics: metrics.map((m) => m.name), prompts: tasks.length, jobs });
+  const metricNames = metrics.map((m) => m.name);
+  opts.onStart?.({ metrics: metricNames, prompts: tasks.length, jobs });
 
   const outcomes: (PromptOutcome & { ok: true })[] = [];
+  const writes: Promise<void>[] = [];
   let done = 0;
   const onOutcome = (o: PromptOutcome) => {
     done++;
-    if (o.ok) outcomes.push(o);
-    else skip(o.hash, o.message);
+    if (o.ok) {
+      outcomes.push(o);
+      const hash = (tasks[o.index] as PromptTask).hash;
+      const stored = encodePromptValues({ hash, ...o }, metricNames, options);
+      const write = writeJsonFile(promptHeadMetricsPath(savePath, model, hash), stored);
+      write.catch(() => {}); // awaited (and thrown) below
+      writes.push(write);
+    } else skip(o.hash, o.message);
     opts.onProgress?.({ done, total: tasks.length });
   };
   if (jobs === 1 || tasks.length <= 1) {
@@ -147,59 +159,38 @@ export async function runMetrics(opts: RunMetricsOptions): Promise<RunMetricsSum
     await runPool({
       jobs,
       modules,
-      metricNames: metrics.map((m) => m.name),
+      metricNames,
       options,
       tasks,
       onOutcome,
     });
   }
-  if (outcomes.length === 0) {
+  await Promise.all(writes);
+  if (outcomes.length === 0 && (opts.shard === undefined || tasks.length > 0)) {
     throw new MetricsError(
       "PL_METRICS_NO_PROMPTS",
       `no prompt of model "${model}" in ${savePath} has readable patterns (${skipped.length} skipped). Run pattern-lens activations again.`,
     );
   }
-  // aggregate in prompts.jsonl order, so the numbers do not depend on worker timing
-  outcomes.sort((a, b) => a.index - b.index);
-  const nLayers = Math.max(...outcomes.map((o) => o.nLayers));
-  const nHeads = Math.max(...outcomes.map((o) => o.nHeads));
-  const acc = Array.from({ length: nLayers * nHeads * metrics.length }, () => new MetricAccumulator());
-  for (const o of outcomes) {
-    for (let l = 0; l < o.nLayers; l++) {
-      for (let h = 0; h < o.nHeads; h++) {
-        for (let k = 0; k < metrics.length; k++) {
-          const v = o.values[(l * o.nHeads + h) * metrics.length + k] as number;
-          (acc[(l * nHeads + h) * metrics.length + k] as MetricAccumulator).add(v);
-        }
-      }
-    }
-  }
-  const records: HeadMetricRecord[] = [];
-  for (let l = 0; l < nLayers; l++) {
-    for (let h = 0; h < nHeads; h++) {
-      metrics.forEach((m, k) => {
-        const r = (acc[(l * nHeads + h) * metrics.length + k] as MetricAccumulator).result();
-        records.push({
-          layer: l,
-          head: h,
-          metric: m.name,
-          ...r,
-          exclude_bos: options.excludeBos,
-          exclude_current_token: options.excludeCurrentToken,
-        });
-      });
-    }
-  }
   const path = headMetricsPath(savePath, model);
-  await writeJsonl(path, records);
+  let result: { records: HeadMetricRecord[]; nLayers: number; nHeads: number; prompts: number };
+  if (opts.shard === undefined) {
+    const values = outcomes.map((o) => ({ ...o, hash: (tasks[o.index] as PromptTask).hash }));
+    result = { ...aggregateHeadMetrics(values, metricNames, options), prompts: outcomes.length };
+    await writeJsonl(path, result.records);
+  } else {
+    const merged = await mergeHeadMetrics({ savePath, model, scoredWith: { metrics: metricNames, options } });
+    result = merged ?? { records: [], nLayers: 0, nHeads: 0, prompts: 0 };
+  }
   return {
     path,
-    records,
-    metrics: metrics.map((m) => m.name),
+    records: result.records,
+    metrics: metricNames,
     prompts: outcomes.length,
+    promptsMerged: result.prompts,
     promptsSkipped: skipped,
-    nLayers,
-    nHeads,
+    nLayers: result.nLayers,
+    nHeads: result.nHeads,
     jobs,
     elapsedMs: performance.now() - started,
   };

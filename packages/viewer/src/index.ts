@@ -80,7 +80,7 @@ export {
   sortHeadMetrics,
 } from "./metrics.ts";
 export { PatternLensMetrics } from "./metrics-element.ts";
-export { type CompareMode, PatternLensPattern } from "./pattern-element.ts";
+export { type CompareMode, type InMemoryPatterns, PatternLensPattern } from "./pattern-element.ts";
 export { type DisplayToken, displayTokens, visibleWhitespace } from "./tokens.ts";
 export {
   decodeState,

@@ -1,3 +1,4 @@
+import { type NpyArray, patternKey } from "@pattern-lens/indexes";
 import { css, html, LitElement, nothing, type PropertyValues } from "lit";
 import { guard } from "lit/directives/guard.js";
 import { SEQUENTIAL_COLORMAPS, type SequentialColormap } from "./colormaps.ts";
@@ -5,6 +6,17 @@ import { type HeadPattern, headPattern, loadActivations, loadPrompt } from "./da
 import { type CellDetail, plEvent } from "./events.ts";
 import { type HeatmapImage, renderHeatmap, type ScaleMode, valueRange } from "./heatmap.ts";
 import { type DisplayToken, displayTokens } from "./tokens.ts";
+
+/**
+ * Patterns held in memory (computed in the page, e.g. by `<pattern-lens-live>`): tokens without
+ * BOS as `prompt.json` stores them, every id the model saw, one `[heads, n, n]` row-major array per
+ * layer with `n = tokenIds.length`.
+ */
+export interface InMemoryPatterns {
+  tokens: readonly string[];
+  tokenIds: readonly number[];
+  layers: readonly Float32Array[];
+}
 
 /** How a second head is shown: not at all, beside the first, or as the difference first − second. */
 export type CompareMode = "none" | "side" | "diff";
@@ -61,6 +73,7 @@ export class PatternLensPattern extends LitElement {
     colormap: { type: String },
     scale: { type: String },
     maxPixels: { type: Number, attribute: "max-pixels" },
+    patterns: { attribute: false },
     _tokens: { state: true },
     _n: { state: true },
     _nLayers: { state: true },
@@ -92,6 +105,8 @@ export class PatternLensPattern extends LitElement {
   scale: ScaleMode = "linear";
   /** Largest drawn side in pixels; longer prompts are downsampled for drawing only. */
   maxPixels = 1024;
+  /** Patterns held in memory, shown instead of fetching `src`/`model`/`prompt` when set. */
+  patterns: InMemoryPatterns | null = null;
 
   private _tokens: DisplayToken[] = [];
   private _n = 0;
@@ -238,7 +253,9 @@ export class PatternLensPattern extends LitElement {
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
-    if (changed.has("src") || changed.has("model") || changed.has("prompt")) void this._load();
+    if (changed.has("patterns") && this.patterns) void this._show(this.patterns);
+    else if (!this.patterns && (changed.has("src") || changed.has("model") || changed.has("prompt")))
+      void this._load();
   }
 
   protected override updated(changed: PropertyValues<this>): void {
@@ -264,6 +281,40 @@ export class PatternLensPattern extends LitElement {
     this._paintSelection();
   }
 
+  /** Shows in-memory patterns the way {@link _load} shows a fetched `activations.npz`. */
+  private async _show(p: InMemoryPatterns): Promise<void> {
+    ++this._loadSeq;
+    const n = p.tokenIds.length;
+    const nHeads = n > 0 ? (p.layers[0]?.length ?? 0) / (n * n) : 0;
+    const npz = new Map<string, NpyArray>(
+      p.layers.map((data, l) => [patternKey(l), { dtype: "<f4", shape: [nHeads, n, n], data }]),
+    );
+    this._error = "";
+    if (this.layer >= p.layers.length) this.layer = 0;
+    if (this.head >= nHeads) this.head = 0;
+    await this._present(npz, p.tokens, p.layers.length, nHeads, n);
+  }
+
+  /** Draws a decoded `activations.npz` (fetched or in memory) and fires `pl-load`. */
+  private async _present(
+    npz: Map<string, NpyArray>,
+    tokens: readonly string[],
+    nLayers: number,
+    nHeads: number,
+    n: number,
+  ): Promise<void> {
+    this._npz = npz;
+    this._nLayers = nLayers;
+    this._nHeads = nHeads;
+    this._tokens = displayTokens(tokens, n);
+    this._cell = null;
+    this._locked = false;
+    this._n = n;
+    this._computeAndDraw();
+    await this.updateComplete;
+    this.dispatchEvent(plEvent("pl-load", { n }));
+  }
+
   private async _load(): Promise<void> {
     const seq = ++this._loadSeq;
     if (!this.model || !this.prompt) return;
@@ -274,19 +325,11 @@ export class PatternLensPattern extends LitElement {
         loadActivations(this.src, this.model, this.prompt),
       ]);
       if (seq !== this._loadSeq) return;
-      this._npz = npz;
       const layers = [...npz.keys()].filter((k) => /^blocks\.\d+\.attn\.hook_pattern$/.test(k));
-      this._nLayers = layers.length;
       const first = npz.get(layers[0] ?? "");
-      this._nHeads = first ? (first.shape[first.shape.length - 3] ?? 0) : 0;
+      const nHeads = first ? (first.shape[first.shape.length - 3] ?? 0) : 0;
       const n = first ? (first.shape[first.shape.length - 1] ?? 0) : 0;
-      this._tokens = displayTokens(prompt.tokens, n);
-      this._cell = null;
-      this._locked = false;
-      this._n = n;
-      this._computeAndDraw();
-      await this.updateComplete;
-      this.dispatchEvent(plEvent("pl-load", { n }));
+      await this._present(npz, prompt.tokens, layers.length, nHeads, n);
     } catch (err) {
       if (seq !== this._loadSeq) return;
       const e = err as { code?: string; message?: string };

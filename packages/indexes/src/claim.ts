@@ -1,0 +1,175 @@
+// Claims: a file created with O_EXCL that says "this process is computing this prompt", so that
+// concurrent writers (on one machine or many over a shared file system) do not compute a prompt
+// twice. No file locks: O_EXCL create and rename are atomic on local file systems and on NFS v3+.
+
+import { randomBytes } from "node:crypto";
+import { link, mkdir, open, readFile, rename, rm, stat, utimes } from "node:fs/promises";
+import { hostname } from "node:os";
+import { dirname } from "node:path";
+import { ioError } from "./_io-error.ts";
+import { promptDir } from "./layout.ts";
+
+/** The steps of the pipeline whose per-prompt work is claimed. */
+export type ClaimStage = "activations" | "figures" | "metrics";
+
+/**
+ * `<save>/<model>/prompts/<hash>/.<stage>.claim`: the claim of one step on one prompt (see
+ * {@link tryClaim}). Hidden, so the viewer and the Python tool never see it.
+ */
+export function promptClaimPath(save: string, model: string, hash: string, stage: ClaimStage): string {
+  return `${promptDir(save, model, hash)}/.${stage}.claim`;
+}
+
+/** Default {@link ClaimOptions.staleMs}: 10 minutes. */
+export const DEFAULT_CLAIM_STALE_MS = 10 * 60 * 1000;
+
+/** Options of {@link tryClaim}. */
+export interface ClaimOptions {
+  /**
+   * A claim whose file was not touched for this long is taken over, whoever holds it (default
+   * {@link DEFAULT_CLAIM_STALE_MS}). The holder touches it every quarter of this, so only a holder
+   * that is gone (killed, its machine down) lets it age. Claims of a dead process on this machine
+   * are taken over at once.
+   */
+  staleMs?: number;
+}
+
+/** A claim held by this process: release it once the work is written. */
+export interface Claim {
+  readonly path: string;
+  /** Stops the heartbeat and removes the file (only if it is still ours). Never throws. */
+  release(): Promise<void>;
+}
+
+/** Whether a process with this pid runs on this machine. */
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+interface Holder {
+  text: string;
+  host?: string;
+  pid?: number;
+  mtimeMs: number;
+}
+
+async function readHolder(path: string): Promise<Holder | undefined> {
+  try {
+    const [text, st] = await Promise.all([readFile(path, "utf8"), stat(path)]);
+    let parsed: { host?: unknown; pid?: unknown } = {};
+    try {
+      parsed = JSON.parse(text) as typeof parsed;
+    } catch {
+      // empty or torn: a writer killed between create and write; judged by age alone
+    }
+    const h: Holder = { text, mtimeMs: st.mtimeMs };
+    if (typeof parsed.host === "string") h.host = parsed.host;
+    if (typeof parsed.pid === "number") h.pid = parsed.pid;
+    return h;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw ioError("read", path, err);
+  }
+}
+
+/** A holder that is gone: a dead process on this machine, an unreadable file a few seconds old, or no heartbeat. */
+function isStale(h: Holder, staleMs: number): boolean {
+  const age = Date.now() - h.mtimeMs;
+  if (age > staleMs) return true;
+  if (h.pid === undefined || h.host === undefined) return age > 10_000;
+  if (h.host !== hostname()) return false;
+  return h.pid !== process.pid && !isProcessAlive(h.pid);
+}
+
+function holding(path: string, text: string, staleMs: number): Claim {
+  const beat = setInterval(
+    () => {
+      const now = new Date();
+      utimes(path, now, now).catch(() => {});
+    },
+    Math.max(1000, staleMs / 4),
+  );
+  beat.unref();
+  return {
+    path,
+    release: async () => {
+      clearInterval(beat);
+      const now = await readFile(path, "utf8").catch(() => undefined);
+      if (now === text) await rm(path, { force: true }).catch(() => {});
+    },
+  };
+}
+
+/**
+ * Claims `path` for this process: creates it with O_EXCL, holding `{host, pid, started}`, and
+ * keeps it fresh until released. A claim left by a process that is gone (see
+ * {@link ClaimOptions.staleMs}) is moved aside by one rename and taken over; a live claim of
+ * another process gives `undefined`: leave that work to it.
+ *
+ * @returns the claim, or `undefined` when another live process holds it
+ * @throws {@link IndexesError} `PL_INDEXES_IO` when the folder or file cannot be created.
+ * @example
+ * ```ts
+ * const claim = await tryClaim(promptClaimPath(save, model, hash, "activations"));
+ * if (claim) try { await compute(); } finally { await claim.release(); }
+ * ```
+ */
+export async function tryClaim(path: string, options: ClaimOptions = {}): Promise<Claim | undefined> {
+  const staleMs = options.staleMs ?? DEFAULT_CLAIM_STALE_MS;
+  const text = JSON.stringify({ host: hostname(), pid: process.pid, started: Date.now() });
+  try {
+    await mkdir(dirname(path), { recursive: true });
+  } catch (err) {
+    throw ioError("create the folder of", path, err);
+  }
+  for (let attempt = 0; attempt < 4; attempt++) {
+    try {
+      const fh = await open(path, "wx");
+      try {
+        await fh.writeFile(text);
+      } finally {
+        await fh.close();
+      }
+      return holding(path, text, staleMs);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw ioError("create", path, err);
+    }
+    const holder = await readHolder(path);
+    if (holder === undefined) continue; // released meanwhile: try again
+    if (!isStale(holder, staleMs)) return undefined;
+    // take it over: move it aside (one rename wins), and check that what moved is what was judged
+    const aside = `${path}.${process.pid}.${randomBytes(4).toString("hex")}.stale`;
+    try {
+      await rename(path, aside);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") continue;
+      throw ioError("take over", path, err);
+    }
+    const moved = await readFile(aside, "utf8").catch(() => undefined);
+    if (moved !== undefined && moved !== holder.text) {
+      // a fresh claim (another process took over first): put it back, unless a newer one exists
+      await link(aside, path).catch(() => {});
+      await rm(aside, { force: true }).catch(() => {});
+      return undefined;
+    }
+    await rm(aside, { force: true }).catch(() => {});
+  }
+  return undefined;
+}
+
+/**
+ * Whether a leftover file of process `pid` (a temp file, a staged folder) modified at `mtimeMs`
+ * can be removed: its process is gone from this machine and it has not changed for a minute (a
+ * writer on another machine of a shared file system may have the same pid), or it has not
+ * changed for `staleMs`.
+ */
+export function isLeftOver(pid: number, mtimeMs: number, staleMs = DEFAULT_CLAIM_STALE_MS): boolean {
+  const age = Date.now() - mtimeMs;
+  if (age > staleMs) return true;
+  return pid !== process.pid && age > 60_000 && !isProcessAlive(pid);
+}
