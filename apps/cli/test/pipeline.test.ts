@@ -6,6 +6,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { runFigures } from "@pattern-lens/figures";
 import { promptHash } from "@pattern-lens/indexes";
 import { buildDemoModel, DEMO_MODEL_NAME } from "@pattern-lens/models";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -153,6 +154,34 @@ describe("a step that produces nothing", () => {
     );
     expect(runCode).toBe(1);
     expect(r.text()).toContain("run: step 3/3: metrics");
+  });
+
+  it("progress counts slow figures as they finish, not only once per layer", async () => {
+    const save = join(root, "throwing");
+    const mod = join(root, "slow.mjs");
+    writeFileSync(
+      mod,
+      'import { defineMatrixFigure } from "@pattern-lens/figure-util";\n' +
+        'export default [defineMatrixFigure({ name: "slow", doc: "slow", fmt: "png", normalize: true }, (p) => {\n' +
+        "  const until = performance.now() + 300; while (performance.now() < until) {}\n" +
+        "  return { data: new Float32Array(p.data.slice(0, p.shape[0] * p.shape[1])), shape: p.shape }; })];\n",
+    );
+    const seen: number[] = [];
+    const s = await runFigures({
+      savePath: save,
+      model: DEMO_MODEL_NAME,
+      modules: [mod],
+      figureFuncs: "slow",
+      jobs: 1,
+      onProgress: (p) => {
+        if (seen.at(-1) !== p.done) seen.push(p.done);
+      },
+    });
+    expect(s.written).toBe(16);
+    // 2 prompts x 2 layers: once per layer would be 4 distinct counts; 4 heads of >= 300 ms each
+    // report after every second head
+    expect(seen.length).toBeGreaterThanOrEqual(8);
+    expect(seen.at(-1)).toBe(16);
   });
 
   it("the plan line shows prompts x layers x heads and the size before computing", async () => {

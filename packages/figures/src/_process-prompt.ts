@@ -55,6 +55,9 @@ export interface PromptOutcome extends FigureCounts {
 }
 
 /** Whether `fig`'s outputs for one head exist (an `.error.txt` never counts as done). */
+/** Within a layer, figures done are reported once this long has passed since the last report. */
+const SLOW_PROGRESS_MS = 500;
+
 function isDone(fig: RegisteredFigure, files: Set<string> | undefined): boolean {
   return files !== undefined && fig.fileNames.every((f) => files.has(f));
 }
@@ -169,9 +172,19 @@ export async function processPrompt(
     return outcome;
   }
 
+  // progress goes out per layer, and also within a layer once slow figures take a while
+  let delta: FigureCounts = { written: 0, skipped: 0, failed: 0 };
+  let reported = performance.now();
+  const report = () => {
+    outcome.written += delta.written;
+    outcome.skipped += delta.skipped;
+    outcome.failed += delta.failed;
+    onProgress(delta);
+    delta = { written: 0, skipped: 0, failed: 0 };
+    reported = performance.now();
+  };
   for (let l = 0; l < task.nLayers; l++) {
     const { data, nHeads, nCtx } = layers[l]!;
-    const delta: FigureCounts = { written: 0, skipped: 0, failed: 0 };
     const size = nCtx * nCtx;
     const layerDir = `${task.promptDir}/L${l}`;
     // A layer with no folder yet is written under a staged name and published whole by one rename
@@ -221,16 +234,14 @@ export async function processPrompt(
           });
           delta.failed++;
         }
+        if (performance.now() - reported > SLOW_PROGRESS_MS) report();
       }
     }
     if (stage) publishLayer(stage, layerDir);
     // Heads the config promised but the archive lacks count as skipped work, so totals add up.
     const missing = Math.max(0, task.nHeads - nHeads) * figures.length;
     delta.skipped += missing;
-    outcome.written += delta.written;
-    outcome.skipped += delta.skipped;
-    outcome.failed += delta.failed;
-    onProgress(delta);
+    report();
     if (yieldPerLayer) await new Promise<void>((r) => setImmediate(r));
   }
   return outcome;
