@@ -13,8 +13,9 @@ const ALLOWED: Record<string, string[]> = {
   "@pattern-lens/onnx": [],
   "@pattern-lens/activations": ["@pattern-lens/indexes", "@pattern-lens/onnx"],
   "@pattern-lens/models": ["@pattern-lens/indexes", "@pattern-lens/onnx"],
-  "@pattern-lens/figures": ["@pattern-lens/indexes", "@pattern-lens/figure-util"],
-  "@pattern-lens/metrics": ["@pattern-lens/indexes"],
+  "@pattern-lens/runner": [],
+  "@pattern-lens/figures": ["@pattern-lens/indexes", "@pattern-lens/figure-util", "@pattern-lens/runner"],
+  "@pattern-lens/metrics": ["@pattern-lens/indexes", "@pattern-lens/runner"],
   "@pattern-lens/viewer": ["@pattern-lens/indexes"],
   "@pattern-lens/live": [
     "@pattern-lens/activations",

@@ -2,15 +2,16 @@ import { cutRows, type LayerPattern, type PatternModel } from "./capture.ts";
 import { ActivationsError } from "./errors.ts";
 import { buildFeeds } from "./feeds.ts";
 import { type LayerSegments, prepareLayerSegments } from "./layer-segments.ts";
-import { createOrtSession, type Device, type HostTensor, type OrtSession } from "./ort.ts";
+import { type Device, type HostTensor, type OrtSession, openOrtWorker } from "./ort.ts";
 
 /** Runs prompts one layer at a time; see {@link openLayerStreamer}. */
 export interface LayerStreamer {
   /**
    * Runs one prompt (token ids, BOS included when wanted) layer by layer. Each layer's validated
-   * pattern goes to `onLayer`, which is awaited before the next layer runs, so a caller that
-   * writes and drops it holds one layer at a time (two while a layer's value product still needs
-   * the previous pattern).
+   * pattern goes to `onLayer` as soon as it exists; the next layer runs (on the sessions' worker
+   * thread) while `onLayer` works, and its pattern is handed over only once `onLayer` of the
+   * previous one has resolved. So a caller that writes and drops each pattern holds about two
+   * layers: the one being written and the one being computed.
    * @throws {ActivationsError} `PL_ACTIVATIONS_PATTERN_INVALID` naming layer and head.
    */
   run(
@@ -41,11 +42,12 @@ export async function openLayerStreamer(
   const split: LayerSegments | undefined = await prepareLayerSegments(pm.instrumented);
   if (split === undefined) return undefined;
   const sessions: OrtSession[] = [];
+  // one worker thread runs every layer's session, so this thread is free to compress meanwhile
+  const worker = openOrtWorker();
   try {
     for (const seg of split.segments) {
       sessions.push(
-        await createOrtSession(seg.path, {
-          worker: false,
+        await worker.create(seg.path, {
           memArena: false, // twelve arenas would each keep their layer's peak working memory
           ...(opts.device !== undefined ? { device: opts.device } : {}),
           ...(opts.intraOpNumThreads !== undefined ? { intraOpNumThreads: opts.intraOpNumThreads } : {}),
@@ -57,6 +59,7 @@ export async function openLayerStreamer(
     }
   } catch (err) {
     for (const s of sessions) await s.dispose().catch(() => {});
+    await worker.close();
     throw err;
   }
   // the last segment reading each carried value: it is dropped after that segment has run
@@ -67,38 +70,46 @@ export async function openLayerStreamer(
   return {
     async run(tokenIds, onLayer) {
       const carries = new Map<string, HostTensor>();
-      for (const [l, seg] of split.segments.entries()) {
-        const session = sessions[l] as OrtSession;
-        const graphMetas = session.inputs.filter((m) => seg.graphInputs.includes(m.name));
-        const feeds = buildFeeds(graphMetas, { rows: [tokenIds], padId: 0 });
-        for (const c of seg.carriesIn) {
-          const t = carries.get(c);
+      let writing: Promise<void> = Promise.resolve();
+      try {
+        for (const [l, seg] of split.segments.entries()) {
+          const session = sessions[l] as OrtSession;
+          const graphMetas = session.inputs.filter((m) => seg.graphInputs.includes(m.name));
+          const feeds = buildFeeds(graphMetas, { rows: [tokenIds], padId: 0 });
+          for (const c of seg.carriesIn) {
+            const t = carries.get(c);
+            if (t === undefined)
+              throw new ActivationsError(
+                "PL_ACTIVATIONS_MODEL_INVALID",
+                `layer ${l} needs ${c}, which no earlier layer returned.`,
+              );
+            feeds[c] = t;
+          }
+          const wanted = [seg.pattern, ...seg.carriesOut.filter((c) => c !== seg.pattern)];
+          const out = await session.run(feeds, wanted);
+          for (const c of seg.carriesIn) if (lastUse.get(c) === l) carries.delete(c);
+          for (const c of seg.carriesOut) {
+            const t = out[c];
+            if (t !== undefined) carries.set(c, t);
+          }
+          const t = out[seg.pattern];
           if (t === undefined)
             throw new ActivationsError(
               "PL_ACTIVATIONS_MODEL_INVALID",
-              `layer ${l} needs ${c}, which no earlier layer returned.`,
+              `layer ${l} did not return ${seg.pattern}.`,
             );
-          feeds[c] = t;
+          const [pattern] = cutRows(t, l, [tokenIds], pm.causal);
+          await writing;
+          writing = onLayer(l, pattern as LayerPattern);
+          writing.catch(() => {}); // awaited before the next hand-over, or below
         }
-        const wanted = [seg.pattern, ...seg.carriesOut.filter((c) => c !== seg.pattern)];
-        const out = await session.run(feeds, wanted);
-        for (const c of seg.carriesIn) if (lastUse.get(c) === l) carries.delete(c);
-        for (const c of seg.carriesOut) {
-          const t = out[c];
-          if (t !== undefined) carries.set(c, t);
-        }
-        const t = out[seg.pattern];
-        if (t === undefined)
-          throw new ActivationsError(
-            "PL_ACTIVATIONS_MODEL_INVALID",
-            `layer ${l} did not return ${seg.pattern}.`,
-          );
-        const [pattern] = cutRows(t, l, [tokenIds], pm.causal);
-        await onLayer(l, pattern as LayerPattern);
+      } finally {
+        await writing;
       }
     },
     async close() {
       for (const s of sessions) await s.dispose();
+      await worker.close();
     },
   };
 }

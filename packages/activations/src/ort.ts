@@ -93,7 +93,15 @@ export function cudaAvailable(): boolean {
  * @throws {ActivationsError} `PL_ACTIVATIONS_DEVICE_UNAVAILABLE` when CUDA is asked for but not installed;
  *   `PL_ACTIVATIONS_MODEL_INVALID` when ONNX Runtime cannot load the file.
  */
-export async function createOrtSession(modelPath: string, opts: OrtSessionOptions = {}): Promise<OrtSession> {
+export function createOrtSession(modelPath: string, opts: OrtSessionOptions = {}): Promise<OrtSession> {
+  return openSession(modelPath, opts);
+}
+
+async function openSession(
+  modelPath: string,
+  opts: OrtSessionOptions,
+  shared?: SharedWorker,
+): Promise<OrtSession> {
   const device = opts.device ?? "cpu";
   if (device === "cuda" && !cudaAvailable()) {
     throw new ActivationsError(
@@ -130,6 +138,7 @@ export async function createOrtSession(modelPath: string, opts: OrtSessionOption
     );
   };
   const source = opts.externalDataDir !== undefined ? readBytes(modelPath) : modelPath;
+  if (shared) return createWorkerSession(source, options, classify, shared);
   if (opts.worker ?? true) return createWorkerSession(source, options, classify);
   let session: ort.InferenceSession;
   try {
@@ -144,18 +153,20 @@ export async function createOrtSession(modelPath: string, opts: OrtSessionOption
 }
 
 /**
- * The worker's code (CommonJS, evaluated): owns one ORT session, runs it on request and sends
- * the outputs back as transferred buffers.
+ * The worker's code (CommonJS, evaluated): owns ORT sessions (by key), runs them on request and
+ * sends the outputs back as transferred buffers.
  */
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require("node:worker_threads");
 const ort = require(workerData.ortPath);
-let session;
+const sessions = new Map();
 const meta = (m) => (m.isTensor ? { name: m.name, type: m.type, shape: [...m.shape] } : { name: m.name, type: undefined, shape: undefined });
 parentPort.on("message", async (m) => {
   try {
+    let session = sessions.get(m.key);
     if (m.op === "create") {
       session = await ort.InferenceSession.create(m.source, m.options);
+      sessions.set(m.key, session);
       parentPort.postMessage({ id: m.id, ok: true, inputs: session.inputMetadata.map(meta), outputs: session.outputMetadata.map(meta) });
     } else if (m.op === "run") {
       const feeds = {};
@@ -184,6 +195,7 @@ parentPort.on("message", async (m) => {
       }
     } else if (m.op === "release") {
       if (session) await session.release();
+      sessions.delete(m.key);
       parentPort.postMessage({ id: m.id, ok: true });
     }
   } catch (e) {
@@ -201,11 +213,17 @@ interface WorkerReply {
   out?: Record<string, { type: string; dims: number[]; data: ArrayBufferView }>;
 }
 
-async function createWorkerSession(
-  source: string | Uint8Array,
-  options: ort.InferenceSession.SessionOptions,
-  classify: (err: unknown) => ActivationsError,
-): Promise<OrtSession> {
+/** One worker thread hosting ONNX Runtime sessions; see {@link openOrtWorker}. */
+export interface OrtWorker {
+  /** Opens a session on this worker (same options and errors as {@link createOrtSession}). */
+  create(modelPath: string, opts?: Omit<OrtSessionOptions, "worker">): Promise<OrtSession>;
+  /** Ends the thread once every session is disposed (or now, when none is open). */
+  close(): Promise<void>;
+}
+
+type Call = (msg: Record<string, unknown>, transfer?: ArrayBuffer[]) => Promise<WorkerReply>;
+
+function startWorker(): { call: Call; terminate: () => Promise<number> } {
   const ortPath = createRequire(import.meta.url).resolve("onnxruntime-node");
   const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { ortPath } });
   worker.unref();
@@ -224,7 +242,7 @@ async function createWorkerSession(
   worker.on("exit", (code) =>
     failAll(new ActivationsInternalError(`the ONNX Runtime worker exited (code ${code})`)),
   );
-  const call = (msg: Record<string, unknown>, transfer: ArrayBuffer[] = []): Promise<WorkerReply> =>
+  const call: Call = (msg, transfer = []) =>
     new Promise((resolve, reject) => {
       const id = next++;
       waiting.set(id, { resolve, reject });
@@ -233,9 +251,64 @@ async function createWorkerSession(
     }).finally(() => {
       if (waiting.size === 0) worker.unref();
     }) as Promise<WorkerReply>;
-  const created = await call({ op: "create", source, options });
+  return { call, terminate: () => worker.terminate() };
+}
+
+/**
+ * Starts one worker thread that hosts several sessions run in turn (e.g. one per layer), so the
+ * main thread stays free while any of them runs, without a thread per session.
+ */
+export function openOrtWorker(): OrtWorker {
+  const w = startWorker();
+  let key = 0;
+  const open = new Set<number>();
+  let closing = false;
+  const end = async () => {
+    if (closing && open.size === 0) await w.terminate();
+  };
+  return {
+    async create(modelPath, opts = {}) {
+      const k = key++;
+      const s = await openSession(modelPath, opts, {
+        call: w.call,
+        key: k,
+        onDispose: () => {
+          open.delete(k);
+          return end();
+        },
+      });
+      open.add(k);
+      return s;
+    },
+    async close() {
+      closing = true;
+      await end();
+    },
+  };
+}
+
+interface SharedWorker {
+  call: Call;
+  key: number;
+  onDispose: () => Promise<void> | void;
+}
+
+async function createWorkerSession(
+  source: string | Uint8Array,
+  options: ort.InferenceSession.SessionOptions,
+  classify: (err: unknown) => ActivationsError,
+  shared?: SharedWorker,
+): Promise<OrtSession> {
+  const own = shared === undefined ? startWorker() : undefined;
+  const call: Call = shared?.call ?? (own as { call: Call }).call;
+  const key = shared?.key ?? 0;
+  const finish = async () => {
+    if (own) await own.terminate();
+    else await shared?.onDispose();
+  };
+  const created = await call({ op: "create", source, options, key });
   if (!created.ok) {
-    await worker.terminate();
+    await finish();
     throw classify(new Error(created.message));
   }
   return {
@@ -245,7 +318,7 @@ async function createWorkerSession(
       const plain: Record<string, { type: string; dims: number[]; data: ArrayBufferView }> = {};
       for (const [name, t] of Object.entries(feeds))
         plain[name] = { type: t.type, dims: t.dims, data: t.data };
-      const r = await call({ op: "run", feeds: plain, outputs: outputNames });
+      const r = await call({ op: "run", feeds: plain, outputs: outputNames, key });
       if (!r.ok) {
         throw new ActivationsError(
           "PL_ACTIVATIONS_MODEL_INVALID",
@@ -258,9 +331,9 @@ async function createWorkerSession(
     },
     async dispose() {
       try {
-        await call({ op: "release" });
+        await call({ op: "release", key });
       } finally {
-        await worker.terminate();
+        await finish();
       }
     },
   };

@@ -1,3 +1,6 @@
+import { isUserError } from "@pattern-lens/indexes";
+import type { PoolFailure } from "@pattern-lens/runner";
+
 /** Stable codes of the user-facing errors of @pattern-lens/figures. */
 export type FiguresErrorCode =
   | "PL_FIGURES_MODEL_DIR_MISSING"
@@ -38,5 +41,29 @@ export class FiguresInternalError extends Error {
   constructor(message: string, options: { cause?: unknown } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = "FiguresInternalError";
+  }
+}
+
+/** The error of a failed figures worker pool: a user module's `PL_` error stays the user's; the rest are bugs. */
+export function poolError(f: PoolFailure<{ index: number }>): Error {
+  switch (f.stage) {
+    case "missing-build":
+      return new FiguresInternalError(
+        `the worker entry ${f.entry} is missing; the package build is incomplete`,
+      );
+    case "start":
+      return f.cause instanceof Error ? f.cause : new FiguresInternalError(String(f.cause));
+    case "init":
+      return isUserError(f)
+        ? Object.assign(new FiguresError("PL_FIGURES_MODULE", f.message), { code: f.code })
+        : new FiguresInternalError(`a figures worker failed to start: ${f.message}`);
+    case "task": {
+      const err = new FiguresInternalError(`rendering prompt #${f.task.index} failed: ${f.message}`);
+      return f.code ? Object.assign(err, { code: f.code }) : err;
+    }
+    case "crash":
+      return new FiguresInternalError(`a figures worker crashed: ${f.cause.message}`, { cause: f.cause });
+    case "exit":
+      return new FiguresInternalError(`a figures worker exited early (code ${f.exitCode})`);
   }
 }

@@ -16,9 +16,9 @@ export {
 } from "./builtins/index.ts";
 export { FiguresError, type FiguresErrorCode, FiguresInternalError } from "./errors.ts";
 export { figureIndexLines, figureSourceText, writeFiguresIndex } from "./figures-index.ts";
-export { loadFigureModules } from "./load-modules.ts";
 export {
   BUILTIN_SOURCE,
+  loadFigureModules,
   type RegisterOptions,
   registerAttnFigureFunc,
   registerAttnMultiFigureFunc,

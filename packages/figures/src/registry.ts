@@ -1,5 +1,6 @@
 import type { FigureDefinition } from "@pattern-lens/figure-util";
-import { registryState } from "./_registry-state.ts";
+import { loadUserModules } from "@pattern-lens/runner";
+import { createRegistry } from "@pattern-lens/runner/registry";
 import { BUILTIN_FIGURES } from "./builtins/index.ts";
 import { FiguresError } from "./errors.ts";
 import type { AttnFigureFunc, FigureSource, RegisteredFigure } from "./types.ts";
@@ -9,6 +10,11 @@ const FORMATS: readonly string[] = ["png", "svg", "svgz"];
 
 /** The built-ins' `source` in figures.jsonl. */
 export const BUILTIN_SOURCE: FigureSource = { kind: "package", name: "@pattern-lens/figures" };
+
+/** The figures registry, shared by every copy of this package in a process (see the runner's createRegistry). */
+export const figureRegistry = createRegistry<RegisteredFigure>("@pattern-lens/figures", () =>
+  BUILTIN_FIGURES.map((b) => fromInput(b, { source: BUILTIN_SOURCE })),
+);
 
 /** Options of {@link registerAttnFigureFunc} and {@link registerAttnMultiFigureFunc}. */
 export interface RegisterOptions {
@@ -35,19 +41,8 @@ function sameSource(a: FigureSource, b: FigureSource): boolean {
   return true;
 }
 
-function ensureBuiltins(): void {
-  const state = registryState();
-  if (state.builtinsInstalled) return;
-  state.builtinsInstalled = true;
-  for (const b of BUILTIN_FIGURES) {
-    if (!state.figures.has(b.name)) state.figures.set(b.name, fromInput(b, { source: BUILTIN_SOURCE }));
-  }
-}
-
 function add(entry: RegisteredFigure, options: RegisterOptions): RegisteredFigure {
-  ensureBuiltins();
-  const state = registryState();
-  const old = state.figures.get(entry.name);
+  const old = figureRegistry.get(entry.name);
   if (old !== undefined && !options.replace && !sameSource(old.source, entry.source)) {
     throw new FiguresError(
       "PL_FIGURES_DUPLICATE",
@@ -55,7 +50,7 @@ function add(entry: RegisteredFigure, options: RegisterOptions): RegisteredFigur
         "rename the new one or register it with { replace: true }.",
     );
   }
-  state.figures.set(entry.name, entry);
+  figureRegistry.set(entry);
   return entry;
 }
 
@@ -82,7 +77,9 @@ function fromInput(func: FigureDefinition | AttnFigureFunc, options: RegisterOpt
       `figure '${name}' has an unknown format '${String(func.fmt)}' (png, svg, svgz).`,
     );
   }
-  const source = options.source ?? registryState().loading ?? { kind: "inline" };
+  const loading = figureRegistry.loading;
+  const source: FigureSource =
+    options.source ?? (loading ? { kind: "module", path: loading } : { kind: "inline" });
   if (isDefinition(func)) {
     const suffixes = func.suffixes.map((s) => checkName(s));
     return {
@@ -172,28 +169,66 @@ export function registerFigureExport(item: unknown, file: string): void {
 
 /** Removes a registered figure (built-ins included). Returns whether it was registered. */
 export function unregisterAttnFigureFunc(name: string): boolean {
-  ensureBuiltins();
-  return registryState().figures.delete(name);
+  return figureRegistry.delete(name);
 }
 
 /** Every registered figure, built-ins first, then in registration order. */
 export function registeredFigures(): RegisteredFigure[] {
-  ensureBuiltins();
-  return [...registryState().figures.values()];
+  return figureRegistry.list();
 }
 
 /** The registered figures with these names, in this order. @throws {FiguresError} `PL_FIGURES_UNKNOWN`. */
 export function resolveFigures(names: readonly string[]): RegisteredFigure[] {
-  ensureBuiltins();
-  const map = registryState().figures;
   return names.map((n) => {
-    const f = map.get(n);
+    const f = figureRegistry.get(n);
     if (f === undefined) {
       throw new FiguresError(
         "PL_FIGURES_UNKNOWN",
-        `figure '${n}' is not registered. Registered: ${[...map.keys()].join(", ")}. Load custom figures with --module FILE.`,
+        `figure '${n}' is not registered. Registered: ${figureRegistry
+          .list()
+          .map((x) => x.name)
+          .join(", ")}. Load custom figures with --module FILE.`,
       );
     }
     return f;
+  });
+}
+
+/**
+ * Imports user figure modules (`.js`, `.mjs`, or `.ts` through jiti) so their figures join the registry.
+ *
+ * A module may register figures when imported (`registerAttnFigureFunc(...)` at top level), or
+ * `export default` one figure definition or an array of them; both work, and together. Every figure
+ * a module registers records that module as its `source` (written to figures.jsonl relative to the
+ * data folder). Importing the same module twice registers nothing new.
+ *
+ * @param paths - module files; relative paths resolve against `cwd`
+ * @param cwd - base for relative paths (default `process.cwd()`)
+ * @returns the absolute paths loaded, in order
+ * @throws {FiguresError} `PL_FIGURES_MODULE` when a file is missing or throws while loading.
+ */
+export function loadFigureModules(paths: readonly string[], cwd: string = process.cwd()): Promise<string[]> {
+  return loadUserModules(paths, {
+    what: "figure",
+    cwd,
+    registry: figureRegistry,
+    // user modules importing our packages get the very instances this process runs
+    virtualModules: async () => {
+      const [self, figureUtil, indexes] = await Promise.all([
+        import("./index.ts"),
+        import("@pattern-lens/figure-util"),
+        import("@pattern-lens/indexes"),
+      ]);
+      return {
+        "@pattern-lens/figures": self,
+        "@pattern-lens/figure-util": figureUtil,
+        "@pattern-lens/indexes": indexes,
+      };
+    },
+    onDefault: (def, file) => {
+      for (const item of Array.isArray(def) ? def : [def]) registerFigureExport(item, file);
+    },
+    error: (message, path, cause) => new FiguresError("PL_FIGURES_MODULE", message, { cause, path }),
+    passThrough: (err) => err instanceof FiguresError,
   });
 }

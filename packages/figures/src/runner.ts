@@ -11,7 +11,7 @@ import {
 } from "@pattern-lens/indexes";
 import { readJsonFile, readJsonl } from "@pattern-lens/indexes/node";
 import { ModelCfgSchema, PromptMetaSchema } from "@pattern-lens/indexes/schemas";
-import { runPool } from "./_pool.ts";
+import { runPool, workerEntryBeside } from "@pattern-lens/runner";
 import type {
   FigureCounts,
   FigureFailure,
@@ -20,13 +20,18 @@ import type {
   TaskSettings,
 } from "./_process-prompt.ts";
 import { processPrompt } from "./_process-prompt.ts";
-import { FiguresError } from "./errors.ts";
+import { FiguresError, poolError } from "./errors.ts";
 import { writeFiguresIndex } from "./figures-index.ts";
-import { loadFigureModules } from "./load-modules.ts";
-import { registeredFigures } from "./registry.ts";
+import { loadFigureModules, registeredFigures } from "./registry.ts";
 import { selectFigureNames } from "./select.ts";
 
 export type { FigureCounts, FigureFailure } from "./_process-prompt.ts";
+
+/** What every worker thread gets before its first prompt. @internal */
+export interface WorkerInit {
+  modules: string[];
+  settings: TaskSettings;
+}
 
 /** Options of {@link runFigures}; the CLI's flags map onto these one to one. */
 export interface RunFiguresOptions {
@@ -252,7 +257,17 @@ export async function runFigures(options: RunFiguresOptions): Promise<RunFigures
               },
               true,
             );
-    threads = await runPool({ jobs, modules, settings, tasks, onDelta, onOutcome, local });
+    threads = await runPool({
+      jobs,
+      worker: workerEntryBeside(import.meta.url),
+      init: { modules, settings } satisfies WorkerInit,
+      tasks,
+      weight: (t) => t.nLayers,
+      onProgress: onDelta,
+      onOutcome,
+      local,
+      toError: poolError,
+    });
   }
 
   outcomes.sort((a, b) => a.index - b.index);

@@ -1,9 +1,10 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { decodePng } from "@pattern-lens/figure-util";
+import { runPool } from "@pattern-lens/runner";
 import { afterEach, describe, expect, it } from "vitest";
-import { runPool } from "../src/_pool.ts";
 import type { PromptOutcome, PromptTask } from "../src/_process-prompt.ts";
+import { poolError } from "../src/errors.ts";
 import { runFigures, unregisterAttnFigureFunc } from "../src/index.ts";
 import { copyDemoInputs, DEMO_MODEL, tempDir } from "./support/data.ts";
 import { fileTree } from "./support/tree.ts";
@@ -114,11 +115,12 @@ export default defineMatrixFigure({ name: "slow_raw", doc: "raw, slowly", fmt: "
     };
     const base = {
       jobs: 2,
-      modules: [],
-      settings: { modelName: DEMO_MODEL, force: false, figureNames: ["raw"] },
-      onDelta: () => {},
+      worker: join(import.meta.dirname, "../src/worker.ts"),
+      init: { modules: [], settings: { modelName: DEMO_MODEL, force: false, figureNames: ["raw"] } },
+      weight: (t: PromptTask) => t.nLayers,
       onOutcome: () => {},
       local,
+      toError: poolError,
     };
     expect(await runPool({ ...base, tasks, payoffMs: Number.POSITIVE_INFINITY })).toBe(1);
     expect(rendered).toEqual([0, 1, 2]);

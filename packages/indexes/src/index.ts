@@ -9,6 +9,7 @@
  */
 
 export { localHeaderLength, type ZipEntry, ZipTailShortError } from "./_zip.ts";
+export { crc32 } from "./crc32.ts";
 export { IndexesError, type IndexesErrorCode, IndexesInternalError } from "./errors.ts";
 export type { FigureMeta, ModelCfg, ModelsIndexLine, PromptMeta, Provenance } from "./file-schemas.ts";
 export { float16BitsToFloat32, float32ToFloat16Bits } from "./float16.ts";

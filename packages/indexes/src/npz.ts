@@ -1,5 +1,4 @@
 import { deflateSync, inflateSync } from "fflate";
-import { crc32 } from "./_crc32.ts";
 import {
   centralEntry,
   endOfCentralDirectory,
@@ -10,6 +9,7 @@ import {
   readCentralDirectory,
   type ZipEntry,
 } from "./_zip.ts";
+import { crc32 } from "./crc32.ts";
 import { IndexesError } from "./errors.ts";
 import { decodeNpy, encodeNpy } from "./npy.ts";
 import type { NpyArray } from "./npy-dtype.ts";

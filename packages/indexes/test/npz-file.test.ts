@@ -1,7 +1,9 @@
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { entryData, readCentralDirectory } from "../src/_zip.ts";
 import { patternKey } from "../src/layout.ts";
+import { encodeNpy } from "../src/npy.ts";
 import { decodeNpz, encodeNpz } from "../src/npz.ts";
 import { openNpzWriter, readNpzFile, readNpzFileSync, writeNpzFile } from "../src/npz-file.ts";
 import { sampleArrays } from "./support/arrays.ts";
@@ -36,7 +38,6 @@ describe("writeNpzFile / readNpzFile", () => {
 
   it('compressStrategy "rle": a zlib run-length stream (same bytes as zlib Z_RLE), read back exactly', async () => {
     const { constants, deflateRawSync } = await import("node:zlib");
-    const { encodeNpy } = await import("../src/npy.ts");
     const dir = temp();
     const a = sampleArrays(300);
     const rle = join(dir, "rle.npz");
@@ -58,6 +59,23 @@ describe("writeNpzFile / readNpzFile", () => {
     await expect(
       writeNpzFile(join(dir, "x.npz"), a, { compressStrategy: "zstd" as never }),
     ).rejects.toMatchObject({ code: "PL_INDEXES_INVALID_ARGUMENT" });
+  });
+
+  it("a member of several 4 MiB pieces (deflated in parallel) is one valid deflate stream", async () => {
+    const dir = temp();
+    const a = sampleArrays(1200); // 23 MB float32 member: 6 pieces
+    for (const strategy of ["rle", "default"] as const) {
+      const p = join(dir, `${strategy}.npz`);
+      await writeNpzFile(p, a, { compressLevel: 6, compressStrategy: strategy });
+      const bytes = readBytes(p);
+      // one deflate stream per member: zlib and fflate inflate it whole, and the CRC holds
+      const { inflateRawSync } = await import("node:zlib");
+      const e = readCentralDirectory(bytes)[0]!;
+      const raw = inflateRawSync(entryData(bytes, e));
+      expect(Buffer.from(raw).equals(Buffer.from(encodeNpy(a[patternKey(0)]!)))).toBe(true);
+      const back = decodeNpz(bytes);
+      for (const [k, v] of Object.entries(a)) expect(sameArray(back.get(k), v)).toBe(true);
+    }
   });
 
   it("openNpzWriter: member by member gives writeNpzFile's bytes; nothing at the path before close", async () => {

@@ -8,6 +8,8 @@ export interface LiveIndexHtmlOptions {
   model?: string;
   /** The text shown first. */
   text?: string;
+  /** WebAssembly threads (the element's `threads`; default: 2 when cross-origin isolated). */
+  threads?: number;
 }
 
 const escapeHtml = (s: string) =>
@@ -22,6 +24,7 @@ export function liveIndexHtml(options: LiveIndexHtmlOptions = {}): string {
   const title = escapeHtml(options.title ?? "pattern-lens live");
   const model = escapeHtml(options.model ?? "./model/");
   const text = options.text !== undefined ? ` text="${escapeHtml(options.text)}"` : "";
+  const threads = options.threads !== undefined ? ` threads="${Math.floor(options.threads)}"` : "";
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -34,7 +37,7 @@ export function liveIndexHtml(options: LiveIndexHtmlOptions = {}): string {
 </head>
 <body>
 <h1 style="font-size: 1.2rem">${title}</h1>
-<pattern-lens-live model="${model}"${text}></pattern-lens-live>
+<pattern-lens-live model="${model}"${text}${threads}></pattern-lens-live>
 <noscript>pattern-lens live needs JavaScript.</noscript>
 </body>
 </html>

@@ -79,6 +79,7 @@ export class PatternLensLive extends LitElement {
   private _worker: Worker | undefined;
   private _seq = 0;
   private _inputAt = new Map<number, number>();
+  private _threadsUsed = 1;
 
   static override styles = css`
     :host {
@@ -164,6 +165,7 @@ export class PatternLensLive extends LitElement {
 
   private _onMessage(m: FromWorker): void {
     if (m.op === "ready") {
+      this._threadsUsed = m.threads;
       this._status = `Model loaded in ${Math.round(m.loadMs)} ms · ${m.nLayers} layers · ${m.method} · ${m.threads} thread${m.threads > 1 ? "s" : ""}`;
       this.dispatchEvent(new CustomEvent("pattern-lens-ready", { detail: m, bubbles: true, composed: true }));
       return;
@@ -199,7 +201,7 @@ export class PatternLensLive extends LitElement {
     }
     if (id !== this._seq) return;
     this.timing = { inputAt, resultAt, paintedAt: performance.now(), runMs };
-    this._status = `${p.tokenIds.length} tokens${p.truncated ? " (cut to the context)" : ""} · ${p.layers.length} layers × ${p.nHeads} heads · ${runMs.toFixed(1)} ms in the worker`;
+    this._status = `${p.tokenIds.length} tokens${p.truncated ? " (cut to the context)" : ""} · ${p.layers.length} layers × ${p.nHeads} heads · ${runMs.toFixed(1)} ms in the worker (${this._threadsUsed} thread${this._threadsUsed > 1 ? "s" : ""})`;
     this.dispatchEvent(new CustomEvent("pattern-lens-patterns", { detail, bubbles: true, composed: true }));
   }
 

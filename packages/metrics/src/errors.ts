@@ -1,3 +1,6 @@
+import { isUserError } from "@pattern-lens/indexes";
+import type { PoolFailure } from "@pattern-lens/runner";
+
 /** Stable codes of the user-facing errors of @pattern-lens/metrics. */
 export type MetricsErrorCode =
   /** The model folder or its `prompts.jsonl` is missing. */
@@ -46,5 +49,29 @@ export class MetricsInternalError extends Error {
   constructor(message: string, options: { cause?: unknown } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = "MetricsInternalError";
+  }
+}
+
+/** The error of a failed metrics worker pool: a `PL_` code from a metric or module stays the user's; the rest are bugs. */
+export function poolError(f: PoolFailure<unknown>): Error {
+  switch (f.stage) {
+    case "missing-build":
+      return new MetricsInternalError(
+        `the worker entry ${f.entry} is missing; the package build is incomplete`,
+      );
+    case "start":
+      return f.cause instanceof Error ? f.cause : new MetricsInternalError(String(f.cause));
+    case "init":
+      return isUserError(f)
+        ? new MetricsError(f.code as MetricsErrorCode, f.message)
+        : new MetricsError("PL_METRICS_MODULE", f.message);
+    case "task":
+      return isUserError(f)
+        ? new MetricsError(f.code as MetricsErrorCode, f.message)
+        : new MetricsInternalError(`metrics worker failed: ${f.message}`);
+    case "crash":
+      return new MetricsInternalError(`metrics worker crashed: ${f.cause.message}`, { cause: f.cause });
+    case "exit":
+      return new MetricsInternalError(`metrics worker exited with code ${f.exitCode}`);
   }
 }

@@ -2,8 +2,8 @@
  * Node entry of @pattern-lens/metrics: the runner over a data folder and the `--module` loader.
  * @packageDocumentation
  */
-export { loadMetricModules } from "./load-modules.ts";
 export { type MergeHeadMetricsOptions, type MergeHeadMetricsSummary, mergeHeadMetrics } from "./merge.ts";
+export { loadMetricModules } from "./modules.ts";
 export {
   type HeadMetricRecord,
   type RunMetricsOptions,

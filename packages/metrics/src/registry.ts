@@ -1,20 +1,15 @@
+import { createRegistry } from "@pattern-lens/runner/registry";
 import { BUILTIN_METRICS } from "./builtins/index.ts";
 import { MetricsError } from "./errors.ts";
 import type { MetricDefinition, MetricFn } from "./types.ts";
 
 const NAME = /^[a-z][a-z0-9_.-]*$/;
 
-const custom = new Map<string, MetricDefinition>();
-const builtinNames = new Set(BUILTIN_METRICS.map((m) => m.name));
-/** Set by the module loader while a `--module` file runs, so its registrations record their source. */
-let loadingSource: string | undefined;
-
-/** @internal Used by the module loader. */
-export function _setLoadingSource(path: string | undefined): string | undefined {
-  const before = loadingSource;
-  loadingSource = path;
-  return before;
-}
+/** The metrics registry, shared by every copy of this package in a process (see the runner's createRegistry). @internal */
+export const metricRegistry = createRegistry<MetricDefinition>(
+  "@pattern-lens/metrics",
+  () => BUILTIN_METRICS,
+);
 
 /**
  * Makes a metric definition (checked, not yet registered).
@@ -73,16 +68,17 @@ export function registerMetric(
       : isDefinition(a)
         ? defineMetric(a, a.fn)
         : defineMetric(a, fn as never);
-  const prev = custom.get(def.name);
+  const prev = metricRegistry.get(def.name);
   if (prev !== undefined && prev.fn === def.fn) return prev;
-  if (prev !== undefined || builtinNames.has(def.name)) {
+  if (prev !== undefined) {
     throw new MetricsError(
       "PL_METRICS_DUPLICATE",
-      `a metric named "${def.name}" is already registered${prev?.source ? ` (from ${prev.source})` : builtinNames.has(def.name) ? " (built in)" : ""}; give yours another name.`,
+      `a metric named "${def.name}" is already registered${prev.source ? ` (from ${prev.source})` : BUILTIN_METRICS.includes(prev) ? " (built in)" : ""}; give yours another name.`,
     );
   }
-  if (loadingSource !== undefined) def.source = loadingSource;
-  custom.set(def.name, def);
+  const loading = metricRegistry.loading;
+  if (loading !== undefined) def.source = loading;
+  metricRegistry.set(def);
   return def;
 }
 
@@ -96,23 +92,18 @@ export function _registerExport(value: unknown, path: string): void {
         { path },
       );
     }
-    const before = _setLoadingSource(path);
-    try {
-      registerMetric(item);
-    } finally {
-      _setLoadingSource(before);
-    }
+    registerMetric(item);
   }
 }
 
 /** Every metric: the built-ins first, then registered ones in registration order. */
 export function listMetrics(): MetricDefinition[] {
-  return [...BUILTIN_METRICS, ...custom.values()];
+  return metricRegistry.list();
 }
 
 /** A metric by name, or `undefined`. */
 export function getMetric(name: string): MetricDefinition | undefined {
-  return BUILTIN_METRICS.find((m) => m.name === name) ?? custom.get(name);
+  return metricRegistry.get(name);
 }
 
 /**
@@ -139,5 +130,5 @@ export function selectMetrics(names?: string | readonly string[]): MetricDefinit
 
 /** Removes every registered (non built-in) metric. For tests and long-lived processes. */
 export function clearCustomMetrics(): void {
-  custom.clear();
+  metricRegistry.reset();
 }

@@ -12,16 +12,23 @@ import {
 } from "@pattern-lens/indexes";
 import { readJsonFile, readJsonl, writeJsonFile, writeJsonl } from "@pattern-lens/indexes/node";
 import { PromptMetaSchema } from "@pattern-lens/indexes/schemas";
-import { runPool } from "./_pool.ts";
+import { runPool, workerEntryBeside } from "@pattern-lens/runner";
 import { type PromptOutcome, type PromptTask, processPrompt } from "./_process-prompt.ts";
-import { MetricsError } from "./errors.ts";
-import { loadMetricModules } from "./load-modules.ts";
+import { MetricsError, poolError } from "./errors.ts";
 import { mergeHeadMetrics } from "./merge.ts";
+import { loadMetricModules } from "./modules.ts";
 import { aggregateHeadMetrics, encodePromptValues, type HeadMetricRecord } from "./prompt-values.ts";
 import { selectMetrics } from "./registry.ts";
 import type { MetricOptions } from "./types.ts";
 
 export type { HeadMetricRecord } from "./prompt-values.ts";
+
+/** What every worker thread gets before its first prompt. @internal */
+export interface WorkerInit {
+  modules: string[];
+  metricNames: string[];
+  options: MetricOptions;
+}
 
 /** Options of {@link runMetrics}. */
 export interface RunMetricsOptions {
@@ -158,11 +165,11 @@ export async function runMetrics(opts: RunMetricsOptions): Promise<RunMetricsSum
   } else {
     await runPool({
       jobs,
-      modules,
-      metricNames,
-      options,
+      worker: workerEntryBeside(import.meta.url),
+      init: { modules, metricNames, options } satisfies WorkerInit,
       tasks,
       onOutcome,
+      toError: poolError,
     });
   }
   await Promise.all(writes);

@@ -1,16 +1,8 @@
-import {
-  copyFileSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { sharedPath } from "#test-support/shared.ts";
+import { copyDemoInputsTo } from "#test-support/demo.ts";
 import { topHeads } from "../src/index.ts";
 import { type HeadMetricRecord, runMetrics } from "../src/node.ts";
 
@@ -18,17 +10,7 @@ const MODEL = "pythia-14m";
 
 /** The Python-written demo data (no token_ids in prompt.json) in a writable temp folder. */
 function demoCopy(): string {
-  const src = sharedPath("reference", "pattern-lens-demo");
-  const dst = mkdtempSync(join(tmpdir(), "pl-metrics-"));
-  mkdirSync(join(dst, MODEL, "prompts"), { recursive: true });
-  for (const f of ["model_cfg.json", "prompts.jsonl"]) copyFileSync(join(src, MODEL, f), join(dst, MODEL, f));
-  for (const h of readdirSync(join(src, MODEL, "prompts"))) {
-    mkdirSync(join(dst, MODEL, "prompts", h));
-    for (const f of ["prompt.json", "activations.npz"]) {
-      copyFileSync(join(src, MODEL, "prompts", h, f), join(dst, MODEL, "prompts", h, f));
-    }
-  }
-  return dst;
+  return copyDemoInputsTo(mkdtempSync(join(tmpdir(), "pl-metrics-")));
 }
 
 const get = (rs: HeadMetricRecord[], l: number, h: number, m: string) =>

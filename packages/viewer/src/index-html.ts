@@ -30,7 +30,13 @@ export function viewerIndexHtml(options: IndexHtmlOptions = {}): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <link rel="icon" href="data:,">
 <title>${title}</title>
-<style>html, body { margin: 0; background: #fff; } @media (prefers-color-scheme: dark) { html, body { background: #0d1117; } }</style>
+<style>
+html, body { margin: 0; background: #fff; }
+@media (prefers-color-scheme: dark) { html, body { background: #0d1117; } }
+/* the viewer's own dark switch wins over the system's, for the whole page */
+html:has(pattern-lens-viewer[dark]), html:has(pattern-lens-viewer[dark]) body { background: #0d1117; color-scheme: dark; }
+html:has(pattern-lens-viewer:not([dark])), html:has(pattern-lens-viewer:not([dark])) body { background: #fff; color-scheme: light; }
+</style>
 <script type="module" src="./${bundle}"></script>
 </head>
 <body>

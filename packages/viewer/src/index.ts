@@ -4,6 +4,7 @@
  * `pattern-lens-viewer.js`) to register `<pattern-lens-viewer>` and `<pattern-lens-pattern>`.
  */
 
+export type { Viewport } from "./_viewport.ts";
 export {
   CATEGORICAL,
   type ColormapName,
@@ -49,6 +50,7 @@ export {
   parseHeadSelection,
 } from "./head-selection.ts";
 export {
+  type CellWindow,
   type HeatmapImage,
   type HeatmapOptions,
   normalise,
@@ -58,6 +60,7 @@ export {
   valueRange,
 } from "./heatmap.ts";
 export { type IndexHtmlOptions, viewerIndexHtml } from "./index-html.ts";
+export { type LayerHeads, loadLayer, type NpzDirectory, openActivations } from "./layer-loader.ts";
 export {
   argmaxHead,
   type FilterClause,

@@ -1,10 +1,13 @@
-import { type NpyArray, patternKey } from "@pattern-lens/indexes";
-import { css, html, LitElement, nothing, type PropertyValues } from "lit";
+import { html, LitElement, nothing, type PropertyValues } from "lit";
 import { guard } from "lit/directives/guard.js";
+import { arraySource, folderSource, type HeadSource } from "./_head-source.ts";
+import { type MapView, paintAxes, paintHeatmap, paintMinimap, paintOverlay } from "./_pattern-paint.ts";
+import { boxView, clampView, fullView, showCell, type Viewport, zoomAt } from "./_viewport.ts";
 import { SEQUENTIAL_COLORMAPS, type SequentialColormap } from "./colormaps.ts";
-import { type HeadPattern, headPattern, loadActivations, loadPrompt } from "./data.ts";
+import { loadPrompt } from "./data.ts";
 import { type CellDetail, plEvent } from "./events.ts";
-import { type HeatmapImage, renderHeatmap, type ScaleMode, valueRange } from "./heatmap.ts";
+import { type ScaleMode, type ValueRange, valueRange } from "./heatmap.ts";
+import { patternStyles } from "./pattern-styles.ts";
 import { type DisplayToken, displayTokens } from "./tokens.ts";
 
 /**
@@ -26,36 +29,50 @@ interface Cell {
   k: number;
 }
 
-interface MapView {
-  label: string;
-  data: Float32Array;
-  image: HeatmapImage;
+interface Drag {
+  x: number;
+  y: number;
+  vp: Viewport;
+  box: boolean;
+  moved: boolean;
+  minimap: boolean;
 }
 
 const fmt = (v: number) => (Number.isFinite(v) ? v.toPrecision(6) : String(v));
+const ranges = new WeakMap<Float32Array, ValueRange>();
+const rangeOf = (d: Float32Array): ValueRange => {
+  const hit = ranges.get(d);
+  if (hit) return hit;
+  const r = valueRange(d, false);
+  ranges.set(d, r);
+  return r;
+};
 
 /**
- * One attention head of one prompt, interactively: an exact heatmap read from `activations.npz`,
- * hover and click-to-lock readouts, arrow-key navigation, a token panel and a second head to
- * compare side by side or as a difference.
+ * One attention head of one prompt, interactively: an exact heatmap read from `activations.npz`
+ * (only the layer shown, with HTTP Range requests, inflated in a Worker), zoom and pan (wheel,
+ * drag, shift-drag box, keyboard), token labels on the axes once they fit, a minimap, hover and
+ * click-to-lock readouts, arrow-key navigation, a token panel and a second head to compare side by
+ * side or as a difference. Patterns held in memory can be shown with {@link PatternLensPattern.patterns}.
  *
  * @example
  * ```html
  * <pattern-lens-pattern src="./data/" model="pythia-14m" prompt="sCw9tqGtgecntuFkGO7kVw" layer="2" head="1"></pattern-lens-pattern>
  * ```
  *
- * @fires pl-load - data loaded and drawn; `detail.n` is the number of positions.
+ * @fires pl-load - the first head is drawn; `detail.n` is the number of positions.
  * @fires pl-cell-hover - the pointer moved to another cell; `detail` is a {@link CellDetail}.
  * @fires pl-cell-lock - a cell was locked (click, arrow keys) or unlocked (`detail` null).
  * @fires pl-head-change - the user picked another head in the toolbar.
  * @fires pl-error - loading failed.
  *
  * @csspart toolbar - the colormap/scale/compare controls.
- * @csspart heatmap - each heatmap figure.
+ * @csspart heatmap - each heatmap figure (axes included).
  * @csspart readout - the line showing the current cell.
  * @csspart tokens - the token panel.
  *
- * @cssprop --pl-heatmap-size - side of each drawn heatmap (default 480px).
+ * @cssprop --pl-heatmap-size - side of each drawn heatmap (default min(640px, 70vh)).
+ * @cssprop --pl-axis - width of the token axes (default 96px).
  * @cssprop --pl-fg - text colour.
  * @cssprop --pl-bg - background colour.
  * @cssprop --pl-accent - highlight colour of the selected row/column and tokens.
@@ -81,9 +98,11 @@ export class PatternLensPattern extends LitElement {
     _error: { state: true },
     _cell: { state: true },
     _locked: { state: true },
+    _vp: { state: true },
+    _loading: { state: true },
   };
 
-  /** URL of the data folder (default: the page's folder). */
+  /** URL of the data folder, any origin (default: the page's folder). */
   src = "";
   /** Model folder name. */
   model = "";
@@ -103,7 +122,7 @@ export class PatternLensPattern extends LitElement {
   colormap: SequentialColormap = "blues";
   /** Linear or log colour scale. */
   scale: ScaleMode = "linear";
-  /** Largest drawn side in pixels; longer prompts are downsampled for drawing only. */
+  /** Unused since the heatmap is drawn at the canvas's own resolution; kept for old pages. */
   maxPixels = 1024;
   /** Patterns held in memory, shown instead of fetching `src`/`model`/`prompt` when set. */
   patterns: InMemoryPatterns | null = null;
@@ -115,12 +134,23 @@ export class PatternLensPattern extends LitElement {
   private _error = "";
   private _cell: Cell | null = null;
   private _locked = false;
-  private _npz: Awaited<ReturnType<typeof loadActivations>> | undefined;
-  private _a: HeadPattern | undefined;
-  private _b: HeadPattern | undefined;
+  private _vp: Viewport = fullView(0);
+  private _loading = "";
+  private _source: HeadSource | undefined;
+  private _a: Float32Array | undefined;
+  private _b: Float32Array | undefined;
+  /** The heads `_a` and `_b` hold (the properties may already name the next ones, still loading). */
+  private _shown = { layer: 0, head: 0, compareLayer: -1, compareHead: -1 };
   private _views: MapView[] = [];
   private _loadSeq = 0;
+  private _drawSeq = 0;
   private _frame = 0;
+  private _viewFrame = 0;
+  private _factor = 1;
+  private _fg = "#1b1f24";
+  private _drag: Drag | null = null;
+  private _box: { x0: number; y0: number; x1: number; y1: number } | null = null;
+  private _noClick = false;
   private _tokenEls: HTMLElement[] = [];
   private _paintedRow = -1;
   private _paintedKey = -1;
@@ -128,106 +158,13 @@ export class PatternLensPattern extends LitElement {
   private _shade = new Float32Array(0);
 
   /** The component's shadow-DOM styles. */
-  static override styles = css`
-    :host {
-      display: block;
-      color: var(--pl-fg, #1b1f24);
-      background: var(--pl-bg, transparent);
-      font: 13px/1.4 system-ui, sans-serif;
-      --pl-accent: #e8590c;
-    }
-    .toolbar {
-      display: flex;
-      flex-wrap: wrap;
-      gap: 0.4rem 1rem;
-      align-items: center;
-      margin-bottom: 0.5rem;
-    }
-    select,
-    button {
-      font: inherit;
-    }
-    .maps {
-      display: flex;
-      flex-wrap: wrap;
-      gap: 1rem;
-    }
-    figure {
-      margin: 0;
-    }
-    figcaption {
-      text-align: center;
-      font-weight: 600;
-    }
-    .stack {
-      position: relative;
-      width: var(--pl-heatmap-size, 480px);
-      height: var(--pl-heatmap-size, 480px);
-      outline: 1px solid #8884;
-      cursor: crosshair;
-    }
-    .stack:focus-visible {
-      outline: 2px solid var(--pl-accent);
-    }
-    .stack canvas {
-      position: absolute;
-      inset: 0;
-      width: 100%;
-      height: 100%;
-    }
-    canvas.img {
-      image-rendering: pixelated;
-    }
-    .readout {
-      min-height: 1.4em;
-      margin: 0.5rem 0;
-      font-variant-numeric: tabular-nums;
-    }
-    .readout .tok,
-    .tokens .tok {
-      font-family: ui-monospace, monospace;
-      white-space: pre;
-    }
-    .readout .tok {
-      padding: 0 0.2em;
-      border: 1px solid #8886;
-      border-radius: 3px;
-    }
-    .tokens {
-      display: flex;
-      flex-wrap: wrap;
-      gap: 2px;
-      max-height: 16rem;
-      overflow: auto;
-      padding: 2px;
-    }
-    .tokens .tok {
-      cursor: pointer;
-      padding: 0 2px;
-      border-radius: 2px;
-      border: 1px solid transparent;
-    }
-    .tokens .tok.query {
-      border-color: var(--pl-accent);
-    }
-    .tokens .tok.key {
-      text-decoration: underline 2px var(--pl-accent);
-    }
-    .bos {
-      font-style: italic;
-      opacity: 0.8;
-    }
-    .error {
-      color: #c92a2a;
-    }
-    .hint {
-      opacity: 0.7;
-    }
-  `;
+  static override styles = patternStyles;
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     cancelAnimationFrame(this._frame);
+    cancelAnimationFrame(this._viewFrame);
+    this._endDrag();
   }
 
   /** The cell under the pointer or locked, with its exact values; `null` when there is none. */
@@ -240,6 +177,15 @@ export class PatternLensPattern extends LitElement {
     return this._locked;
   }
 
+  /** The zoomed window in cells: keys `x`…`x + span`, queries `y`…`y + span`. */
+  get viewport(): Viewport {
+    return { ...this._vp };
+  }
+  set viewport(v: Viewport) {
+    this._vp = clampView(v, this._n);
+    this._paintSoon();
+  }
+
   /** Locks the selection on a cell (as a click does), or unlocks it with `null`. */
   lockCell(query: number | null, key = 0): void {
     if (query === null) {
@@ -247,30 +193,24 @@ export class PatternLensPattern extends LitElement {
       this.dispatchEvent(plEvent("pl-cell-lock", null));
       return;
     }
-    this._setCell({ q: this._clamp(query), k: this._clamp(key) });
+    const c = { q: this._clamp(query), k: this._clamp(key) };
+    this._setCell(c);
     this._locked = true;
+    const v = showCell(this._vp, this._n, c.q, c.k);
+    if (v.x !== this._vp.x || v.y !== this._vp.y) this.viewport = v;
     this.dispatchEvent(plEvent("pl-cell-lock", this.selectedCell));
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
-    if (changed.has("patterns") && this.patterns) void this._show(this.patterns);
+    if (changed.has("patterns") && this.patterns) void this._load();
     else if (!this.patterns && (changed.has("src") || changed.has("model") || changed.has("prompt")))
       void this._load();
   }
 
   protected override updated(changed: PropertyValues<this>): void {
-    const redraw = [
-      "layer",
-      "head",
-      "compareLayer",
-      "compareHead",
-      "compareMode",
-      "colormap",
-      "scale",
-      "maxPixels",
-      "_n",
-    ];
-    if (redraw.some((k) => (changed as Map<string, unknown>).has(k))) this._computeAndDraw();
+    const redraw = ["layer", "head", "compareLayer", "compareHead", "compareMode", "colormap", "scale"];
+    if (this._source && redraw.some((k) => (changed as Map<string, unknown>).has(k)))
+      void this._computeAndDraw();
     if ((changed as Map<string, unknown>).has("_tokens")) {
       this._tokenEls = [...this.renderRoot.querySelectorAll<HTMLElement>(".tokens .tok")];
       this._shade = new Float32Array(this._tokenEls.length).fill(-1);
@@ -281,60 +221,62 @@ export class PatternLensPattern extends LitElement {
     this._paintSelection();
   }
 
-  /** Shows in-memory patterns the way {@link _load} shows a fetched `activations.npz`. */
-  private async _show(p: InMemoryPatterns): Promise<void> {
-    ++this._loadSeq;
-    const n = p.tokenIds.length;
-    const nHeads = n > 0 ? (p.layers[0]?.length ?? 0) / (n * n) : 0;
-    const npz = new Map<string, NpyArray>(
-      p.layers.map((data, l) => [patternKey(l), { dtype: "<f4", shape: [nHeads, n, n], data }]),
-    );
-    this._error = "";
-    if (this.layer >= p.layers.length) this.layer = 0;
-    if (this.head >= nHeads) this.head = 0;
-    await this._present(npz, p.tokens, p.layers.length, nHeads, n);
-  }
-
-  /** Draws a decoded `activations.npz` (fetched or in memory) and fires `pl-load`. */
-  private async _present(
-    npz: Map<string, NpyArray>,
-    tokens: readonly string[],
-    nLayers: number,
-    nHeads: number,
-    n: number,
-  ): Promise<void> {
-    this._npz = npz;
-    this._nLayers = nLayers;
-    this._nHeads = nHeads;
-    this._tokens = displayTokens(tokens, n);
-    this._cell = null;
-    this._locked = false;
-    this._n = n;
-    this._computeAndDraw();
-    await this.updateComplete;
-    this.dispatchEvent(plEvent("pl-load", { n }));
+  private _fail(err: unknown): void {
+    const e = err as { code?: string; message?: string };
+    this._error = e.message ?? String(err);
+    this._loading = "";
+    this.dispatchEvent(plEvent("pl-error", { code: e.code ?? "PL_VIEWER_DATA", message: this._error }));
   }
 
   private async _load(): Promise<void> {
     const seq = ++this._loadSeq;
-    if (!this.model || !this.prompt) return;
     this._error = "";
+    this._source = undefined;
     try {
-      const [prompt, npz] = await Promise.all([
-        loadPrompt(this.src, this.model, this.prompt),
-        loadActivations(this.src, this.model, this.prompt),
-      ]);
+      let tokens: readonly string[];
+      if (this.patterns) {
+        this._source = arraySource(this.patterns);
+        tokens = this.patterns.tokens;
+        if (this.layer >= this.patterns.layers.length) this.layer = 0;
+      } else {
+        if (!this.model || !this.prompt) return;
+        this._loading = "Loading the prompt and the activations' directory…";
+        const [prompt, source] = await Promise.all([
+          loadPrompt(this.src, this.model, this.prompt).catch((err: { code?: string; message?: string }) => {
+            if (err.code === "PL_VIEWER_FETCH" && /HTTP 404/.test(err.message ?? "")) {
+              throw Object.assign(
+                new Error(
+                  `prompt ${this.prompt} of model ${this.model} is not in this data folder (no ${this.model}/prompts/${this.prompt}/prompt.json): check the link's open= or run activations on it`,
+                ),
+                { code: "PL_VIEWER_FETCH" },
+              );
+            }
+            throw err;
+          }),
+          folderSource(this.src, this.model, this.prompt),
+        ]);
+        if (seq !== this._loadSeq) return;
+        this._source = source;
+        tokens = prompt.tokens;
+      }
+      const src = this._source;
+      this._nLayers = src.nLayers;
+      this._loading = `Loading layer ${this.layer}…`;
+      const info = await src.info(this.layer);
       if (seq !== this._loadSeq) return;
-      const layers = [...npz.keys()].filter((k) => /^blocks\.\d+\.attn\.hook_pattern$/.test(k));
-      const first = npz.get(layers[0] ?? "");
-      const nHeads = first ? (first.shape[first.shape.length - 3] ?? 0) : 0;
-      const n = first ? (first.shape[first.shape.length - 1] ?? 0) : 0;
-      await this._present(npz, prompt.tokens, layers.length, nHeads, n);
+      this._nHeads = info.nHeads;
+      if (this.head >= info.nHeads) this.head = 0;
+      this._tokens = displayTokens(tokens, info.n);
+      this._cell = null;
+      this._locked = false;
+      this._n = info.n;
+      this._vp = fullView(info.n);
+      this._views = [];
+      await this._computeAndDraw();
+      if (seq !== this._loadSeq || this._error) return;
+      this.dispatchEvent(plEvent("pl-load", { n: info.n }));
     } catch (err) {
-      if (seq !== this._loadSeq) return;
-      const e = err as { code?: string; message?: string };
-      this._error = e.message ?? String(err);
-      this.dispatchEvent(plEvent("pl-error", { code: e.code ?? "PL_VIEWER_DATA", message: this._error }));
+      if (seq === this._loadSeq) this._fail(err);
     }
   }
 
@@ -342,23 +284,40 @@ export class PatternLensPattern extends LitElement {
     return this.compareMode !== "none" && this.compareLayer >= 0 && this.compareHead >= 0;
   }
 
-  private _computeAndDraw(): void {
-    const npz = this._npz;
-    if (!npz || this._n === 0) return;
+  private async _computeAndDraw(): Promise<void> {
+    const src = this._source;
+    if (!src || this._n === 0) return;
+    const seq = ++this._drawSeq;
+    let a: Float32Array;
+    let b: Float32Array | undefined;
     try {
-      this._a = headPattern(npz, this.layer, this.head);
-      this._b = this._hasCompare() ? headPattern(npz, this.compareLayer, this.compareHead) : undefined;
-      this._error = "";
+      const pa = src.head(this.layer, this.head);
+      const pb = this._hasCompare() ? src.head(this.compareLayer, this.compareHead) : undefined;
+      if (pa instanceof Promise || pb instanceof Promise) {
+        this._loading = `Loading L${this.layer}H${this.head}…`;
+        [a, b] = await Promise.all([pa, pb]);
+        if (seq !== this._drawSeq) return;
+      } else [a, b] = [pa, pb];
+      if (a.length !== this._n * this._n || (b && b.length !== a.length)) {
+        throw new Error(`layer ${this.layer} has another number of positions than the prompt's ${this._n}`);
+      }
     } catch (err) {
-      this._error = (err as Error).message;
-      this._views = [];
+      if (seq === this._drawSeq) this._fail(err);
       return;
     }
-    const { n } = this._a;
-    const a = this._a.data;
-    const b = this._b?.data;
+    this._loading = "";
+    this._error = "";
+    this._a = a;
+    this._b = b;
+    this._shown = {
+      layer: this.layer,
+      head: this.head,
+      compareLayer: this.compareLayer,
+      compareHead: this.compareHead,
+    };
+    const n = this._n;
     const label = (l: number, h: number) => `L${l}H${h}`;
-    const opts = { colormap: this.colormap, scale: this.scale, maxPixels: this.maxPixels };
+    const base = { colormap: this.colormap, scale: this.scale, diverging: false } as const;
     if (b && this.compareMode === "diff") {
       const d = new Float32Array(n * n);
       for (let i = 0; i < d.length; i++) d[i] = a[i]! - b[i]!;
@@ -366,46 +325,56 @@ export class PatternLensPattern extends LitElement {
         {
           label: `${label(this.layer, this.head)} − ${label(this.compareLayer, this.compareHead)}`,
           data: d,
-          image: renderHeatmap(d, n, { ...opts, colormap: "rdbu", scale: "linear", diverging: true }),
+          range: valueRange(d, true),
+          colormap: "rdbu",
+          scale: "linear",
+          diverging: true,
         },
       ];
     } else if (b) {
       // One shared scale so that the two pictures compare.
-      const ra = valueRange(a, false);
-      const rb = valueRange(b, false);
+      const ra = rangeOf(a);
+      const rb = rangeOf(b);
       const range = {
         min: Math.min(ra.min, rb.min),
         max: Math.max(ra.max, rb.max),
         minPositive: Math.min(ra.minPositive, rb.minPositive),
       };
       this._views = [
-        { label: label(this.layer, this.head), data: a, image: renderHeatmap(a, n, { ...opts, range }) },
-        {
-          label: label(this.compareLayer, this.compareHead),
-          data: b,
-          image: renderHeatmap(b, n, { ...opts, range }),
-        },
+        { ...base, label: label(this.layer, this.head), data: a, range },
+        { ...base, label: label(this.compareLayer, this.compareHead), data: b, range },
       ];
     } else {
-      this._views = [{ label: label(this.layer, this.head), data: a, image: renderHeatmap(a, n, opts) }];
+      this._views = [{ ...base, label: label(this.layer, this.head), data: a, range: rangeOf(a) }];
     }
     this.requestUpdate();
-    void this.updateComplete.then(() => {
-      const canvases = this.renderRoot.querySelectorAll<HTMLCanvasElement>("canvas.img");
-      this._views.forEach((v, i) => {
-        const c = canvases[i];
-        if (!c) return;
-        c.width = v.image.size;
-        c.height = v.image.size;
-        c.getContext("2d")?.putImageData(
-          new ImageData(v.image.rgba as Uint8ClampedArray<ArrayBuffer>, v.image.size, v.image.size),
-          0,
-          0,
-        );
-      });
-      this._shade.fill(-1);
-      this._paintedRow = -2;
-      this._paintSelection();
+    await this.updateComplete;
+    if (seq !== this._drawSeq) return;
+    this._paintViews();
+  }
+
+  /** Repaints heatmaps, axes and minimaps for the current viewport (wheel and drag call it per frame). */
+  private _paintViews(): void {
+    const figs = this.renderRoot.querySelectorAll<HTMLElement>("figure.map");
+    this._fg = getComputedStyle(this).color || this._fg;
+    this._views.forEach((v, i) => {
+      const fig = figs[i];
+      const img = fig?.querySelector<HTMLCanvasElement>("canvas.img");
+      if (!fig || !img) return;
+      this._factor = paintHeatmap(img, v, this._vp, this._n);
+      const mini = fig.querySelector<HTMLCanvasElement>("canvas.minimap");
+      if (mini) paintMinimap(mini, v, this._vp, this._n);
+    });
+    this._shade.fill(-1);
+    this._paintedRow = -2;
+    this._paintSelection();
+  }
+
+  private _paintSoon(): void {
+    cancelAnimationFrame(this._viewFrame);
+    this._viewFrame = requestAnimationFrame(() => {
+      this.requestUpdate(); // the zoom readout and the minimap's presence
+      void this.updateComplete.then(() => this._paintViews());
     });
   }
 
@@ -416,15 +385,15 @@ export class PatternLensPattern extends LitElement {
   private _detail(c: Cell): CellDetail {
     const i = c.q * this._n + c.k;
     const d: CellDetail = {
-      layer: this.layer,
-      head: this.head,
+      layer: this._shown.layer,
+      head: this._shown.head,
       query: c.q,
       key: c.k,
-      value: this._a?.data[i] ?? Number.NaN,
+      value: this._a?.[i] ?? Number.NaN,
       queryToken: this._tokens[c.q]?.text ?? "",
       keyToken: this._tokens[c.k]?.text ?? "",
     };
-    if (this._b) d.compareValue = this._b.data[i] ?? Number.NaN;
+    if (this._b) d.compareValue = this._b[i] ?? Number.NaN;
     return d;
   }
 
@@ -435,25 +404,114 @@ export class PatternLensPattern extends LitElement {
     this.dispatchEvent(plEvent("pl-cell-hover", this._detail(c)));
   }
 
-  private _cellAt(ev: MouseEvent): Cell {
-    const rect = (ev.currentTarget as HTMLElement).getBoundingClientRect();
-    const k = Math.floor(((ev.clientX - rect.left) / rect.width) * this._n);
-    const q = Math.floor(((ev.clientY - rect.top) / rect.height) * this._n);
-    return { q: this._clamp(q), k: this._clamp(k) };
+  /** The position under the pointer in cells (fractional), within the stack it is over. */
+  private _at(ev: MouseEvent, stack: HTMLElement): { x: number; y: number } {
+    const rect = stack.getBoundingClientRect();
+    const v = this._vp;
+    return {
+      x: v.x + ((ev.clientX - rect.left) / rect.width) * v.span,
+      y: v.y + ((ev.clientY - rect.top) / rect.height) * v.span,
+    };
+  }
+
+  private _cellAt(ev: MouseEvent, stack: HTMLElement): Cell {
+    const p = this._at(ev, stack);
+    return { q: this._clamp(Math.floor(p.y)), k: this._clamp(Math.floor(p.x)) };
   }
 
   private _onMove = (ev: MouseEvent) => {
-    if (this._locked || this._n === 0) return;
-    this._setCell(this._cellAt(ev));
+    if (this._locked || this._n === 0 || this._drag) return;
+    this._setCell(this._cellAt(ev, ev.currentTarget as HTMLElement));
   };
 
   private _onLeave = () => {
-    if (!this._locked) this._cell = null;
+    if (!this._locked && !this._drag) this._cell = null;
+  };
+
+  private _onDown = (ev: MouseEvent) => {
+    if (ev.button !== 0 || this._n === 0) return;
+    const minimap = (ev.currentTarget as HTMLElement).classList.contains("minimap");
+    this._drag = { x: ev.clientX, y: ev.clientY, vp: this._vp, box: ev.shiftKey, moved: false, minimap };
+    this._dragStack = ev.currentTarget as HTMLElement;
+    window.addEventListener("mousemove", this._onDragMove);
+    window.addEventListener("mouseup", this._onDragEnd);
+    if (minimap) this._onDragMove(ev);
+    ev.preventDefault();
+  };
+
+  private _dragStack: HTMLElement | undefined;
+
+  private _onDragMove = (ev: MouseEvent) => {
+    const d = this._drag;
+    const el = this._dragStack;
+    if (!d || !el) return;
+    const rect = el.getBoundingClientRect();
+    const dx = ev.clientX - d.x;
+    const dy = ev.clientY - d.y;
+    if (d.minimap) {
+      const k = this._n / rect.width;
+      const cx = (ev.clientX - rect.left) * k;
+      const cy = (ev.clientY - rect.top) * k;
+      d.moved = true;
+      this.viewport = { x: cx - d.vp.span / 2, y: cy - d.vp.span / 2, span: d.vp.span };
+      return;
+    }
+    if (!d.moved && Math.hypot(dx, dy) < 4) return;
+    d.moved = true;
+    const k = d.vp.span / rect.width;
+    if (d.box) {
+      const x0 = d.vp.x + (d.x - rect.left) * k;
+      const y0 = d.vp.y + (d.y - rect.top) * k;
+      const p = this._at(ev, el);
+      this._box = { x0, y0, x1: p.x, y1: p.y };
+      this._paintSelection();
+    } else {
+      el.classList.add("panning");
+      this.viewport = { x: d.vp.x - dx * k, y: d.vp.y - dy * k, span: d.vp.span };
+    }
+  };
+
+  private _onDragEnd = () => {
+    const d = this._drag;
+    const b = this._box;
+    this._endDrag();
+    if (!d) return;
+    if (!d.minimap) this._noClick = d.moved;
+    if (d.box && b) this.viewport = boxView(b.x0, b.y0, b.x1, b.y1, this._n);
+    this._paintSelection();
+  };
+
+  private _endDrag(): void {
+    window.removeEventListener("mousemove", this._onDragMove);
+    window.removeEventListener("mouseup", this._onDragEnd);
+    this._dragStack?.classList.remove("panning");
+    this._drag = null;
+    this._box = null;
+  }
+
+  private _onWheel = (ev: WheelEvent) => {
+    if (this._n === 0) return;
+    ev.preventDefault();
+    const stack = ev.currentTarget as HTMLElement;
+    const rect = stack.getBoundingClientRect();
+    const dy = ev.deltaMode === 1 ? ev.deltaY * 16 : ev.deltaMode === 2 ? ev.deltaY * 400 : ev.deltaY;
+    const factor = Math.exp(-dy * 0.002);
+    this.viewport = zoomAt(
+      this._vp,
+      this._n,
+      (ev.clientX - rect.left) / rect.width,
+      (ev.clientY - rect.top) / rect.height,
+      factor,
+    );
   };
 
   private _onClick = (ev: MouseEvent) => {
     if (this._n === 0) return;
-    const c = this._cellAt(ev);
+    if (this._noClick) {
+      this._noClick = false;
+      return;
+    }
+    const c = this._cellAt(ev, ev.currentTarget as HTMLElement);
     (ev.currentTarget as HTMLElement).focus();
     if (this._locked && this._cell?.q === c.q && this._cell.k === c.k) {
       this.lockCell(null);
@@ -462,6 +520,14 @@ export class PatternLensPattern extends LitElement {
     this.lockCell(c.q, c.k);
   };
 
+  private _zoomKey(factor: number): void {
+    const c = this._cell;
+    const v = this._vp;
+    const fx = c ? (c.k + 0.5 - v.x) / v.span : 0.5;
+    const fy = c ? (c.q + 0.5 - v.y) / v.span : 0.5;
+    this.viewport = zoomAt(v, this._n, Math.min(1, Math.max(0, fx)), Math.min(1, Math.max(0, fy)), factor);
+  }
+
   private _onKey = (ev: KeyboardEvent) => {
     if (this._n === 0) return;
     if (ev.key === "Escape") {
@@ -469,6 +535,17 @@ export class PatternLensPattern extends LitElement {
         this.lockCell(null);
         ev.preventDefault();
       }
+      return;
+    }
+    const zoom: Record<string, number> = { "+": 2, "=": 2, "-": 0.5, _: 0.5 };
+    if (zoom[ev.key]) {
+      ev.preventDefault();
+      this._zoomKey(zoom[ev.key]!);
+      return;
+    }
+    if (ev.key === "0") {
+      ev.preventDefault();
+      this.viewport = fullView(this._n);
       return;
     }
     const moves: Record<string, [number, number]> = {
@@ -480,6 +557,11 @@ export class PatternLensPattern extends LitElement {
     const m = moves[ev.key];
     if (!m) return;
     ev.preventDefault();
+    if (ev.shiftKey) {
+      const s = this._vp.span / 4;
+      this.viewport = { x: this._vp.x + m[1] * s, y: this._vp.y + m[0] * s, span: this._vp.span };
+      return;
+    }
     const step = ev.ctrlKey || ev.metaKey ? 10 : 1;
     const c = this._cell ?? { q: 0, k: 0 };
     const wasLocked = this._locked;
@@ -495,31 +577,18 @@ export class PatternLensPattern extends LitElement {
     this.renderRoot.querySelector<HTMLElement>(".stack")?.focus(); // arrow keys go on from here
   };
 
-  /** Draws the row/column highlight and the token panel's attention for the current cell. */
+  /** Draws the crosshair, the axes' highlight and the token panel's attention for the current cell. */
   private _paintSelection(): void {
     cancelAnimationFrame(this._frame);
     this._frame = requestAnimationFrame(() => {
-      const n = this._n;
       const c = this._cell;
-      for (const ov of this.renderRoot.querySelectorAll<HTMLCanvasElement>("canvas.overlay")) {
-        const w = ov.clientWidth;
-        const dpr = window.devicePixelRatio || 1;
-        if (ov.width !== Math.round(w * dpr)) {
-          ov.width = Math.round(w * dpr);
-          ov.height = Math.round(w * dpr);
-        }
-        const ctx = ov.getContext("2d");
-        if (!ctx) continue;
-        ctx.clearRect(0, 0, ov.width, ov.height);
-        if (!c || n === 0) continue;
-        const cell = ov.width / n;
-        const band = Math.max(cell, 2 * dpr);
-        ctx.fillStyle = "rgba(232, 89, 12, 0.28)";
-        ctx.fillRect(0, c.q * cell + cell / 2 - band / 2, ov.width, band);
-        ctx.fillRect(c.k * cell + cell / 2 - band / 2, 0, band, ov.height);
-        ctx.strokeStyle = this._locked ? "#e8590c" : "rgba(232, 89, 12, 0.9)";
-        ctx.lineWidth = (this._locked ? 2 : 1) * dpr;
-        ctx.strokeRect(c.k * cell + cell / 2 - band / 2, c.q * cell + cell / 2 - band / 2, band, band);
+      for (const fig of this.renderRoot.querySelectorAll<HTMLElement>("figure.map")) {
+        const ov = fig.querySelector<HTMLCanvasElement>("canvas.overlay");
+        const left = fig.querySelector<HTMLCanvasElement>("canvas.axis-left");
+        const top = fig.querySelector<HTMLCanvasElement>("canvas.axis-top");
+        if (!ov || !left || !top || this._n === 0) continue;
+        paintOverlay(ov, this._vp, c, this._locked, this._box);
+        paintAxes(left, top, this._tokens, this._vp, this._n, ov.clientWidth, this._fg, c);
       }
       this._paintTokens();
     });
@@ -530,15 +599,15 @@ export class PatternLensPattern extends LitElement {
     const c = this._cell;
     const a = this._a;
     if (!a || els.length === 0) return;
-    const n = a.n;
+    const n = this._n;
     const q = c?.q ?? -1;
     if (q !== this._paintedRow) {
       // Only spans whose shade changes are touched (a causal row leaves most of them at zero).
       if (this._shade.length !== els.length) this._shade = new Float32Array(els.length).fill(-1);
       let rowMax = 0;
-      if (c) for (let k = 0; k < n; k++) rowMax = Math.max(rowMax, a.data[q * n + k]!);
+      if (c) for (let k = 0; k < n; k++) rowMax = Math.max(rowMax, a[q * n + k]!);
       for (let k = 0; k < els.length; k++) {
-        const t = c && rowMax > 0 ? Math.round((a.data[q * n + k]! / rowMax) * 100) / 100 : 0;
+        const t = c && rowMax > 0 ? Math.round((a[q * n + k]! / rowMax) * 100) / 100 : 0;
         if (t === this._shade[k]) continue;
         this._shade[k] = t;
         const el = els[k]!;
@@ -570,7 +639,7 @@ export class PatternLensPattern extends LitElement {
   private _renderReadout() {
     const c = this._cell ? this._detail(this._cell) : null;
     if (!c)
-      return html`<span class="hint">Hover the heatmap for values; click to lock, then arrow keys move (Ctrl: 10); click a token to make it the query.</span>`;
+      return html`<span class="hint">Hover for exact values; click to lock, then arrow keys move (Ctrl: 10). Wheel zooms, drag pans, Shift-drag zooms to a box, + − 0 on the keyboard (Shift+arrows pan). Click a token to make it the query.</span>`;
     const diff = c.compareValue !== undefined ? c.value - c.compareValue : undefined;
     return html`${this._locked ? html`<b class="locked">locked</b> · ` : nothing}query <b>#${c.query}</b>
       <span class="tok">${c.queryToken}</span> → key <b>#${c.key}</b>
@@ -578,7 +647,7 @@ export class PatternLensPattern extends LitElement {
       <b class="value" data-value=${String(c.value)}>${fmt(c.value)}</b>
       ${
         c.compareValue !== undefined
-          ? html`· L${this.compareLayer}H${this.compareHead}:
+          ? html`· L${this._shown.compareLayer}H${this._shown.compareHead}:
               <b class="compare-value" data-value=${String(c.compareValue)}>${fmt(c.compareValue)}</b>
               · difference <b class="diff-value" data-value=${String(Math.fround(diff!))}>${fmt(Math.fround(diff!))}</b>`
           : nothing
@@ -599,54 +668,71 @@ export class PatternLensPattern extends LitElement {
     return out;
   }
 
+  private _renderToolbar() {
+    const zoom = this._n / this._vp.span;
+    const pick = (e: Event) =>
+      (e.target as HTMLSelectElement).value.split(",").map(Number) as [number, number];
+    return html`<div class="toolbar" part="toolbar">
+      <label>Head <select class="head-a" @change=${(e: Event) => {
+        [this.layer, this.head] = pick(e);
+        this.dispatchEvent(plEvent("pl-head-change", { layer: this.layer, head: this.head }));
+      }}>${this._headOptionsCached(`${this.layer},${this.head}`)}</select></label>
+      <label>Colormap <select class="colormap" ?disabled=${this.compareMode === "diff"} @change=${(
+        e: Event,
+      ) => {
+        this.colormap = (e.target as HTMLSelectElement).value as SequentialColormap;
+      }}>${SEQUENTIAL_COLORMAPS.map((c) => html`<option ?selected=${c === this.colormap}>${c}</option>`)}</select></label>
+      <label>Scale <select class="scale" ?disabled=${this.compareMode === "diff"} @change=${(e: Event) => {
+        this.scale = (e.target as HTMLSelectElement).value as ScaleMode;
+      }}><option ?selected=${this.scale === "linear"}>linear</option><option ?selected=${this.scale === "log"}>log</option></select></label>
+      <label>Compare <select class="compare-mode" @change=${(e: Event) => {
+        this.compareMode = (e.target as HTMLSelectElement).value as CompareMode;
+        if (this.compareMode !== "none" && this.compareLayer < 0) {
+          this.compareLayer = this.layer;
+          this.compareHead = (this.head + 1) % Math.max(1, this._nHeads);
+        }
+      }}>
+        <option value="none" ?selected=${this.compareMode === "none"}>off</option>
+        <option value="side" ?selected=${this.compareMode === "side"}>side by side</option>
+        <option value="diff" ?selected=${this.compareMode === "diff"}>difference</option>
+      </select></label>
+      ${
+        this.compareMode !== "none"
+          ? html`<label>with <select class="head-b" @change=${(e: Event) => {
+              [this.compareLayer, this.compareHead] = pick(e);
+            }}>${this._headOptionsCached(`${this.compareLayer},${this.compareHead}`)}</select></label>`
+          : nothing
+      }
+      <span class="zoom">zoom ${zoom < 10 ? zoom.toFixed(1) : Math.round(zoom)}×</span>
+      <button class="reset-zoom" ?disabled=${zoom === 1} @click=${() => {
+        this.viewport = fullView(this._n);
+      }}>reset zoom</button>
+      <span class="hint">${this._n} tokens${this._factor > 1 ? ` · ${this._factor}×${this._factor} cells per pixel (each shows its peak; values exact)` : ""}${this._loading ? ` · ${this._loading}` : ""}</span>
+    </div>`;
+  }
+
   protected override render() {
     if (this._error) return html`<p class="error" role="alert">${this._error}</p>`;
-    if (this._n === 0) return html`<p class="hint">Loading…</p>`;
-    const factor = this._views[0]?.image.factor ?? 1;
+    if (this._n === 0) return html`<p class="hint">${this._loading || "Loading…"}</p>`;
+    const zoomed = this._vp.span < this._n;
     return html`
-      <div class="toolbar" part="toolbar">
-        <label>Head <select class="head-a" @change=${(e: Event) => {
-          const [l, h] = (e.target as HTMLSelectElement).value.split(",").map(Number);
-          this.layer = l!;
-          this.head = h!;
-          this.dispatchEvent(plEvent("pl-head-change", { layer: this.layer, head: this.head }));
-        }}>${this._headOptionsCached(`${this.layer},${this.head}`)}</select></label>
-        <label>Colormap <select class="colormap" ?disabled=${this.compareMode === "diff"} @change=${(
-          e: Event,
-        ) => {
-          this.colormap = (e.target as HTMLSelectElement).value as SequentialColormap;
-        }}>${SEQUENTIAL_COLORMAPS.map((c) => html`<option ?selected=${c === this.colormap}>${c}</option>`)}</select></label>
-        <label>Scale <select class="scale" ?disabled=${this.compareMode === "diff"} @change=${(e: Event) => {
-          this.scale = (e.target as HTMLSelectElement).value as ScaleMode;
-        }}><option ?selected=${this.scale === "linear"}>linear</option><option ?selected=${this.scale === "log"}>log</option></select></label>
-        <label>Compare <select class="compare-mode" @change=${(e: Event) => {
-          this.compareMode = (e.target as HTMLSelectElement).value as CompareMode;
-          if (this.compareMode !== "none" && this.compareLayer < 0) {
-            this.compareLayer = this.layer;
-            this.compareHead = (this.head + 1) % Math.max(1, this._nHeads);
-          }
-        }}>
-          <option value="none" ?selected=${this.compareMode === "none"}>off</option>
-          <option value="side" ?selected=${this.compareMode === "side"}>side by side</option>
-          <option value="diff" ?selected=${this.compareMode === "diff"}>difference</option>
-        </select></label>
-        ${
-          this.compareMode !== "none"
-            ? html`<label>with <select class="head-b" @change=${(e: Event) => {
-                const [l, h] = (e.target as HTMLSelectElement).value.split(",").map(Number);
-                this.compareLayer = l!;
-                this.compareHead = h!;
-              }}>${this._headOptionsCached(`${this.compareLayer},${this.compareHead}`)}</select></label>`
-            : nothing
-        }
-        <span class="hint">${this._n} tokens${factor > 1 ? ` · drawn at 1/${factor} (values exact)` : ""}</span>
-      </div>
-      <div class="maps">
+      ${this._renderToolbar()}
+      <div class=${this._views.length > 1 ? "maps two" : "maps"}>
         ${this._views.map(
-          (v) => html`<figure part="heatmap">
-            <div class="stack" tabindex="0" role="grid" aria-label=${`attention ${v.label}`}
-              @mousemove=${this._onMove} @mouseleave=${this._onLeave} @click=${this._onClick} @keydown=${this._onKey}>
-              <canvas class="img"></canvas><canvas class="overlay"></canvas>
+          (v) => html`<figure class="map" part="heatmap">
+            <div class="plot">
+              <div class="corner">${
+                zoomed
+                  ? html`<canvas class="minimap" title="the whole pattern; drag to move the zoomed window" @mousedown=${this._onDown}></canvas>`
+                  : nothing
+              }</div>
+              <canvas class="axis-top" aria-hidden="true"></canvas>
+              <canvas class="axis-left" aria-hidden="true"></canvas>
+              <div class="stack" tabindex="0" role="grid" aria-label=${`attention ${v.label}`}
+                @mousemove=${this._onMove} @mouseleave=${this._onLeave} @mousedown=${this._onDown}
+                @click=${this._onClick} @keydown=${this._onKey} @wheel=${this._onWheel}>
+                <canvas class="img"></canvas><canvas class="overlay"></canvas>
+              </div>
             </div>
             <figcaption>${v.label}</figcaption>
           </figure>`,

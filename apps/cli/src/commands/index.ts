@@ -4,6 +4,7 @@ import { registerActivations } from "./activations.ts";
 import { registerDemo } from "./demo.ts";
 import { registerFigures } from "./figures.ts";
 import { registerIndexHtml } from "./index-html.ts";
+import { registerLive } from "./live.ts";
 import { registerMetrics } from "./metrics.ts";
 import { registerModels } from "./models.ts";
 import { registerRun } from "./run.ts";
@@ -19,6 +20,7 @@ export const COMMANDS: RegisterCommand[] = [
   registerMetrics,
   registerRun,
   registerServe,
+  registerLive,
   registerIndexHtml,
   registerModels,
   registerDemo,

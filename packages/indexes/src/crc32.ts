@@ -1,4 +1,5 @@
-// CRC-32 (IEEE, as zip uses), slice-by-8, incremental. Browser-safe.
+// CRC-32 (IEEE, as zip uses), slice-by-8, incremental. Browser-safe; public so that a streaming
+// reader (the viewer's Range loader) can check one npz member as it arrives.
 
 const T = new Int32Array(256 * 8);
 for (let n = 0; n < 256; n++) {

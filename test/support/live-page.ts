@@ -1,15 +1,25 @@
 /** Test helpers: build the live bundles, serve a model's live page, capture the element's events. */
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { build } from "tsup";
-import { bundleOptions } from "../bundle.config.ts";
-import { type LiveServer, liveRoutes, prepareLiveModel, startLiveServer } from "../src/node.ts";
+import { expect } from "vitest";
+import { type NpyArray, patternKey, toFloat32 } from "../../packages/indexes/src/index.ts";
+import { readNpzFile } from "../../packages/indexes/src/node.ts";
+import { bundleOptions } from "../../packages/live/bundle.config.ts";
+import {
+  type LiveServer,
+  liveRoutes,
+  prepareLiveModel,
+  startLiveServer,
+} from "../../packages/live/src/node.ts";
+import { REPO_ROOT } from "./shared.ts";
 
 let built: Promise<void> | undefined;
 
 /** Builds `dist/pattern-lens-live.js` and the worker bundle from the sources (once per process). */
 export function buildLiveBundles(): Promise<void> {
-  built ??= build(bundleOptions(join(import.meta.dirname, "..", "dist")));
+  built ??= build(bundleOptions(join(REPO_ROOT, "packages/live/dist")));
   return built;
 }
 
@@ -66,4 +76,44 @@ export async function typeAndWait(page: Page, text: string): Promise<RecordedPat
     { timeout: 60_000 },
   );
   return (await handle.jsonValue()) as RecordedPatterns;
+}
+
+/** What `pattern-lens activations` saved for the one prompt of `<save>/<model>`. */
+export interface SavedPatterns {
+  tokens: string[];
+  tokenIds: number[];
+  layers: Float32Array[];
+}
+
+/** Reads the only prompt of `<save>/<model>/prompts/`: prompt.json tokens/ids and every npz layer. */
+export async function readOnlySavedPrompt(save: string, model: string): Promise<SavedPatterns> {
+  const root = join(save, model, "prompts");
+  const [hash] = readdirSync(root);
+  const dir = join(root, hash as string);
+  const prompt = JSON.parse(readFileSync(join(dir, "prompt.json"), "utf8")) as {
+    tokens: string[];
+    token_ids: number[];
+  };
+  const npz = await readNpzFile(join(dir, "activations.npz"));
+  const layers: Float32Array[] = [];
+  for (let l = 0; npz.has(patternKey(l)); l++) layers.push(toFloat32(npz.get(patternKey(l)) as NpyArray));
+  return { tokens: prompt.tokens, tokenIds: prompt.token_ids, layers };
+}
+
+/** Asserts identical tokens and ids, and every pattern value within 1e-5. Returns the largest difference. */
+export function expectSamePatterns(got: RecordedPatterns, want: SavedPatterns): number {
+  expect(got.tokens).toEqual(want.tokens);
+  expect(got.tokenIds).toEqual(want.tokenIds);
+  expect(got.layers.length).toBe(want.layers.length);
+  const n = want.tokenIds.length;
+  let worst = 0;
+  got.layers.forEach((layer, l) => {
+    const w = want.layers[l] as Float32Array;
+    expect(layer.length, `layer ${l} size`).toBe(w.length);
+    expect(layer.length % (n * n)).toBe(0);
+    for (let i = 0; i < w.length; i++)
+      worst = Math.max(worst, Math.abs((layer[i] as number) - (w[i] as number)));
+  });
+  expect(worst, "largest difference").toBeLessThanOrEqual(1e-5);
+  return worst;
 }
