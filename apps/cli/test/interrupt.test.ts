@@ -10,25 +10,10 @@ import { afterAll, describe, expect, it } from "vitest";
 import { spawnTsChild } from "#test-support/child.ts";
 import { REPO_ROOT } from "#test-support/shared.ts";
 import { runCommand } from "../src/program.ts";
+import { CLI_ENTRIES } from "./fixtures/entries.ts";
 
 const root = mkdtempSync(join(tmpdir(), "pl-cli-interrupt-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-const ENTRIES = [
-  "activations",
-  "figure-util",
-  "figures",
-  "indexes",
-  "indexes/node",
-  "indexes/schemas",
-  "metrics",
-  "metrics/node",
-  "models",
-  "onnx",
-  "onnx/node",
-  "viewer",
-  "viewer/node",
-];
 
 describe("Ctrl-C", () => {
   it("says what was saved and that a rerun resumes, exits 130, and the rerun skips what was saved", async () => {
@@ -56,7 +41,7 @@ describe("Ctrl-C", () => {
     const child = spawnTsChild(
       join(REPO_ROOT, "packages", "figures", "package.json"),
       join(import.meta.dirname, "fixtures", "run-cli.ts"),
-      ENTRIES,
+      CLI_ENTRIES,
       { env: { PL_CHILD_OPTIONS: JSON.stringify({ argv }) } },
     );
     let stdout = "";
