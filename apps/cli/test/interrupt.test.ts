@@ -2,7 +2,7 @@
  * Ctrl-C in the middle of a run: the real CLI in a child process gets SIGINT, says what it saved
  * and that a rerun resumes, exits 130; the rerun then skips exactly what was saved.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildDemoModel, DEMO_MODEL_NAME } from "@pattern-lens/models";
@@ -49,7 +49,10 @@ describe("Ctrl-C", () => {
     child.stderr.on("data", (d) => {
       stderr += String(d);
     });
-    const exited = new Promise<number | null>((res) => child.on("close", (code) => res(code)));
+    // 130, or killed by SIGINT's default action: the shell reports both as 130
+    const exited = new Promise<number | null>((res) =>
+      child.on("close", (code, signal) => res(signal === "SIGINT" ? 130 : code)),
+    );
     await new Promise<void>((res) => {
       child.stdout.on("data", (d) => {
         stdout += String(d);
@@ -57,7 +60,15 @@ describe("Ctrl-C", () => {
       });
       void exited.then(() => res());
     });
-    await new Promise((r) => setTimeout(r, 1500));
+    // interrupt once a few prompts are saved (their folders appear as they are published)
+    const promptsDir = join(save, DEMO_MODEL_NAME, "prompts");
+    let ended = false;
+    void exited.then(() => {
+      ended = true;
+    });
+    while (!ended && (existsSync(promptsDir) ? readdirSync(promptsDir).length : 0) < 5) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
     child.kill("SIGINT");
     const code = await exited;
     expect(code, stdout + stderr).toBe(130);
