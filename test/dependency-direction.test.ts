@@ -21,9 +21,9 @@ const ALLOWED: Record<string, string[]> = {
     "@pattern-lens/activations",
     "@pattern-lens/onnx",
     "@pattern-lens/viewer",
-    // tests only: reading the CLI's npz output, building the demo model
-    "@pattern-lens/indexes",
+    // resolving the model folder to serve; tests: reading the CLI's npz output, the demo model
     "@pattern-lens/models",
+    "@pattern-lens/indexes",
   ],
 };
 

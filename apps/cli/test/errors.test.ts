@@ -87,7 +87,7 @@ describe("the error convention", async () => {
       name: "FiguresError",
       args: ["PL_FIGURES_UNKNOWN", "no figure function 'nope'; see --figure-funcs"],
     });
-    expect(r.code).toBe(EXIT_USER_ERROR);
+    expect(r.code, r.stderr).toBe(EXIT_USER_ERROR);
     expect(r.stderr).toBe(
       "pattern-lens: error [PL_FIGURES_UNKNOWN]: no figure function 'nope'; see --figure-funcs\n",
     );

@@ -63,7 +63,7 @@ describe("pattern-lens figures", () => {
       c.io,
     );
     expect(code).toBe(0);
-    expect(c.out.join("")).toMatch(/figures: 48 written, 0 skipped, 0 failed/);
+    expect(c.out.join("")).toMatch(/figures: 48 written, 0 already done, 0 failed/);
     const png = readFileSync(join(save, MODEL, "prompts", firstHash(save), "L5", "H3", "raw.png"));
     expect(decodePng(png).width).toBeGreaterThan(1);
     const again = capture();
@@ -83,7 +83,7 @@ describe("pattern-lens figures", () => {
       ],
       again.io,
     );
-    expect(again.out.join("")).toMatch(/0 written, 48 skipped, 0 failed/);
+    expect(again.out.join("")).toMatch(/0 written, 48 already done, 0 failed/);
   });
 
   it("fails with PL_FIGURES_MODEL_DIR_MISSING naming the folder and the command that creates it", async () => {
@@ -141,7 +141,7 @@ registerAttnFigureFunc({
     );
     expect(c.err.join("")).toBe("");
     expect(code).toBe(0);
-    expect(c.out.join("")).toMatch(/figures: 72 written, 0 skipped, 0 failed/);
+    expect(c.out.join("")).toMatch(/figures: 72 written, 0 already done, 0 failed/);
     const hash = firstHash(save);
     const file = join(save, MODEL, "prompts", hash, "L2", "H1", "no_diag.png");
     const img = decodePng(readFileSync(file));

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { sha256File } from "./model-source.ts";
+import { sha256File } from "@pattern-lens/onnx/node";
 
 /** What the memo keeps per file: its identity at hashing time, and the hash. */
 interface MemoEntry {

@@ -2,7 +2,7 @@ import { contextLength, cutRows, type LayerPattern, num } from "./cut-rows.ts";
 import { ActivationsError } from "./errors.ts";
 import { buildFeeds } from "./feeds.ts";
 import { type InstrumentedModel, prepareInstrumentedModel } from "./instrumented-cache.ts";
-import { type ModelSource, resolveModel } from "./model-source.ts";
+import { type ModelFiles, openModelFiles } from "./model-files.ts";
 import {
   createOrtSession,
   type Device,
@@ -33,7 +33,7 @@ export interface OpenModelOptions {
 
 /** A model opened for capture: session, tokenizer and what instrumentation found. */
 export interface PatternModel {
-  source: ModelSource;
+  source: ModelFiles;
   instrumented: InstrumentedModel;
   session: OrtSession;
   tokenizer: PromptTokenizer;
@@ -62,7 +62,7 @@ export interface PromptPatterns extends TokenizedPrompt {
  *   `PL_ACTIVATIONS_TOKENIZER_NOT_FOUND`, `PL_ACTIVATIONS_DEVICE_UNAVAILABLE`.
  */
 export async function openPatternModel(opts: OpenModelOptions): Promise<PatternModel> {
-  const source = resolveModel(opts.model);
+  const source = openModelFiles(opts.model);
   const bos = num(source.config.bos_token_id);
   const tokenizer =
     opts.tokenizer ??

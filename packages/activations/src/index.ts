@@ -29,7 +29,7 @@ export {
 } from "./instrument.ts";
 export { defaultCacheDir, type InstrumentedModel, prepareInstrumentedModel } from "./instrumented-cache.ts";
 export { buildModelCfg, type CaptureProvenance } from "./model-cfg.ts";
-export { type ModelSource, resolveModel, sha256File } from "./model-source.ts";
+export type { ModelFiles } from "./model-files.ts";
 export {
   createOrtSession,
   cudaAvailable,

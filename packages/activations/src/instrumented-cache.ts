@@ -129,7 +129,7 @@ export async function prepareInstrumentedModel(
   } catch (err) {
     throw new ActivationsError(
       "PL_ACTIVATIONS_MODEL_INVALID",
-      `${onnxPath} is not a valid ONNX model: ${(err as Error).message}. Download or export it again.`,
+      `${onnxPath} is not a valid ONNX model: ${(err as Error).message.replace(/\.+$/, "")}. Download or export it again.`,
       { cause: err },
     );
   }

@@ -4,6 +4,7 @@ import {
   type CompressLevel,
   float32ToFloat16Bits,
   inShard,
+  isSafeName,
   isUserError,
   modelCfgPath,
   modelDir,
@@ -28,6 +29,7 @@ import {
 } from "@pattern-lens/indexes/node";
 import { PromptMetaSchema } from "@pattern-lens/indexes/schemas";
 import pkg from "../package.json" with { type: "json" };
+import { realMkdirError } from "./_mkdir-error.ts";
 import {
   finishPatternBatch,
   type LayerPattern,
@@ -42,6 +44,7 @@ import { PromptClaims, removeLeftOverTemps } from "./claims.ts";
 import { ActivationsError } from "./errors.ts";
 import { type LayerStreamer, openLayerStreamer } from "./layer-stream.ts";
 import { buildModelCfg } from "./model-cfg.ts";
+import { checkModelFolder } from "./model-folder.ts";
 import type { Device } from "./ort.ts";
 import { loadPrompts, type PromptRecord } from "./prompts.ts";
 import { type PromptTokenizer, tokenizePrompt } from "./tokenizer.ts";
@@ -251,13 +254,15 @@ function makeBatches(jobs: Job[], size: number, bytesPerToken2: number, maxBytes
 
 function wrapIo(err: unknown, what: string): never {
   if (isUserError(err)) throw err;
-  const e = err as NodeJS.ErrnoException;
+  const e = realMkdirError(err) as NodeJS.ErrnoException;
   const hint =
     e.code === "ENOSPC"
       ? "the disk is full; free some space"
       : e.code === "EACCES" || e.code === "EPERM"
         ? "permission denied; choose a --save-path you can write to"
-        : "check the path";
+        : e.code === "EROFS"
+          ? "the file system is read-only; choose a --save-path you can write to"
+          : "check the path";
   throw new ActivationsError("PL_ACTIVATIONS_IO", `cannot write ${what}: ${e.message} (${hint}).`, {
     cause: err,
   });
@@ -304,12 +309,19 @@ export async function activationsMain(opts: ActivationsOptions): Promise<Activat
       `--dtype must be float32 or float16, got ${String(dtype)}.`,
     );
   const prependBos = opts.prependBos ?? true;
-  const mn = opts.modelName;
-  if (mn !== undefined && (mn === "" || /[\\/]/.test(mn) || mn === "." || mn === "..")) {
-    throw new ActivationsError(
-      "PL_ACTIVATIONS_OPTIONS_INVALID",
-      `--model-name '${mn}' is not a folder name; use e.g. '${sanitizeName(mn) || "my-model"}'.`,
-    );
+  // --model-name is sanitized as a model folder name is (see sanitizeName): "org/model" becomes
+  // "org-model", "stories<img>" "stories_img_"; what cannot be made a plain folder name is refused.
+  let mn = opts.modelName;
+  if (mn !== undefined) {
+    const clean = sanitizeName(mn);
+    if (!isSafeName(clean)) {
+      throw new ActivationsError(
+        "PL_ACTIVATIONS_OPTIONS_INVALID",
+        `--model-name '${mn}' is not a folder name; use e.g. '${clean.replace(/^\.+/, "") || "my-model"}'.`,
+      );
+    }
+    if (clean !== mn) warn(`--model-name '${mn}' saved as folder '${clean}'`);
+    mn = clean;
   }
 
   // prompts first: bad prompt files fail before the model is loaded
@@ -331,7 +343,7 @@ export async function activationsMain(opts: ActivationsOptions): Promise<Activat
   if (opts.intraOpNumThreads !== undefined) open.intraOpNumThreads = opts.intraOpNumThreads;
   const pm = await openPatternModel(open);
   try {
-    const modelName = opts.modelName ?? (sanitizeName(pm.source.defaultName) || "model");
+    const modelName = mn ?? (sanitizeName(pm.source.defaultName) || "model");
     const save = opts.savePath.replace(/\/+$/, "") || "/";
     if (!records) {
       records = await readPromptsIndex(promptsIndexPath(save, modelName), warn);
@@ -414,6 +426,7 @@ async function runAll(
       prependBos: o.prependBos,
       device: opts.device ?? "cpu",
     });
+    checkModelFolder(save, modelName, cfg, opts.force ?? false, o.warn);
     await writeJsonFile(modelCfgPath(save, modelName), cfg);
   } catch (err) {
     wrapIo(err, `the model folder in ${save}`);

@@ -25,7 +25,7 @@ function readJson(path: string, what: string): JsonObject {
   } catch (err) {
     throw new ActivationsError(
       "PL_ACTIVATIONS_TOKENIZER_INVALID",
-      `${what} ${path} is not valid JSON: ${(err as Error).message}. Download it again.`,
+      `${what} ${path} is not valid JSON: ${(err as Error).message.replace(/\.+$/, "")}. Download it again.`,
       { cause: err },
     );
   }

@@ -99,18 +99,26 @@ function describe(
   context: string,
 ): never {
   let what = `row sums to ${sum}, not 1`;
+  let finite = Number.isFinite(sum);
   for (let k = 0; k < n; k++) {
     const v = data[row + k] as number;
-    if (!Number.isFinite(v)) what = `value at key ${k} is ${v}`;
-    else if (v < 0) what = `negative value ${v} at key ${k}`;
+    if (!Number.isFinite(v)) {
+      what = `value at key ${k} is ${v}`;
+      finite = false;
+    } else if (v < 0) what = `negative value ${v} at key ${k}`;
     else if (v > 1.001) what = `value ${v} at key ${k} is above 1`;
     else if (causal && k > q && v > upTol)
       what = `value ${v} above the diagonal at key ${k} (a causal model attends only to earlier keys)`;
     else continue;
     break;
   }
+  // A NaN or an infinity comes from the model itself (NaN weights, an overflow in float16), not
+  // from how the attention was captured: say so, and what to try.
+  const why = finite
+    ? "the capture method does not fit this model; please report it"
+    : "the model itself computes NaN or infinite values here: check its weights for NaN/Inf, or use a float32 export if this one is float16";
   throw new ActivationsError(
     "PL_ACTIVATIONS_PATTERN_INVALID",
-    `layer ${layer}, head ${head}, query ${q}: ${what}${context}. The captured attention is not a probability distribution, so nothing was saved for this prompt; the capture method does not fit this model.`,
+    `layer ${layer}, head ${head}, query ${q}: ${what}${context}. The captured attention is not a probability distribution, so nothing was saved for this prompt; ${why}.`,
   );
 }

@@ -1,8 +1,9 @@
 import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { decodeModel } from "@pattern-lens/onnx";
+import { sha256File } from "@pattern-lens/onnx/node";
 import { describe, expect, it } from "vitest";
-import { INSTRUMENT_VERSION, prepareInstrumentedModel, sha256File } from "../src/index.ts";
+import { INSTRUMENT_VERSION, prepareInstrumentedModel } from "../src/index.ts";
 import { tempDir } from "./_helpers.ts";
 import { tinyModel } from "./_tiny-model.ts";
 

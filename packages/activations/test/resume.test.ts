@@ -21,7 +21,7 @@ function runChild(options: Record<string, unknown>, killAfter: number): Promise<
   return runTsChildAndKill(
     import.meta.url,
     script,
-    ["indexes/node", "indexes/schemas", "indexes", "onnx"],
+    ["indexes/node", "indexes/schemas", "indexes", "onnx/node", "onnx"],
     options,
     killAfter,
   );

@@ -226,7 +226,7 @@ describe("activationsMain on gpt2-tiny-torch", () => {
     expect(short.truncated).toBeUndefined();
   });
 
-  it("--model-name names the folder; without --prompts and no prompts.jsonl: PL_ACTIVATIONS_PROMPTS_NOT_FOUND", async () => {
+  it("--model-name names the folder (sanitized); without --prompts and no prompts.jsonl: PL_ACTIVATIONS_PROMPTS_NOT_FOUND", async () => {
     const save = tempDir();
     const err = await activationsMain({
       model: gpt2TinyDir(),
@@ -235,7 +235,7 @@ describe("activationsMain on gpt2-tiny-torch", () => {
       cacheDir,
     }).catch((e: unknown) => e);
     expect((err as ActivationsError).code).toBe("PL_ACTIVATIONS_PROMPTS_NOT_FOUND");
-    expect((err as Error).message).toContain(join(save, "my model", "prompts.jsonl").replaceAll("\\", "/"));
+    expect((err as Error).message).toContain(join(save, "my_model", "prompts.jsonl").replaceAll("\\", "/"));
     await activationsMain({
       model: gpt2TinyDir(),
       savePath: save,
@@ -250,13 +250,13 @@ describe("activationsMain on gpt2-tiny-torch", () => {
     const bad = await activationsMain({
       model: gpt2TinyDir(),
       savePath: save,
-      modelName: "org/name",
+      modelName: "..",
       prompts: promptsFile(),
       minChars: 1,
       cacheDir,
     }).catch((e: unknown) => e);
     expect((bad as ActivationsError).code).toBe("PL_ACTIVATIONS_OPTIONS_INVALID");
-    expect((bad as Error).message).toContain("'org-name'");
+    expect((bad as Error).message).toContain("'my-model'");
   });
 });
 

@@ -23,6 +23,8 @@ export function makeDir(dir: string): void {
 
 /** The files of each existing `L{l}` folder (`layers`) and `L{l}/H{h}` folder (`heads`) of a prompt. */
 export interface FigureListings {
+  /** The prompt folder's own entries (undefined when it does not exist). */
+  top: Set<string> | undefined;
   layers: (Set<string> | undefined)[];
   heads: (Set<string> | undefined)[][];
 }
@@ -31,6 +33,8 @@ export interface FigureListings {
 const STAGE = /^\.L\d+\.(\d+)\.tmp$/;
 /** `.{file}.{pid}.tmp`: a figure file being written by process `pid` (see {@link writeFigureAtomic}). */
 const TEMP_FILE = /^\..+\.(\d+)\.tmp$/;
+/** `.figures_source.json.{pid}.tmp`: the prompt's figure stamp being written (see `_figure-source.ts`). */
+const SOURCE_TEMP = /^\.figures_source\.json\.(\d+)\.tmp$/;
 
 /** Removes the entries of `dir` that `pattern` marks as left by a process that is gone. */
 function removeLeftovers(dir: string, names: Set<string> | undefined, pattern: RegExp): void {
@@ -61,6 +65,7 @@ function isAlive(pid: number): boolean {
 export function listFigureFiles(task: PromptTask): FigureListings {
   const top = listDir(task.promptDir);
   removeLeftovers(task.promptDir, top, STAGE);
+  removeLeftovers(task.promptDir, top, SOURCE_TEMP);
   const layers: (Set<string> | undefined)[] = [];
   const heads: (Set<string> | undefined)[][] = [];
   for (let l = 0; l < task.nLayers; l++) {
@@ -75,7 +80,7 @@ export function listFigureFiles(task: PromptTask): FigureListings {
     }
     heads.push(perHead);
   }
-  return { layers, heads };
+  return { top, layers, heads };
 }
 
 /**

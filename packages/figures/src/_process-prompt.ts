@@ -1,11 +1,19 @@
 import { rmSync, writeFileSync } from "node:fs";
 // zod-free entries: this module runs in every worker thread, and zod's import would double a
 // worker's start-up
-import { type NpyArray, patternKey, toFloat32 } from "@pattern-lens/indexes";
+import {
+  checkPatternLayers,
+  maxPatternMemberBytes,
+  type NpyArray,
+  type PatternExpectation,
+  toFloat32,
+} from "@pattern-lens/indexes";
 import { readNpzFileSync } from "@pattern-lens/indexes/node";
 import ndarray from "ndarray";
 import { listFigureFiles, makeDir, publishLayer, stageLayer, writeFigureAtomic } from "./_figure-files.ts";
-import type { FigureContext, FigureOutput, RegisteredFigure } from "./types.ts";
+import { isStale, npzStamp, recordedStamp, writeStamp } from "./_figure-source.ts";
+import { checkOutputs, describe, errorText, isDone, promptSizes, writeError } from "./_render-checks.ts";
+import type { FigureContext, RegisteredFigure } from "./types.ts";
 
 /** One prompt's worth of work, as sent to a worker (plain data: structured-clone safe). */
 export interface PromptTask {
@@ -13,10 +21,13 @@ export interface PromptTask {
   index: number;
   hash: string;
   tokens: string[];
+  /** `token_ids` of the prompts.jsonl line, when it has them. */
+  tokenIds?: number[];
   /** `<save>/<model>/prompts/<hash>` */
   promptDir: string;
+  /** Layers according to model_cfg.json: the archive must hold exactly these. */
   nLayers: number;
-  /** Heads per layer according to model_cfg.json (the npz shape wins if they differ). */
+  /** Heads per layer according to model_cfg.json: every layer must have exactly these. */
   nHeads: number;
 }
 
@@ -50,58 +61,10 @@ export interface PromptOutcome extends FigureCounts {
   index: number;
   hash: string;
   failures: FigureFailure[];
-  /** Set when the prompt was skipped as a whole (missing or corrupt npz). */
+  /** Set when the prompt was skipped as a whole (missing, corrupt or wrong-shape npz; bad prompt.json). */
   promptError?: { path: string; message: string };
-}
-
-/** Whether `fig`'s outputs for one head exist (an `.error.txt` never counts as done). */
-/** Within a layer, figures done are reported once this long has passed since the last report. */
-const SLOW_PROGRESS_MS = 500;
-
-function isDone(fig: RegisteredFigure, files: Set<string> | undefined): boolean {
-  return files !== undefined && fig.fileNames.every((f) => files.has(f));
-}
-
-function describe(err: unknown): string {
-  if (err instanceof Error) return err.message || err.name;
-  return String(err);
-}
-
-function errorText(fig: RegisteredFigure, ctx: FigureContext, err: unknown): string {
-  const head = `figure function '${fig.name}' failed on layer ${ctx.layer}, head ${ctx.head} of prompt ${ctx.promptHash}: ${describe(err)}\n`;
-  const stack = err instanceof Error && err.stack ? `\n${err.stack}\n` : "";
-  return head + stack;
-}
-
-/** Checks what a figure function returned against the files it declared; throws a message the user can act on. */
-function checkOutputs(fig: RegisteredFigure, outputs: unknown): { file: string; bytes: Uint8Array }[] {
-  if (!Array.isArray(outputs)) throw new Error(`'${fig.name}' returned no list of outputs`);
-  const files = (outputs as FigureOutput[]).map((o) => {
-    if (o === null || typeof o !== "object" || !(o.bytes instanceof Uint8Array) || o.bytes.length === 0) {
-      throw new Error(`'${fig.name}' produced an empty or invalid figure`);
-    }
-    const file = o.suffix === undefined ? `${fig.name}.${o.fmt}` : `${fig.name}.${o.suffix}.${o.fmt}`;
-    return { file, bytes: o.bytes };
-  });
-  const got = files.map((f) => f.file);
-  if (got.length !== fig.fileNames.length || fig.fileNames.some((f) => !got.includes(f))) {
-    throw new Error(`'${fig.name}' produced [${got.join(", ")}] but declares [${fig.fileNames.join(", ")}]`);
-  }
-  return files;
-}
-
-/** Decodes one layer's pattern to float32 and checks its shape `[1, n_heads, n_ctx, n_ctx]`. */
-function layerPattern(
-  arr: NpyArray | undefined,
-  key: string,
-): { data: Float32Array; nHeads: number; nCtx: number } {
-  if (arr === undefined) throw new Error(`the archive has no array '${key}'`);
-  const s = arr.shape;
-  const dims = s.length === 4 && s[0] === 1 ? s.slice(1) : s.length === 3 ? s : undefined;
-  if (dims === undefined || dims[1] !== dims[2] || (dims[1] ?? 0) < 1 || (dims[0] ?? 0) < 1) {
-    throw new Error(`'${key}' has shape [${s.join(", ")}], expected [1, n_heads, n_ctx, n_ctx]`);
-  }
-  return { data: toFloat32(arr), nHeads: dims[0]!, nCtx: dims[1]! };
+  /** True when its activations.npz changed since its figures were made: they were all rendered again. */
+  stale?: boolean;
 }
 
 /**
@@ -129,13 +92,20 @@ export async function processPrompt(
   // Which (layer, head, figure) still need work, from as few directory reads as possible: the
   // prompt folder, then only the layer and head folders that exist (none on a fresh run).
   const listings = listFigureFiles(task);
+  const npzPath = `${task.promptDir}/activations.npz`;
+  // Figures made from another archive than today's are not done, whatever files exist.
+  const stamp = npzStamp(npzPath);
+  const recorded = recordedStamp(task.promptDir, listings.top);
+  const stale = isStale(recorded, stamp);
+  if (stale) outcome.stale = true;
+  const force = settings.force || stale;
   const todo: boolean[][][] = [];
   let anyTodo = false;
   for (let l = 0; l < task.nLayers; l++) {
     const perHead: boolean[][] = [];
     for (let h = 0; h < task.nHeads; h++) {
       const files = listings.heads[l]?.[h];
-      const flags = figures.map((f) => settings.force || !isDone(f, files));
+      const flags = figures.map((f) => force || !isDone(f, files));
       if (flags.some((x) => x)) anyTodo = true;
       perHead.push(flags);
     }
@@ -147,10 +117,15 @@ export async function processPrompt(
     return outcome;
   }
 
-  const npzPath = `${task.promptDir}/activations.npz`;
+  const sizes = promptSizes(task, `${task.promptDir}/prompt.json`);
+  if (typeof sizes === "string") {
+    outcome.promptError = { path: `${task.promptDir}/prompt.json`, message: sizes };
+    return outcome;
+  }
+  const expect: PatternExpectation = { nLayers: task.nLayers, nHeads: task.nHeads, sizes };
   let entries: Map<string, NpyArray>;
   try {
-    entries = readNpzFileSync(npzPath);
+    entries = readNpzFileSync(npzPath, { maxMemberBytes: maxPatternMemberBytes(expect) });
   } catch (err) {
     const code = (err as { code?: unknown }).code;
     outcome.promptError = {
@@ -162,16 +137,59 @@ export async function processPrompt(
     };
     return outcome;
   }
-  // Validate every layer before writing anything, so a corrupt archive skips the whole prompt.
-  const layers: { data: Float32Array; nHeads: number; nCtx: number }[] = [];
-  try {
-    for (let l = 0; l < task.nLayers; l++)
-      layers.push(layerPattern(entries.get(patternKey(l)), patternKey(l)));
-  } catch (err) {
-    outcome.promptError = { path: npzPath, message: `${npzPath}: ${describe(err)}` };
+  // Validate every layer (shape against model_cfg.json and prompt.json, finite values) before
+  // writing anything, so a wrong archive skips the whole prompt with its reason.
+  const checked = checkPatternLayers(entries, expect, toFloat32);
+  if ("problem" in checked) {
+    outcome.promptError = {
+      path: npzPath,
+      message: `${npzPath}: ${checked.problem}. Save the prompt again with \`pattern-lens activations --force\`.`,
+    };
     return outcome;
   }
+  const layers = checked.layers;
 
+  try {
+    await renderLayers(
+      task,
+      figures,
+      settings,
+      { layers, todo, listings },
+      outcome,
+      onProgress,
+      yieldPerLayer,
+    );
+  } catch (err) {
+    throw writeError(task.promptDir, err);
+  }
+  if (stamp && (stale || recorded === undefined || outcome.written > 0)) {
+    try {
+      writeStamp(task.promptDir, stamp);
+    } catch (err) {
+      throw writeError(task.promptDir, err);
+    }
+  }
+  return outcome;
+}
+
+/** Within a layer, figures done are reported once this long has passed since the last report. */
+const SLOW_PROGRESS_MS = 500;
+
+/** Renders and writes the figures still to do, layer by layer (file system errors propagate). */
+async function renderLayers(
+  task: PromptTask,
+  figures: readonly RegisteredFigure[],
+  settings: TaskSettings,
+  work: {
+    layers: { data: Float32Array; nHeads: number; n: number }[];
+    todo: boolean[][][];
+    listings: ReturnType<typeof listFigureFiles>;
+  },
+  outcome: PromptOutcome,
+  onProgress: (delta: FigureCounts) => void,
+  yieldPerLayer: boolean,
+): Promise<void> {
+  const { layers, todo, listings } = work;
   // progress goes out per layer, and also within a layer once slow figures take a while
   let delta: FigureCounts = { written: 0, skipped: 0, failed: 0 };
   let reported = performance.now();
@@ -184,7 +202,7 @@ export async function processPrompt(
     reported = performance.now();
   };
   for (let l = 0; l < task.nLayers; l++) {
-    const { data, nHeads, nCtx } = layers[l]!;
+    const { data, nHeads, n: nCtx } = layers[l]!;
     const size = nCtx * nCtx;
     const layerDir = `${task.promptDir}/L${l}`;
     // A layer with no folder yet is written under a staged name and published whole by one rename
@@ -192,57 +210,68 @@ export async function processPrompt(
     const stage = listings.layers[l] === undefined ? stageLayer(task.promptDir, l) : undefined;
     const base = stage ?? layerDir;
     const write = stage ? writeFileSync : writeFigureAtomic;
-    for (let h = 0; h < nHeads; h++) {
-      const flags = todo[l]?.[h] ?? figures.map(() => true);
-      const dir = `${base}/H${h}`;
-      const finalDir = `${layerDir}/H${h}`;
-      const files = listings.heads[l]?.[h];
-      let made = files !== undefined;
-      for (let i = 0; i < figures.length; i++) {
-        const fig = figures[i]!;
-        if (!flags[i]) {
-          delta.skipped++;
-          continue;
-        }
-        if (!made) {
-          makeDir(dir); // a plain mkdir of a folder known to be missing (recursive costs a stat per level)
-          made = true;
-        }
-        const pattern = ndarray(data.subarray(h * size, (h + 1) * size), [nCtx, nCtx]);
-        const ctx: FigureContext = {
-          tokens: task.tokens,
-          layer: l,
-          head: h,
-          modelName: settings.modelName,
-          promptHash: task.hash,
-        };
-        const errorName = `${fig.name}.error.txt`;
-        try {
-          const outputs = checkOutputs(fig, await fig.render(pattern, ctx));
-          for (const o of outputs) write(`${dir}/${o.file}`, o.bytes);
-          if (files?.has(errorName)) rmSync(`${dir}/${errorName}`, { force: true });
-          delta.written++;
-        } catch (err) {
-          for (const f of fig.fileNames) if (files?.has(f)) rmSync(`${dir}/${f}`, { force: true });
-          write(`${dir}/${errorName}`, errorText(fig, ctx, err));
-          outcome.failures.push({
-            errorFile: `${finalDir}/${errorName}`,
-            figure: fig.name,
+    try {
+      for (let h = 0; h < nHeads; h++) {
+        const flags = todo[l]?.[h] ?? figures.map(() => true);
+        const dir = `${base}/H${h}`;
+        const finalDir = `${layerDir}/H${h}`;
+        const files = listings.heads[l]?.[h];
+        let made = files !== undefined;
+        for (let i = 0; i < figures.length; i++) {
+          const fig = figures[i]!;
+          if (!flags[i]) {
+            delta.skipped++;
+            continue;
+          }
+          if (!made) {
+            makeDir(dir); // a plain mkdir of a folder known to be missing (recursive costs a stat per level)
+            made = true;
+          }
+          const pattern = ndarray(data.subarray(h * size, (h + 1) * size), [nCtx, nCtx]);
+          const ctx: FigureContext = {
+            tokens: task.tokens,
             layer: l,
             head: h,
-            message: describe(err),
-          });
-          delta.failed++;
+            modelName: settings.modelName,
+            promptHash: task.hash,
+          };
+          const errorName = `${fig.name}.error.txt`;
+          // Only the figure function's own failures become an .error.txt; a failed write (disk
+          // full, read-only folder) stops the run with PL_IO instead of being blamed on the figure.
+          let outputs: { file: string; bytes: Uint8Array }[] | undefined;
+          let failure: unknown;
+          try {
+            outputs = checkOutputs(fig, await fig.render(pattern, ctx));
+          } catch (err) {
+            failure = err;
+          }
+          if (outputs !== undefined) {
+            for (const o of outputs) write(`${dir}/${o.file}`, o.bytes);
+            if (files?.has(errorName)) rmSync(`${dir}/${errorName}`, { force: true });
+            delta.written++;
+          } else {
+            const err = failure;
+            for (const f of fig.fileNames) if (files?.has(f)) rmSync(`${dir}/${f}`, { force: true });
+            write(`${dir}/${errorName}`, errorText(fig, ctx, err));
+            outcome.failures.push({
+              errorFile: `${finalDir}/${errorName}`,
+              figure: fig.name,
+              layer: l,
+              head: h,
+              message: describe(err),
+            });
+            delta.failed++;
+          }
+          if (performance.now() - reported > SLOW_PROGRESS_MS) report();
         }
-        if (performance.now() - reported > SLOW_PROGRESS_MS) report();
       }
+      if (stage) publishLayer(stage, layerDir);
+    } catch (err) {
+      // a failed write (disk full) must not leave this run's staged layer behind
+      if (stage) rmSync(stage, { recursive: true, force: true });
+      throw err;
     }
-    if (stage) publishLayer(stage, layerDir);
-    // Heads the config promised but the archive lacks count as skipped work, so totals add up.
-    const missing = Math.max(0, task.nHeads - nHeads) * figures.length;
-    delta.skipped += missing;
     report();
     if (yieldPerLayer) await new Promise<void>((r) => setImmediate(r));
   }
-  return outcome;
 }

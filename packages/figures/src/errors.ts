@@ -10,7 +10,8 @@ export type FiguresErrorCode =
   | "PL_FIGURES_NAME"
   | "PL_FIGURES_DUPLICATE"
   | "PL_FIGURES_MODULE"
-  | "PL_FIGURES_OPTIONS";
+  | "PL_FIGURES_OPTIONS"
+  | "PL_FIGURES_NO_PROMPTS";
 
 /**
  * A mistake the user can fix (a missing folder, an unknown figure name, a module that fails to load).
@@ -58,6 +59,9 @@ export function poolError(f: PoolFailure<{ index: number }>): Error {
         ? Object.assign(new FiguresError("PL_FIGURES_MODULE", f.message), { code: f.code })
         : new FiguresInternalError(`a figures worker failed to start: ${f.message}`);
     case "task": {
+      // a user-fixable failure (PL_INDEXES_IO: disk full, read-only folder) keeps its code and message
+      if (isUserError(f))
+        return Object.assign(new Error(f.message), { name: "FiguresWorkerError", code: f.code });
       const err = new FiguresInternalError(`rendering prompt #${f.task.index} failed: ${f.message}`);
       return f.code ? Object.assign(err, { code: f.code }) : err;
     }

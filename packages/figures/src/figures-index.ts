@@ -1,7 +1,14 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { dirname, isAbsolute, relative, resolve, sep } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { isAbsolute, relative, resolve, sep } from "node:path";
 import { type FigureMeta, figuresIndexPath } from "@pattern-lens/indexes";
-import { FigureMetaSchema } from "@pattern-lens/indexes/schemas";
+import {
+  type FigureLines,
+  ioFailure,
+  parseFigureLines,
+  publishFromFragments,
+  readFigureFragments,
+  writeFigureFragments,
+} from "./_figure-fragments.ts";
 import type { FigureSource, RegisteredFigure } from "./types.ts";
 
 /**
@@ -36,41 +43,79 @@ export function figureIndexLines(figures: readonly RegisteredFigure[], savePath:
   return lines;
 }
 
-function readExisting(path: string): FigureMeta[] {
-  if (!existsSync(path)) return [];
-  const out: FigureMeta[] = [];
-  for (const line of readFileSync(path, "utf8").split("\n")) {
-    if (line.trim() === "") continue;
-    try {
-      const parsed = FigureMetaSchema.safeParse(JSON.parse(line));
-      if (parsed.success) out.push(parsed.data);
-    } catch {
-      // An unreadable line cannot be kept; the rewrite below replaces it.
-    }
+/**
+ * The lines of an existing figures.jsonl: those that parse, and, verbatim, those that do not (a
+ * hand edit, a newer tool): they are written back unchanged after the others, never dropped.
+ */
+function readExisting(path: string): FigureLines {
+  if (!existsSync(path)) return { lines: [], unreadable: [] };
+  try {
+    return parseFigureLines(readFileSync(path, "utf8"));
+  } catch (err) {
+    throw ioFailure("read", path, err);
   }
-  return out;
 }
 
 /**
  * Writes `<save>/figures.jsonl`: the lines of `figures` (registered now), then — unchanged except for
- * `"registered": false` — the earlier lines whose `func_name` is not registered in this run. Those
- * figures' files stay on disk and the viewer keeps showing them; nothing is silently dropped.
- * Registered figures come first, in registration order; the file is replaced atomically.
+ * `"registered": false` — the lines of functions not registered in this run: those other runs
+ * registered (`figures.d/`, see {@link rebuildFiguresIndex}) and earlier lines (ours or Python's).
+ * Those figures' files stay on disk and the viewer keeps showing them; nothing is silently dropped:
+ * lines that do not parse are kept verbatim at the end (the viewer skips them with a warning).
+ * Registered figures come first, in registration order; the file is replaced atomically, and
+ * concurrent runs (shards) lose no line.
  *
- * @returns the lines written
+ * @returns the lines written (the parsed ones)
+ * @throws {IndexesError} `PL_INDEXES_IO` when the file cannot be read or written (disk full, read-only).
  */
 export function writeFiguresIndex(savePath: string, figures: readonly RegisteredFigure[]): FigureMeta[] {
   const path = figuresIndexPath(savePath);
   const current = figureIndexLines(figures, savePath);
   const funcs = new Set(figures.map((f) => f.name));
   const names = new Set(current.map((l) => l.name));
-  const kept = readExisting(path)
-    .filter((l) => !funcs.has(l.func_name) && !names.has(l.name))
-    .map((l) => ({ ...l, registered: false }));
-  const lines = [...current, ...kept];
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, lines.map((l) => JSON.stringify(l)).join("\n") + (lines.length ? "\n" : ""));
-  renameSync(tmp, path);
-  return lines;
+  writeFigureFragments(savePath, current);
+  return publishFromFragments(savePath, path, (byFunc) => {
+    const others = [...byFunc]
+      .filter(([func]) => !funcs.has(func))
+      .flatMap(([, ls]) => ls)
+      .filter((l) => !names.has(l.name));
+    const existing = readExisting(path);
+    const kept = existing.lines.filter(
+      (l) => !funcs.has(l.func_name) && !names.has(l.name) && !byFunc.has(l.func_name),
+    );
+    return {
+      lines: [...current, ...[...others, ...kept].map((l) => ({ ...l, registered: false }))],
+      unreadable: existing.unreadable,
+    };
+  });
+}
+
+/**
+ * Rebuilds `<save>/figures.jsonl` from what is on disk (`pattern-lens index`, after shards): each
+ * function's lines from `figures.d/` where it has a fragment, in the order and with the
+ * `registered` mark of the current figures.jsonl; functions only in `figures.d/` are added; lines
+ * without a fragment (written by Python) and lines that do not parse are kept.
+ *
+ * @returns the lines written, or `undefined` (nothing written) when there is neither a figures.jsonl
+ *   nor a fragment
+ * @throws {IndexesError} `PL_INDEXES_IO` when the file cannot be read or written.
+ */
+export function rebuildFiguresIndex(savePath: string): FigureMeta[] | undefined {
+  const path = figuresIndexPath(savePath);
+  if (!existsSync(path) && readFigureFragments(savePath).byFunc.size === 0) return undefined;
+  return publishFromFragments(savePath, path, (byFunc) => {
+    const existing = readExisting(path);
+    const lines: FigureMeta[] = [];
+    const done = new Set<string>();
+    for (const l of existing.lines) {
+      const fragment = byFunc.get(l.func_name);
+      if (fragment === undefined) lines.push(l);
+      else if (!done.has(l.func_name)) {
+        done.add(l.func_name);
+        lines.push(...fragment.map((f) => (l.registered === false ? { ...f, registered: false } : f)));
+      }
+    }
+    for (const [func, fragment] of byFunc) if (!done.has(func)) lines.push(...fragment);
+    return { lines, unreadable: existing.unreadable };
+  });
 }

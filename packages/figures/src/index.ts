@@ -15,7 +15,12 @@ export {
   rawLog,
 } from "./builtins/index.ts";
 export { FiguresError, type FiguresErrorCode, FiguresInternalError } from "./errors.ts";
-export { figureIndexLines, figureSourceText, writeFiguresIndex } from "./figures-index.ts";
+export {
+  figureIndexLines,
+  figureSourceText,
+  rebuildFiguresIndex,
+  writeFiguresIndex,
+} from "./figures-index.ts";
 export {
   BUILTIN_SOURCE,
   loadFigureModules,

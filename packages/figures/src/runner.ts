@@ -2,14 +2,16 @@ import { existsSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import {
+  inShard,
   type ModelCfg,
   modelCfgPath,
   modelDir,
   type PromptMeta,
   promptDir,
   promptsIndexPath,
+  type Shard,
 } from "@pattern-lens/indexes";
-import { readJsonFile, readJsonl } from "@pattern-lens/indexes/node";
+import { checkInside, readJsonFile, readJsonl } from "@pattern-lens/indexes/node";
 import { ModelCfgSchema, PromptMetaSchema } from "@pattern-lens/indexes/schemas";
 import { runPool, workerEntryBeside } from "@pattern-lens/runner";
 import type {
@@ -46,6 +48,8 @@ export interface RunFiguresOptions {
    * activations step just saved. Applied before `nSamples`.
    */
   promptHashes?: readonly string[];
+  /** Only this shard's prompts (of the first `nSamples`; see `shardOfHash`). */
+  shard?: Pick<Shard, "index" | "count">;
   /** Re-render outputs that exist (`--force`). */
   force?: boolean;
   /** Which figure functions: comma list of names/globs (`--figure-funcs`); default all registered. */
@@ -104,8 +108,10 @@ export interface PromptSkip {
 
 /** The result of {@link runFigures}. */
 export interface RunFiguresSummary extends FigureCounts {
-  /** Prompts skipped because their activations are missing or corrupt. */
+  /** Prompts skipped because their activations are missing, corrupt or the wrong shape, or their prompt.json is bad. */
   promptsSkipped: PromptSkip[];
+  /** Prompts whose activations.npz changed since their figures were made: all their figures were rendered again. */
+  promptsStale: string[];
   /** Every figure that failed (an `.error.txt` was written for each). */
   failures: FigureFailure[];
   /** Selected figure names. */
@@ -113,6 +119,8 @@ export interface RunFiguresSummary extends FigureCounts {
   prompts: number;
   /** Threads used: this one plus the workers started (see {@link RunFiguresOptions.jobs}). */
   jobs: number;
+  /** Figure outputs considered: prompts × layers × heads × figures (as in {@link RunStartInfo}). */
+  total: number;
   /** Wall time in milliseconds. */
   elapsedMs: number;
 }
@@ -170,8 +178,17 @@ function positiveInt(name: string, v: number | undefined): number | undefined {
  * const s = await runFigures({ savePath: "data", model: "pythia-14m", figureFuncs: "raw", jobs: 2 });
  * console.log(s.written, s.skipped, s.failed);
  * ```
- * @throws {FiguresError} `PL_FIGURES_MODEL_DIR_MISSING`, `PL_FIGURES_MODEL_CFG_MISSING`, `PL_FIGURES_PROMPTS_INDEX_MISSING`
- * (naming the path and the command that creates it), `PL_FIGURES_UNKNOWN`, `PL_FIGURES_MODULE`.
+ * Every prompt's archive is checked against model_cfg.json (layers, heads) and its prompt.json
+ * (pattern size), with finite values; a prompt that fails is skipped with the reason. A prompt whose
+ * activations.npz changed since its figures were made (see `figures_source.json`) is rendered again.
+ *
+ * @throws {FiguresError} `PL_FIGURES_MODEL_DIR_MISSING`, `PL_FIGURES_MODEL_CFG_MISSING`,
+ * `PL_FIGURES_PROMPTS_INDEX_MISSING` (naming the path and the command that creates it),
+ * `PL_FIGURES_UNKNOWN`, `PL_FIGURES_MODULE`, `PL_FIGURES_NO_PROMPTS` (every prompt was skipped:
+ * nothing was made).
+ * @throws {IndexesError} `PL_INDEXES_UNSAFE_NAME`, `PL_INDEXES_OUTSIDE_SAVE_PATH` (a name or
+ * symlink leading out of the save path), `PL_INDEXES_SCHEMA` / `PL_INDEXES_JSONL_PARSE` (a bad
+ * prompts.jsonl line), `PL_INDEXES_IO` (disk full, read-only folder).
  */
 export async function runFigures(options: RunFiguresOptions): Promise<RunFiguresSummary> {
   const t0 = performance.now();
@@ -190,17 +207,27 @@ export async function runFigures(options: RunFiguresOptions): Promise<RunFigures
 
   const only = options.promptHashes === undefined ? undefined : new Set(options.promptHashes);
   const chosen = only === undefined ? allPrompts : allPrompts.filter((p) => only.has(p.hash));
-  const prompts = nSamples === undefined ? chosen : chosen.slice(0, nSamples);
+  const prompts = (nSamples === undefined ? chosen : chosen.slice(0, nSamples)).filter((p) =>
+    inShard(p.hash, options.shard),
+  );
   const nLayers = cfg.n_layers;
   const nHeads = cfg.n_heads;
-  const tasks: PromptTask[] = prompts.map((p, index) => ({
-    index,
-    hash: p.hash,
-    tokens: [...p.tokens],
-    promptDir: promptDir(savePath, options.model, p.hash),
-    nLayers,
-    nHeads,
-  }));
+  // Hashes were checked as plain folder names when prompts.jsonl was read; a symlinked folder
+  // could still lead elsewhere, so each prompt folder is checked to resolve inside the save path.
+  checkInside(savePath, modelDir(savePath, options.model));
+  const tasks: PromptTask[] = prompts.map((p, index) => {
+    const dir = promptDir(savePath, options.model, p.hash);
+    checkInside(savePath, dir);
+    return {
+      index,
+      hash: p.hash,
+      tokens: [...p.tokens],
+      ...(p.token_ids ? { tokenIds: [...p.token_ids] } : {}),
+      promptDir: dir,
+      nLayers,
+      nHeads,
+    };
+  });
   const settings: TaskSettings = {
     modelName: options.model,
     force: options.force ?? false,
@@ -271,13 +298,22 @@ export async function runFigures(options: RunFiguresOptions): Promise<RunFigures
   }
 
   outcomes.sort((a, b) => a.index - b.index);
+  const skippedPrompts = outcomes.filter((o) => o.promptError);
+  if (tasks.length > 0 && skippedPrompts.length === tasks.length) {
+    throw new FiguresError(
+      "PL_FIGURES_NO_PROMPTS",
+      `every prompt (${tasks.length}) was skipped, so no figure was made; first reason: ${skippedPrompts[0]!.promptError!.message}`,
+    );
+  }
   return {
     ...counts,
     promptsSkipped: outcomes.flatMap((o) => (o.promptError ? [{ hash: o.hash, ...o.promptError }] : [])),
+    promptsStale: outcomes.flatMap((o) => (o.stale ? [o.hash] : [])),
     failures: outcomes.flatMap((o) => o.failures),
     figures: names,
     prompts: tasks.length,
     jobs: threads,
+    total,
     elapsedMs: performance.now() - t0,
   };
 }

@@ -9,7 +9,7 @@ import { fileTree } from "./support/tree.ts";
 /** Runs a figures run in a real child process (TypeScript through jiti) and kills it with SIGKILL once `killAfter` figures are done. */
 function runAndKill(options: Record<string, unknown>, killAfter: number): Promise<KilledChild> {
   const script = join(import.meta.dirname, "fixtures/run-child.ts");
-  const entries = ["indexes/node", "indexes/schemas", "indexes", "figure-util"];
+  const entries = ["indexes/node", "indexes/schemas", "indexes", "figure-util", "runner", "runner/registry"];
   return runTsChildAndKill(import.meta.url, script, entries, options, killAfter);
 }
 

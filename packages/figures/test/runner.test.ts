@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { decodePng, defineMatrixFigure } from "@pattern-lens/figure-util";
 import { encodeNpz, float32ToFloat16Bits, patternKey } from "@pattern-lens/indexes";
+import { readNpzFileSync } from "@pattern-lens/indexes/node";
 import { afterEach, describe, expect, it } from "vitest";
 import { FiguresError, registerAttnFigureFunc, runFigures, unregisterAttnFigureFunc } from "../src/index.ts";
 import { copyDemoInputs, DEMO_MODEL } from "./support/data.ts";
@@ -130,7 +131,7 @@ describe("runner: skip, force, errors, retry", () => {
     const save = copyDemoInputs();
     const hash = promptsOf(save)[0]!.hash;
     const npz = join(save, DEMO_MODEL, "prompts", hash, "activations.npz");
-    const n = 5;
+    const n = readNpzFileSync(npz).get(patternKey(0))!.shape[2]!; // the prompt's own size
     const entries = new Map();
     for (let l = 0; l < 6; l++) {
       const data = new Float32Array(4 * n * n);

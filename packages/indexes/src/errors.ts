@@ -13,6 +13,9 @@
  * - `PL_INDEXES_NOT_FOUND`: a file or folder that should exist does not.
  * - `PL_INDEXES_IO`: any other file system failure (the `cause` keeps the system error).
  * - `PL_INDEXES_INVALID_ARGUMENT`: the caller passed something inconsistent (e.g. shape vs data length).
+ * - `PL_INDEXES_UNSAFE_NAME`: a name read from a data file (prompt hash, model folder, figure name)
+ *   is not a plain folder name (`..`, `/`, ...): it would lead outside the data folder.
+ * - `PL_INDEXES_OUTSIDE_SAVE_PATH`: a path resolves outside the data folder (e.g. through a symlink).
  * - `PL_INDEXES_SHARD_INVALID`: a bad `--shard K/N` or `--shards N`.
  * - `PL_INDEXES_SHARD_ENV`: job scheduler variables (Slurm, Kubernetes) that name no shard consistently.
  */
@@ -29,6 +32,8 @@ export type IndexesErrorCode =
   | "PL_INDEXES_NOT_FOUND"
   | "PL_INDEXES_IO"
   | "PL_INDEXES_INVALID_ARGUMENT"
+  | "PL_INDEXES_UNSAFE_NAME"
+  | "PL_INDEXES_OUTSIDE_SAVE_PATH"
   | "PL_INDEXES_SHARD_INVALID"
   | "PL_INDEXES_SHARD_ENV";
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isSafeName } from "./safe-name.ts";
 
 // Every schema is a loose object: keys we do not know are kept as they are, so files written by
 // the Python pattern-lens (or a newer version of ours) round-trip untouched.
@@ -18,6 +19,14 @@ export const ProvenanceSchema = z.looseObject({
 export type Provenance = z.infer<typeof ProvenanceSchema>;
 
 const optionalInt = z.int().nullable().optional();
+
+/**
+ * A name that becomes a path segment: a prompt hash, a model folder, a figure name (see
+ * `isSafeName`). Checked when the file is read, before any path is built from it.
+ */
+export const SafeNameSchema = z
+  .string()
+  .refine(isSafeName, "not a plain folder name (1-200 of A-Z a-z 0-9 . _ -, not starting with a dot)");
 
 /**
  * `<save>/<model>/model_cfg.json`: the model's configuration (a TransformerLens
@@ -49,7 +58,7 @@ export type ModelCfg = z.infer<typeof ModelCfgSchema>;
  * `model_name` on parse (older versions named the folder after the raw model name).
  */
 export const ModelsIndexLineSchema = ModelCfgSchema.extend({
-  sanitized_name: z.string().optional(),
+  sanitized_name: SafeNameSchema.optional(),
 }).transform((line) => ({ ...line, sanitized_name: line.sanitized_name ?? line.model_name }));
 
 /** A parsed `models.jsonl` line: `sanitized_name` is always set. */
@@ -67,7 +76,7 @@ export type ModelsIndexLine = z.output<typeof ModelsIndexLineSchema>;
  */
 export const PromptMetaSchema = z.looseObject({
   text: z.string(),
-  hash: z.string(),
+  hash: SafeNameSchema,
   n_tokens: z.int().nonnegative(),
   tokens: z.array(z.string()),
   meta: z.record(z.string(), z.unknown()).nullable().optional(),
@@ -86,7 +95,7 @@ export type PromptMeta = z.infer<typeof PromptMetaSchema>;
  * `code` its source text (both informational).
  */
 export const FigureMetaSchema = z.looseObject({
-  name: z.string(),
+  name: SafeNameSchema,
   func_name: z.string(),
   doc: z.string().nullable().optional(),
   figure_save_fmt: z.string().nullable(),

@@ -20,6 +20,7 @@ export {
   activationsPath,
   FIGURE_FORMATS,
   type FigureFormat,
+  figureFragmentsDir,
   figurePath,
   figuresIndexPath,
   HEAD_METRICS_FILE,
@@ -50,7 +51,18 @@ export {
   type NpzWriteOptions,
   readZipTail,
 } from "./npz.ts";
+export {
+  checkPatternLayers,
+  layerShapeProblem,
+  maxPatternMemberBytes,
+  type PatternExpectation,
+  type PromptTokens,
+  patternSizes,
+  promptTokensOf,
+  valuesProblem,
+} from "./pattern-shape.ts";
 export { promptHash } from "./prompt-hash.ts";
+export { checkSafeName, isSafeName } from "./safe-name.ts";
 export { sanitizeName } from "./sanitize-name.ts";
 export {
   describeShard,

@@ -3,6 +3,12 @@
 //   <save>/index.html, models.jsonl, figures.jsonl
 //   <save>/<model>/model_cfg.json, prompts.jsonl
 //   <save>/<model>/prompts/<hash>/prompt.json, activations.npz, L<l>/H<h>/<figure>.<fmt>
+//
+// Every model folder name and prompt hash is checked with `checkSafeName` before it is joined: a
+// name read from a data file can never make a path that leaves the data folder.
+
+import { IndexesError } from "./errors.ts";
+import { checkSafeName } from "./safe-name.ts";
 
 /** The figure file formats pattern-lens writes. */
 export const FIGURE_FORMATS = ["png", "svg", "svgz"] as const;
@@ -10,10 +16,25 @@ export const FIGURE_FORMATS = ["png", "svg", "svgz"] as const;
 /** One of {@link FIGURE_FORMATS}. */
 export type FigureFormat = (typeof FIGURE_FORMATS)[number];
 
+/** The model folder name, checked. */
+function m(model: string): string {
+  return checkSafeName("model folder name", model);
+}
+
+/** The prompt hash, checked. */
+function h(hash: string): string {
+  return checkSafeName("prompt hash", hash);
+}
+
 function join(save: string, ...parts: string[]): string {
   if (save === "") return parts.join("/");
   return [save.replace(/\/+$/, ""), ...parts].join("/");
 }
+
+/*
+ * Every function below that takes a model folder name or a prompt hash throws
+ * `IndexesError` `PL_INDEXES_UNSAFE_NAME` when it is not a plain folder name (see `isSafeName`).
+ */
 
 /** `<save>/models.jsonl`: one line per model. */
 export function modelsIndexPath(save: string): string {
@@ -23,6 +44,15 @@ export function modelsIndexPath(save: string): string {
 /** `<save>/figures.jsonl`: one line per registered figure function. */
 export function figuresIndexPath(save: string): string {
   return join(save, "figures.jsonl");
+}
+
+/**
+ * `<save>/figures.d`: one `<func_name>.jsonl` per figure function ever registered, holding its
+ * figures.jsonl lines. Each figures run writes its own; figures.jsonl is merged from them, so
+ * concurrent runs with different figure modules lose no line.
+ */
+export function figureFragmentsDir(save: string): string {
+  return join(save, "figures.d");
 }
 
 /** `<save>/index.html`: the viewer page. */
@@ -35,17 +65,17 @@ export function indexHtmlPath(save: string): string {
  * (see {@link sanitizeName}), not the raw model name.
  */
 export function modelDir(save: string, model: string): string {
-  return join(save, model);
+  return join(save, m(model));
 }
 
 /** `<save>/<model>/model_cfg.json`. */
 export function modelCfgPath(save: string, model: string): string {
-  return join(save, model, "model_cfg.json");
+  return join(save, m(model), "model_cfg.json");
 }
 
 /** `<save>/<model>/prompts.jsonl`: one line per prompt of that model. */
 export function promptsIndexPath(save: string, model: string): string {
-  return join(save, model, "prompts.jsonl");
+  return join(save, m(model), "prompts.jsonl");
 }
 
 /** The file name of a model's head metrics (written by @pattern-lens/metrics), in its model folder. */
@@ -53,7 +83,7 @@ export const HEAD_METRICS_FILE = "head_metrics.jsonl";
 
 /** `<save>/<model>/head_metrics.jsonl`: one line per layer, head and metric (see `HeadMetricLineSchema`). */
 export function headMetricsPath(save: string, model: string): string {
-  return join(save, model, HEAD_METRICS_FILE);
+  return join(save, m(model), HEAD_METRICS_FILE);
 }
 
 /**
@@ -69,27 +99,34 @@ export const HEAD_METRICS_PROMPT_FILE = "head_metrics.json";
 
 /** `<save>/<model>/prompts`: the folder holding one folder per prompt hash. */
 export function promptsDir(save: string, model: string): string {
-  return join(save, model, "prompts");
+  return join(save, m(model), "prompts");
 }
 
 /** `<save>/<model>/prompts/<hash>` (hash from {@link promptHash}). */
 export function promptDir(save: string, model: string, hash: string): string {
-  return join(save, model, "prompts", hash);
+  return join(save, m(model), "prompts", h(hash));
 }
 
 /** `<save>/<model>/prompts/<hash>/prompt.json`. */
 export function promptJsonPath(save: string, model: string, hash: string): string {
-  return join(save, model, "prompts", hash, "prompt.json");
+  return join(save, m(model), "prompts", h(hash), "prompt.json");
 }
 
 /** `<save>/<model>/prompts/<hash>/activations.npz` (keys from {@link patternKey}). */
 export function activationsPath(save: string, model: string, hash: string): string {
-  return join(save, model, "prompts", hash, "activations.npz");
+  return join(save, m(model), "prompts", h(hash), "activations.npz");
 }
 
 /** `<save>/<model>/prompts/<hash>/L<layer>/H<head>`. */
 export function headDir(save: string, model: string, hash: string, layer: number, head: number): string {
-  return join(save, model, "prompts", hash, `L${layer}`, `H${head}`);
+  for (const [what, v] of [
+    ["layer", layer],
+    ["head", head],
+  ] as const) {
+    if (!Number.isInteger(v) || v < 0)
+      throw new IndexesError("PL_INDEXES_INVALID_ARGUMENT", `${what} must be an integer >= 0, got ${v}`);
+  }
+  return join(save, m(model), "prompts", h(hash), `L${layer}`, `H${head}`);
 }
 
 /**
@@ -110,7 +147,7 @@ export function figurePath(
   name: string,
   fmt: FigureFormat | string,
 ): string {
-  return `${headDir(save, model, hash, layer, head)}/${name}.${fmt}`;
+  return `${headDir(save, model, hash, layer, head)}/${checkSafeName("figure name", name)}.${checkSafeName("figure format", fmt)}`;
 }
 
 /**

@@ -34,3 +34,4 @@ export {
   writeNpzFile,
 } from "./npz-file.ts";
 export { type NpzReader, openNpzReader, openNpzReaderSync } from "./npz-reader.ts";
+export { checkInside, isInside, resolveInside } from "./resolve-inside.ts";

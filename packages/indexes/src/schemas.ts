@@ -18,6 +18,7 @@ export {
   PromptMetaSchema,
   type Provenance,
   ProvenanceSchema,
+  SafeNameSchema,
 } from "./file-schemas.ts";
 export {
   type HeadMetricLine,

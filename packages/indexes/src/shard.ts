@@ -100,7 +100,17 @@ function envInt(env: SchedulerEnv, name: string): number | undefined {
 function fromSlurm(env: SchedulerEnv, shards: number | undefined): Shard | undefined {
   const id = envInt(env, "SLURM_ARRAY_TASK_ID");
   if (id === undefined) return undefined;
-  const count = envInt(env, "SLURM_ARRAY_TASK_COUNT") ?? shards;
+  if (shards !== undefined) {
+    // the array ids are the shard indexes: `sbatch --array=3` reruns shard 3 alone
+    if (id >= shards) {
+      throw new IndexesError(
+        "PL_INDEXES_SHARD_ENV",
+        `SLURM_ARRAY_TASK_ID=${id} is not a shard of --shards ${shards}: with --shards N submit the array as --array=0-${shards - 1}.`,
+      );
+    }
+    return { index: id, count: shards, source: `SLURM_ARRAY_TASK_ID=${id}, --shards ${shards}` };
+  }
+  const count = envInt(env, "SLURM_ARRAY_TASK_COUNT");
   if (count === undefined) {
     throw new IndexesError(
       "PL_INDEXES_SHARD_ENV",
@@ -113,7 +123,7 @@ function fromSlurm(env: SchedulerEnv, shards: number | undefined): Shard | undef
   if (!Number.isInteger(index) || index < 0 || index >= count) {
     throw new IndexesError(
       "PL_INDEXES_SHARD_ENV",
-      `SLURM_ARRAY_TASK_ID=${id} is not one of ${count} evenly spaced tasks from SLURM_ARRAY_TASK_MIN=${min} (step ${step}): submit the array as --array=0-${count - 1}, or pass --shard K/N.`,
+      `SLURM_ARRAY_TASK_ID=${id} is not one of ${count} evenly spaced tasks from SLURM_ARRAY_TASK_MIN=${min} (step ${step}): submit the array as --array=0-${count - 1}, or pass --shards N or --shard K/N.`,
     );
   }
   const parts = [`SLURM_ARRAY_TASK_ID=${id}`, `SLURM_ARRAY_TASK_COUNT=${count}`];
@@ -125,12 +135,13 @@ function fromSlurm(env: SchedulerEnv, shards: number | undefined): Shard | undef
  * The shard a job scheduler assigned to this process, from its environment:
  *
  * - Slurm job arrays: `SLURM_ARRAY_TASK_ID` and `SLURM_ARRAY_TASK_COUNT` (the index counts from
- *   `SLURM_ARRAY_TASK_MIN`, so `--array=1-8` works as well as `--array=0-7`);
+ *   `SLURM_ARRAY_TASK_MIN`, so `--array=1-8` works as well as `--array=0-7`); with `shards`
+ *   (`--shards N`) the task id is the shard index itself, so `sbatch --array=3` reruns shard 3 of N;
  * - Kubernetes Indexed Jobs: `JOB_COMPLETION_INDEX`, with the count from `shards` (`--shards N`,
  *   the Job's `completions`), which the environment does not carry.
  *
- * `shards`, when given, must agree with the scheduler's count. Returns `undefined` outside a
- * scheduler (or for a 1-task array), i.e. the whole run.
+ * Returns `undefined` outside a scheduler (or for a 1-task array without `shards`), i.e. the
+ * whole run.
  *
  * @throws {@link IndexesError} `PL_INDEXES_SHARD_ENV` for incomplete or inconsistent variables (the
  *   message names them and what to pass instead), `PL_INDEXES_SHARD_INVALID` for a bad `shards`.
@@ -160,12 +171,6 @@ export function shardFromEnv(env: SchedulerEnv, shards?: number): Shard | undefi
       }
       shard = { index: k, count: shards, source: `JOB_COMPLETION_INDEX=${k}, --shards ${shards}` };
     }
-  }
-  if (shard !== undefined && shards !== undefined && shard.count !== shards) {
-    throw new IndexesError(
-      "PL_INDEXES_SHARD_ENV",
-      `--shards ${shards} disagrees with the scheduler (${shard.source}); drop --shards or make them equal.`,
-    );
   }
   return shard === undefined || shard.count === 1 ? undefined : shard;
 }

@@ -125,11 +125,13 @@ describe("shardFromEnv", () => {
       },
     ];
     for (const env of bad) expect(codeOf(() => shardFromEnv(env))).toBe("PL_INDEXES_SHARD_ENV");
-    expect(codeOf(() => shardFromEnv({ SLURM_ARRAY_TASK_ID: "1", SLURM_ARRAY_TASK_COUNT: "3" }, 4))).toBe(
+    // with --shards the task id is the shard: `sbatch --array=3` reruns shard 3 alone
+    expect(
+      shardFromEnv({ SLURM_ARRAY_TASK_ID: "3", SLURM_ARRAY_TASK_COUNT: "1", SLURM_ARRAY_TASK_MIN: "3" }, 8),
+    ).toEqual({ index: 3, count: 8, source: "SLURM_ARRAY_TASK_ID=3, --shards 8" });
+    expect(codeOf(() => shardFromEnv({ SLURM_ARRAY_TASK_ID: "8", SLURM_ARRAY_TASK_COUNT: "8" }, 8))).toBe(
       "PL_INDEXES_SHARD_ENV",
     );
-    // a count from --shards fills in a missing SLURM_ARRAY_TASK_COUNT
-    expect(shardFromEnv({ SLURM_ARRAY_TASK_ID: "1" }, 3)).toMatchObject({ index: 1, count: 3 });
   });
 });
 

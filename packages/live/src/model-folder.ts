@@ -4,8 +4,9 @@
  */
 import { readFile, stat } from "node:fs/promises";
 import { isAbsolute, join } from "node:path";
-import { ActivationsError, prepareInstrumentedModel, resolveModel } from "@pattern-lens/activations";
+import { ActivationsError, prepareInstrumentedModel } from "@pattern-lens/activations";
 import type { LiveManifest } from "@pattern-lens/activations/browser";
+import { resolveModel } from "@pattern-lens/models";
 import { decodeModel, externalDataLocations } from "@pattern-lens/onnx";
 
 /** What {@link prepareLiveModel} returns: the manifest and the file behind every served name. */
@@ -24,13 +25,33 @@ export interface PrepareLiveOptions {
 /**
  * Instruments `onnxPath` (cached) and lists the files the page needs: `model.onnx` (instrumented),
  * its external data, `tokenizer.json`, `tokenizer_config.json`.
- * @throws {ActivationsError} as `prepareInstrumentedModel` and `resolveModel`; `PL_ACTIVATIONS_TOKENIZER_NOT_FOUND`.
+ * @throws {ActivationsError} as `prepareInstrumentedModel`; `ModelsError` as `resolveModel` of
+ *   @pattern-lens/models (which finds the model's folder); `PL_ACTIVATIONS_TOKENIZER_NOT_FOUND`.
  */
 export async function prepareLiveModel(
   onnxPath: string,
   opts: PrepareLiveOptions = {},
 ): Promise<LiveModelFolder> {
-  const source = resolveModel(onnxPath);
+  const resolved = await resolveModel(onnxPath);
+  if (resolved.kind === "llama2c") {
+    throw new ActivationsError(
+      "PL_ACTIVATIONS_MODEL_INVALID",
+      `${onnxPath} is a llama2.c checkpoint; convert it first (pattern-lens activations does) and pass the .onnx file.`,
+    );
+  }
+  let config: Record<string, unknown> = {};
+  if (resolved.configFile !== undefined) {
+    try {
+      config = JSON.parse(await readFile(resolved.configFile, "utf8")) as Record<string, unknown>;
+    } catch (cause) {
+      throw new ActivationsError(
+        "PL_ACTIVATIONS_MODEL_INVALID",
+        `${resolved.configFile} is not valid JSON: ${(cause as Error).message}. Download or export the model again.`,
+        { cause },
+      );
+    }
+  }
+  const source = { onnxPath: resolved.onnxFile, dir: resolved.dir, config };
   const inst = await prepareInstrumentedModel(
     source.onnxPath,
     opts.cacheDir !== undefined ? { cacheDir: opts.cacheDir } : {},

@@ -94,6 +94,16 @@ export function computePromptMetrics(
   const first = input.layers[0];
   const nHeads = first?.nHeads ?? 0;
   const n = first?.n ?? 0;
+  // Every layer must have layer 0's heads and size: a smaller layer would otherwise be read with
+  // layer 0's stride and its missing heads scored as 0 (the runner checks archives before this).
+  for (const [l, layer] of input.layers.entries()) {
+    if (layer.nHeads !== nHeads || layer.n !== n || layer.data.length !== nHeads * n * n) {
+      throw new MetricsError(
+        "PL_METRICS_INPUT",
+        `layer ${l}${input.hash ? ` of prompt ${input.hash}` : ""} has ${layer.nHeads} heads of ${layer.n}×${layer.n} (${layer.data.length} values), but layer 0 has ${nHeads} of ${n}×${n}: every layer must have the same shape.`,
+      );
+    }
+  }
   const { ids, bosOffset } = positionTokenIds(n, input.tokens, input.tokenIds);
   const out = new Float64Array(input.layers.length * nHeads * metrics.length);
   input.layers.forEach((layer, l) => {
@@ -123,6 +133,12 @@ export function computePromptMetrics(
           throw new MetricsError(
             "PL_METRICS_FAILED",
             `metric "${m.name}" returned ${typeof v} on L${l}H${h}; return a number, or undefined where the metric is not defined.`,
+          );
+        }
+        if (typeof v === "number" && (v === Number.POSITIVE_INFINITY || v === Number.NEGATIVE_INFINITY)) {
+          throw new MetricsError(
+            "PL_METRICS_FAILED",
+            `metric "${m.name}" returned ${v} on L${l}H${h}${input.hash ? ` of prompt ${input.hash}` : ""}; return a finite number, or undefined where the metric is not defined (head_metrics.jsonl cannot hold infinities).`,
           );
         }
         out[(l * nHeads + h) * metrics.length + k] = v === undefined || v === null ? Number.NaN : v;

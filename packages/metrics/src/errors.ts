@@ -15,6 +15,8 @@ export type MetricsErrorCode =
   | "PL_METRICS_MODULE"
   /** A metric function threw or returned something other than a number. */
   | "PL_METRICS_FAILED"
+  /** Patterns handed to `computePromptMetrics` whose layers differ in shape. */
+  | "PL_METRICS_INPUT"
   /** Bad runner options (jobs, sample count). */
   | "PL_METRICS_OPTIONS"
   /** Prompts of one model were scored with different metrics or options (shards run differently). */

@@ -4,14 +4,17 @@ import {
   activationsPath,
   headMetricsPath,
   inShard,
+  modelCfgPath,
   modelDir,
+  type PromptMeta,
+  patternSizes,
   promptHeadMetricsPath,
   promptJsonPath,
   promptsIndexPath,
   type Shard,
 } from "@pattern-lens/indexes";
-import { readJsonFile, readJsonl, writeJsonFile, writeJsonl } from "@pattern-lens/indexes/node";
-import { PromptMetaSchema } from "@pattern-lens/indexes/schemas";
+import { checkInside, readJsonFile, readJsonl, writeJsonFile, writeJsonl } from "@pattern-lens/indexes/node";
+import { ModelCfgSchema, PromptMetaSchema } from "@pattern-lens/indexes/schemas";
 import { runPool, workerEntryBeside } from "@pattern-lens/runner";
 import { type PromptOutcome, type PromptTask, processPrompt } from "./_process-prompt.ts";
 import { MetricsError, poolError } from "./errors.ts";
@@ -127,17 +130,56 @@ export async function runMetrics(opts: RunMetricsOptions): Promise<RunMetricsSum
     skipped.push({ hash, message });
     opts.onPromptSkipped?.({ hash, message });
   };
+  // Layers and heads come from model_cfg.json, the size of each prompt's patterns from its
+  // prompt.json: every archive is checked against them before it is scored.
+  const cfgPath = modelCfgPath(savePath, model);
+  if (!existsSync(cfgPath)) {
+    throw new MetricsError(
+      "PL_METRICS_NO_PROMPTS",
+      `${cfgPath} is missing. It is written by \`pattern-lens activations\` for model "${model}" with --save-path ${savePath}.`,
+      { path: cfgPath },
+    );
+  }
+  const cfg = await readJsonFile(cfgPath, ModelCfgSchema);
+  checkInside(savePath, dir);
   for (const line of prompts) {
-    // prompt.json is the per-prompt record; the index line stands in when it is missing
+    // prompt.json is the per-prompt record; the index line stands in when it is missing. A damaged
+    // prompt.json skips its prompt (as figures does), it does not stop the run.
     const pj = promptJsonPath(savePath, model, line.hash);
-    const meta = existsSync(pj) ? await readJsonFile(pj, PromptMetaSchema) : line;
+    checkInside(savePath, pj);
+    let meta: PromptMeta = line;
+    if (existsSync(pj)) {
+      try {
+        meta = await readJsonFile(pj, PromptMetaSchema);
+      } catch (err) {
+        skip(line.hash, `${(err as Error).message}`);
+        continue;
+      }
+      if (meta.hash !== line.hash) {
+        skip(
+          line.hash,
+          `${pj}: its hash "${meta.hash}" is not its folder name; save the prompt again with \`pattern-lens activations --force\``,
+        );
+        continue;
+      }
+    }
     const npzPath = activationsPath(savePath, model, line.hash);
     if (!existsSync(npzPath)) {
       skip(line.hash, `no activations.npz in ${npzPath.slice(0, -"activations.npz".length)}`);
       continue;
     }
-    const task: PromptTask = { index: tasks.length, hash: line.hash, npzPath, tokens: meta.tokens };
     const ids = meta.token_ids ?? line.token_ids;
+    const task: PromptTask = {
+      index: tasks.length,
+      hash: line.hash,
+      npzPath,
+      tokens: meta.tokens,
+      expect: {
+        nLayers: cfg.n_layers,
+        nHeads: cfg.n_heads,
+        sizes: patternSizes({ tokens: meta.tokens, token_ids: ids }),
+      },
+    };
     if (ids !== undefined) task.tokenIds = ids;
     tasks.push(task);
   }
@@ -176,7 +218,7 @@ export async function runMetrics(opts: RunMetricsOptions): Promise<RunMetricsSum
   if (outcomes.length === 0 && (opts.shard === undefined || tasks.length > 0)) {
     throw new MetricsError(
       "PL_METRICS_NO_PROMPTS",
-      `no prompt of model "${model}" in ${savePath} has readable patterns (${skipped.length} skipped). Run pattern-lens activations again.`,
+      `no prompt of model "${model}" in ${savePath} has usable patterns (${skipped.length} skipped, reasons above). Run pattern-lens activations again.`,
     );
   }
   const path = headMetricsPath(savePath, model);

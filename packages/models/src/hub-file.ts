@@ -2,6 +2,7 @@ import { createHash, type Hash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { mkdir, open, rename, rm, stat, symlink, unlink } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
+import { sha256File } from "@pattern-lens/onnx/node";
 import { withBlobLock } from "./_blob-lock.ts";
 import { hubFetch, networkError, type RequestContext } from "./_http.ts";
 import { HubError, ModelsError } from "./errors.ts";
@@ -79,13 +80,6 @@ export async function hubFileMetadata(
     }
     return { commit, etag: normalizeEtag(rawEtag), size: Number(rawSize), location: target };
   }
-}
-
-/** sha256 of a file, streamed, as lowercase hex. */
-export async function sha256File(path: string): Promise<string> {
-  const hash = createHash("sha256");
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest("hex");
 }
 
 const WRITE_BATCH = 1 << 20;

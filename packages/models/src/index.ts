@@ -42,7 +42,7 @@ export {
   scanHfCache,
 } from "./hf-cache.ts";
 export type { BlobDownloadOptions, HubDownloadFileOptions, HubFileMetadata } from "./hub-file.ts";
-export { hubDownloadFile, hubFileMetadata, hubResolveUrl, normalizeEtag, sha256File } from "./hub-file.ts";
+export { hubDownloadFile, hubFileMetadata, hubResolveUrl, normalizeEtag } from "./hub-file.ts";
 export type { DownloadProgress, FetchHubModelOptions, HubModelSnapshot, HubPathInfo } from "./hub-model.ts";
 export {
   cachedHubModel,
@@ -70,9 +70,10 @@ export type { Llama2cToOnnxOptions } from "./llama2c/to-onnx.ts";
 export { llama2cSoftmaxName, llama2cToOnnx } from "./llama2c/to-onnx.ts";
 export { Llama2cTokenizer, SPIECE_UNDERLINE } from "./llama2c/tokenizer.ts";
 export { llama2cTokenizerConfig, llama2cTokenizerJson } from "./llama2c/tokenizer-json.ts";
+export { type LocalModel, type PrepareLocalModelOptions, prepareLocalModel } from "./local-model.ts";
 export type { HubSpec } from "./model-spec.ts";
 export { parseHubSpec, REPO_ID_PATTERN } from "./model-spec.ts";
-export { chooseOnnxFile, DEFAULT_ONNX_FILES, onnxFileCandidates } from "./onnx-choice.ts";
+export { chooseOnnxFile, onnxFileCandidates } from "./onnx-choice.ts";
 export type {
   HubLayoutFiles,
   Llama2cModel,

@@ -1,17 +1,5 @@
+import { DEFAULT_ONNX_FILES } from "@pattern-lens/onnx";
 import { ModelsError } from "./errors.ts";
-
-/**
- * The ONNX files tried, in order, when `--onnx-file` is not given: the fp32 single-pass export
- * first, then the no-cache decoder, then the merged decoder (whose attention sits inside an `If`).
- */
-export const DEFAULT_ONNX_FILES: readonly string[] = [
-  "onnx/model.onnx",
-  "onnx/decoder_model.onnx",
-  "model.onnx",
-  "decoder_model.onnx",
-  "onnx/decoder_model_merged.onnx",
-  "decoder_model_merged.onnx",
-];
 
 /** The paths `requested` may stand for, most specific first (`fp16` → `onnx/model_fp16.onnx`, ...). */
 export function onnxFileCandidates(requested: string): string[] {

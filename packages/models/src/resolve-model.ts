@@ -231,7 +231,7 @@ export async function resolveModel(spec: string, options: ResolveModelOptions = 
     }
     throw new ModelsError(
       "PL_MODELS_INVALID",
-      `--model ${spec}: a ${ext || "extensionless"} file is not a model; give an .onnx file, a llama2.c .bin checkpoint or a model folder.`,
+      `--model ${spec}: ${ext ? `a ${ext} file` : "a file without an extension"} is not a model; give an .onnx file, a llama2.c .bin checkpoint or a model folder.`,
     );
   }
   if (st?.isDirectory()) {

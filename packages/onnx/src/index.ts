@@ -65,6 +65,7 @@ export {
   valueInfo,
   walkNodes,
 } from "./graph.ts";
+export { DEFAULT_ONNX_FILES } from "./model-files.ts";
 export {
   dataTypeSize,
   makeFloat32Tensor,

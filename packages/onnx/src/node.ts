@@ -2,7 +2,8 @@
  * Node-only file IO for ONNX models: load, save (atomically, keeping external data reachable)
  * and an external-data resolver that reads the files beside a model.
  */
-import { closeSync, existsSync, openSync, readSync, statSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { closeSync, createReadStream, existsSync, openSync, readSync, statSync } from "node:fs";
 import { copyFile, link, mkdir, readFile, rename, rm, symlink, writeFile } from "node:fs/promises";
 import { basename, dirname, isAbsolute, join, normalize, relative, resolve, sep } from "node:path";
 import { decodeModel, encodeModelChunks } from "./codec.ts";
@@ -188,4 +189,14 @@ export async function saveModel(
 /** The location of `file` relative to `modelDir`, as an external-data entry wants it. */
 export function externalLocationFor(modelDir: string, file: string): string {
   return relative(resolve(modelDir), resolve(file)).split(sep).join("/");
+}
+
+/**
+ * The sha256 of a file, streamed, as lower-case hex. Keys the instrumented-model cache
+ * (@pattern-lens/activations) and checks hub downloads (@pattern-lens/models).
+ */
+export async function sha256File(path: string): Promise<string> {
+  const h = createHash("sha256");
+  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
+  return h.digest("hex");
 }

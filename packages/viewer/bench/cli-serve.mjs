@@ -14,17 +14,24 @@ export function cliServe(dir) {
   });
   return new Promise((resolve, reject) => {
     let out = "";
-    child.on("exit", (code) => reject(new Error(`pattern-lens serve exited with ${code}: ${out}`)));
+    const early = (code) => reject(new Error(`pattern-lens serve exited with ${code}: ${out}`));
+    child.on("exit", early);
     child.stdout.on("data", (b) => {
+      if (out.includes(" at http")) return; // started already
       out += b;
       const m = / at (http:\/\/\S+\/) /.exec(out);
       if (m) {
-        child.removeAllListeners("exit");
+        child.off("exit", early);
         resolve({
           url: m[1],
           close: () =>
             new Promise((r) => {
-              child.once("exit", r);
+              if (child.exitCode !== null || child.signalCode !== null) return r();
+              const t = setTimeout(() => child.kill("SIGKILL"), 2000);
+              child.once("exit", () => {
+                clearTimeout(t);
+                r();
+              });
               child.kill("SIGTERM");
             }),
         });

@@ -3,6 +3,7 @@ import {
   activationsPath,
   decodeNpz,
   figuresIndexPath,
+  isSafeName,
   modelsIndexPath,
   type NpyArray,
   patternKey,
@@ -73,8 +74,16 @@ async function fetchOk(url: string): Promise<Response> {
   return res;
 }
 
-/** Parses JSON Lines; blank lines are skipped, a bad line names the file and line number. */
-export function parseJsonl(text: string, url: string): Record<string, unknown>[] {
+/**
+ * Parses JSON Lines; blank lines are skipped. A line that is not a JSON object throws, naming the
+ * file and line, or, when `onBadLine` is given, is reported there and skipped: the viewer shows the
+ * rest of the file and says which lines it left out.
+ */
+export function parseJsonl(
+  text: string,
+  url: string,
+  onBadLine?: (message: string) => void,
+): Record<string, unknown>[] {
   const out: Record<string, unknown>[] = [];
   text.split("\n").forEach((line, i) => {
     if (line.trim() === "") return;
@@ -83,7 +92,9 @@ export function parseJsonl(text: string, url: string): Record<string, unknown>[]
       if (v && typeof v === "object" && !Array.isArray(v)) out.push(v as Record<string, unknown>);
       else throw new Error("not an object");
     } catch (cause) {
-      throw new ViewerError("PL_VIEWER_DATA", `${url} line ${i + 1} is not a JSON object`, { cause });
+      const message = `${url} line ${i + 1} is not a JSON object`;
+      if (!onBadLine) throw new ViewerError("PL_VIEWER_DATA", message, { cause });
+      onBadLine(`${message}; skipped`);
     }
   });
   return out;
@@ -106,15 +117,28 @@ export async function loadModels(base: string): Promise<ModelInfo[]> {
   return [...byDir.values()];
 }
 
-/** Reads `figures.jsonl`; a folder without it has no figures. */
-export async function loadFigures(base: string): Promise<FigureInfo[]> {
+/**
+ * Reads `figures.jsonl`; a folder without it has no figures. A line that is not JSON, or whose name
+ * or format cannot be a file name, is reported to `onBadLine` (default `console.warn`) and skipped.
+ */
+export async function loadFigures(
+  base: string,
+  onBadLine: (message: string) => void = console.warn,
+): Promise<FigureInfo[]> {
   const url = dataUrl(base, figuresIndexPath(""));
   const res = await fetch(url).catch(() => undefined);
   if (!res?.ok) return [];
   const byName = new Map<string, FigureInfo>();
-  for (const f of parseJsonl(await res.text(), url)) {
+  for (const f of parseJsonl(await res.text(), url, onBadLine)) {
     const name = str(f.name, str(f.func_name));
-    if (name) byName.set(name, { name, fmt: str(f.figure_save_fmt, "png"), doc: str(f.doc) });
+    const fmt = str(f.figure_save_fmt, "png");
+    if (!isSafeName(name) || !isSafeName(fmt)) {
+      onBadLine(
+        `${url}: figure ${JSON.stringify(name)} (${JSON.stringify(fmt)}) is not a plain file name; skipped`,
+      );
+      continue;
+    }
+    byName.set(name, { name, fmt, doc: str(f.doc) });
   }
   return [...byName.values()];
 }

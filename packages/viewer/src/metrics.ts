@@ -32,19 +32,27 @@ export interface HeadMetric {
 /**
  * Parses the text of a `head_metrics.jsonl` of `model`.
  *
+ * @param onBadLine - when given, a line that is not a head metric is reported there and skipped
+ *   (the viewer shows the others and says which it left out); without it, such a line throws.
  * @throws {ViewerError} `PL_VIEWER_DATA` naming the line when a line is not a head metric.
  */
-export function parseHeadMetrics(text: string, model: string, url = "head_metrics.jsonl"): HeadMetric[] {
-  return parseJsonl(text, url).map((raw, i) => {
+export function parseHeadMetrics(
+  text: string,
+  model: string,
+  url = "head_metrics.jsonl",
+  onBadLine?: (message: string) => void,
+): HeadMetric[] {
+  const out: HeadMetric[] = [];
+  parseJsonl(text, url, onBadLine).forEach((raw, i) => {
     const r = HeadMetricLineSchema.safeParse(raw);
     if (!r.success) {
-      throw new ViewerError(
-        "PL_VIEWER_DATA",
-        `${url} record ${i + 1} is not a head metric (${r.error.issues[0]?.message ?? "bad value"}): rerun pattern-lens metrics`,
-      );
+      const message = `${url} record ${i + 1} is not a head metric (${r.error.issues[0]?.message ?? "bad value"}): rerun pattern-lens metrics`;
+      if (!onBadLine) throw new ViewerError("PL_VIEWER_DATA", message);
+      onBadLine(`${message}; skipped`);
+      return;
     }
     const l = r.data;
-    return {
+    out.push({
       model,
       layer: l.layer,
       head: l.head,
@@ -53,19 +61,26 @@ export function parseHeadMetrics(text: string, model: string, url = "head_metric
       std: l.std,
       count: l.count,
       excluded: l.excluded,
-    };
+    });
   });
+  return out;
 }
 
 /**
  * Fetches `<model>/head_metrics.jsonl` under the data folder `base`. Resolves to `null` when the
- * file is not there (the model's metrics were never computed: run `pattern-lens metrics`).
+ * file is not there (the model's metrics were never computed: run `pattern-lens metrics`). With
+ * `onBadLine`, damaged lines are reported and skipped (a file with no good line gives `[]`, not
+ * `null`: it exists, and the report says what is wrong with it).
  */
-export async function loadHeadMetrics(base: string, model: string): Promise<HeadMetric[] | null> {
+export async function loadHeadMetrics(
+  base: string,
+  model: string,
+  onBadLine?: (message: string) => void,
+): Promise<HeadMetric[] | null> {
   const url = dataUrl(base, headMetricsPath("", model));
   const res = await fetch(url).catch(() => undefined);
   if (!res?.ok) return null;
-  return parseHeadMetrics(await res.text(), model, url);
+  return parseHeadMetrics(await res.text(), model, url, onBadLine);
 }
 
 /** The metric names present, in order of first appearance. */

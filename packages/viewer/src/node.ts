@@ -1,5 +1,5 @@
 /** `@pattern-lens/viewer/node`: writes the offline viewer into a data folder (Node only). */
-import { copyFile, mkdir, rename, stat, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ViewerError } from "./errors.ts";
@@ -28,7 +28,10 @@ export interface WriteViewerOptions {
  *
  * @example
  * await writeViewerFiles("attn_data"); // then: pattern-lens serve --path attn_data
- * @throws {ViewerError} `PL_VIEWER_BUNDLE_MISSING` when the bundle has not been built.
+ * Temp files that a killed earlier run left are removed.
+ *
+ * @throws {ViewerError} `PL_VIEWER_BUNDLE_MISSING` when the bundle has not been built; `PL_VIEWER_IO` when
+ *   the folder cannot be written (disk full, read-only), after removing this run's temp files.
  */
 export async function writeViewerFiles(dir: string, options: WriteViewerOptions = {}): Promise<string[]> {
   const bundle = options.bundlePath ?? viewerBundlePath();
@@ -42,17 +45,43 @@ export async function writeViewerFiles(dir: string, options: WriteViewerOptions 
       `the viewer bundle ${bundle} is missing: build it with 'pnpm --filter @pattern-lens/viewer build'`,
     );
   }
-  await mkdir(dir, { recursive: true });
   const js = join(dir, VIEWER_BUNDLE_FILE);
   const page = join(dir, "index.html");
   const tmp = `.tmp-${process.pid}-${Date.now()}`;
-  await copyFile(bundle, js + tmp);
-  await rename(js + tmp, js);
   const htmlOpts: IndexHtmlOptions = { bundle: VIEWER_BUNDLE_FILE };
   if (options.title !== undefined) htmlOpts.title = options.title;
-  await writeFile(page + tmp, viewerIndexHtml(htmlOpts));
-  await rename(page + tmp, page);
+  try {
+    await mkdir(dir, { recursive: true });
+    await removeOldTemps(dir);
+    await copyFile(bundle, js + tmp);
+    await rename(js + tmp, js);
+    await writeFile(page + tmp, viewerIndexHtml(htmlOpts));
+    await rename(page + tmp, page);
+  } catch (cause) {
+    await rm(js + tmp, { force: true }).catch(() => {});
+    await rm(page + tmp, { force: true }).catch(() => {});
+    throw new ViewerError(
+      "PL_VIEWER_IO",
+      `cannot write the viewer into ${dir} (${(cause as Error).message}). Free disk space or fix the folder's permissions, then run again.`,
+      { cause },
+    );
+  }
   return [page, js];
+}
+
+/** `index.html.tmp-<pid>-<ms>` / `pattern-lens-viewer.js.tmp-…` left by a process that is gone. */
+const TEMP = /^(?:index\.html|pattern-lens-viewer\.js)\.tmp-(\d+)-\d+$/;
+
+async function removeOldTemps(dir: string): Promise<void> {
+  for (const name of await readdir(dir)) {
+    const m = TEMP.exec(name);
+    if (!m || Number(m[1]) === process.pid) continue;
+    try {
+      process.kill(Number(m[1]), 0);
+    } catch (err) {
+      if ((err as { code?: unknown }).code === "ESRCH") await rm(join(dir, name), { force: true });
+    }
+  }
 }
 
 export { type IndexHtmlOptions, viewerIndexHtml } from "./index-html.ts";

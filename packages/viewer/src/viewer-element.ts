@@ -1,5 +1,13 @@
 import { figurePath } from "@pattern-lens/indexes";
-import { css, html, LitElement, nothing, type PropertyValues } from "lit";
+import { html, LitElement, nothing, type PropertyValues } from "lit";
+import {
+  type PanelContext,
+  PROMPT_ROWS,
+  plural,
+  renderFigureFunctions,
+  renderModels,
+  renderPrompts,
+} from "./_viewer-panels.ts";
 import {
   dataUrl,
   type FigureInfo,
@@ -10,8 +18,7 @@ import {
   type PromptInfo,
 } from "./data.ts";
 import { type HeadChangeEvent, plEvent } from "./events.ts";
-import { colourMap, type GridItem, gridItems, headSets, keyValue } from "./grid-items.ts";
-import { formatHeadSelection, headKey, parseHeadSelection } from "./head-selection.ts";
+import { colourMap, type GridItem, gridItems, keyValue } from "./grid-items.ts";
 import {
   type HeadMetric,
   headPasses,
@@ -28,16 +35,11 @@ import {
   type GridKey,
   type ViewerState,
 } from "./url-state.ts";
+import { viewerStyles } from "./viewer-styles.ts";
 
 /** Figures rendered at first; more are added as the end of the grid scrolls into view. */
 const FIRST_CHUNK = 200;
 const NEXT_CHUNK = 400;
-/** Rows shown in the prompt table before "show more". */
-const PROMPT_ROWS = 300;
-
-interface PromptRow extends PromptInfo {
-  models: string[];
-}
 
 /**
  * Browses a pattern-lens data folder: tables of models and prompts, per-model head selection,
@@ -77,6 +79,7 @@ export class PatternLensViewer extends LitElement {
     _figures: { state: true },
     _prompts: { state: true },
     _error: { state: true },
+    _dataWarnings: { state: true },
     _promptRows: { state: true },
     _headDrafts: { state: true },
     _metrics: { state: true },
@@ -94,6 +97,8 @@ export class PatternLensViewer extends LitElement {
   private _figures: FigureInfo[] = [];
   private _prompts = new Map<string, PromptInfo[]>();
   private _error = "";
+  /** Lines of the data folder's files that were skipped as damaged (shown above the view). */
+  private _dataWarnings: string[] = [];
   private _shown = FIRST_CHUNK;
   private _promptRows = PROMPT_ROWS;
   private _headDrafts: Record<string, { text: string; error: string }> = {};
@@ -105,234 +110,7 @@ export class PatternLensViewer extends LitElement {
   private _metrics = new Map<string, HeadMetric[] | null>();
 
   /** The component's shadow-DOM styles. */
-  static override styles = css`
-    :host {
-      --pl-bg: #ffffff;
-      --pl-fg: #1b1f24;
-      --pl-panel: #f6f8fa;
-      --pl-border: #d0d7de;
-      --pl-accent: #1f6feb;
-      display: block;
-      background: var(--pl-bg);
-      color: var(--pl-fg);
-      font: 14px/1.4 system-ui, sans-serif;
-      color-scheme: light;
-    }
-    :host([dark]) {
-      --pl-bg: #0d1117;
-      --pl-fg: #e6edf3;
-      --pl-panel: #161b22;
-      --pl-border: #30363d;
-      --pl-accent: #4493f8;
-      color-scheme: dark;
-    }
-    header {
-      display: flex;
-      gap: 1rem;
-      align-items: baseline;
-      padding: 0.5rem 1rem;
-      border-bottom: 1px solid var(--pl-border);
-    }
-    header h1 {
-      font-size: 1.2rem;
-      margin: 0;
-    }
-    header .spacer {
-      flex: 1;
-    }
-    .panels {
-      display: grid;
-      grid-template-columns: minmax(14rem, 1fr) minmax(24rem, 3fr);
-      gap: 0.75rem;
-      padding: 0.75rem 1rem;
-    }
-    details {
-      background: var(--pl-panel);
-      border: 1px solid var(--pl-border);
-      border-radius: 6px;
-      padding: 0.4rem 0.6rem;
-      min-width: 0;
-    }
-    summary {
-      font-weight: 600;
-      cursor: pointer;
-    }
-    .row {
-      display: flex;
-      flex-wrap: wrap;
-      gap: 0.4rem 0.8rem;
-      align-items: center;
-      margin: 0.35rem 0;
-    }
-    input,
-    select,
-    button {
-      font: inherit;
-      color: inherit;
-      background: var(--pl-bg);
-      border: 1px solid var(--pl-border);
-      border-radius: 4px;
-      padding: 1px 4px;
-    }
-    input[type="number"] {
-      width: 5em;
-    }
-    input[type="checkbox"] {
-      accent-color: var(--pl-accent);
-    }
-    .scroll {
-      max-height: 18rem;
-      overflow: auto;
-    }
-    table {
-      border-collapse: collapse;
-      width: 100%;
-    }
-    th,
-    td {
-      text-align: left;
-      padding: 1px 6px;
-      border-bottom: 1px solid var(--pl-border);
-      white-space: nowrap;
-    }
-    th[data-sort] {
-      cursor: pointer;
-      user-select: none;
-    }
-    td.text {
-      white-space: normal;
-      max-width: 40rem;
-      overflow: hidden;
-      text-overflow: ellipsis;
-      display: -webkit-box;
-      -webkit-line-clamp: 2;
-      -webkit-box-orient: vertical;
-    }
-    tr.selected {
-      background: color-mix(in srgb, var(--pl-accent) 15%, transparent);
-    }
-    tbody tr {
-      cursor: pointer;
-    }
-    .mono {
-      font-family: ui-monospace, monospace;
-      font-size: 0.9em;
-    }
-    .heads {
-      margin: 0.4rem 0;
-    }
-    .headgrid {
-      border-collapse: separate;
-      border-spacing: 2px;
-      width: auto;
-    }
-    .headgrid td,
-    .headgrid th {
-      border: 0;
-      padding: 0;
-      text-align: center;
-      font-size: 0.8em;
-    }
-    .headgrid button {
-      width: 1.8rem;
-      height: 1.4rem;
-      padding: 0;
-      font-size: 0.75em;
-      cursor: pointer;
-    }
-    .headgrid button[aria-pressed="true"] {
-      background: var(--pl-accent);
-      color: #fff;
-      border-color: var(--pl-accent);
-    }
-    .error {
-      color: #cf222e;
-    }
-    :host([dark]) .error {
-      color: #ff7b72;
-    }
-    .gridopts {
-      padding: 0 1rem;
-    }
-    .legend span {
-      display: inline-flex;
-      align-items: center;
-      gap: 0.25rem;
-      margin-right: 0.6rem;
-    }
-    .legend i {
-      width: 0.8rem;
-      height: 0.8rem;
-      border-radius: 2px;
-      display: inline-block;
-    }
-    .grid {
-      display: grid;
-      gap: 6px;
-      padding: 0.5rem 1rem 1rem;
-    }
-    .card {
-      margin: 0;
-      border: 3px solid var(--pl-border);
-      border-radius: 4px;
-      background: var(--pl-panel);
-      min-width: 0;
-      content-visibility: auto;
-      contain-intrinsic-size: auto 200px;
-    }
-    .card img {
-      display: block;
-      width: 100%;
-      aspect-ratio: 1;
-      object-fit: contain;
-      cursor: zoom-in;
-      image-rendering: pixelated;
-      background: #fff;
-    }
-    .card.missing img {
-      visibility: hidden;
-    }
-    .card figcaption {
-      font-size: 0.75em;
-      padding: 1px 4px;
-      overflow: hidden;
-      text-overflow: ellipsis;
-      white-space: nowrap;
-    }
-    .sentinel {
-      height: 1px;
-    }
-    .status {
-      opacity: 0.75;
-    }
-    .tabs button[aria-selected="true"] {
-      background: var(--pl-accent);
-      color: #fff;
-      border-color: var(--pl-accent);
-    }
-    .overlay {
-      position: fixed;
-      inset: 0;
-      background: #0008;
-      display: flex;
-      align-items: flex-start;
-      justify-content: center;
-      overflow: auto;
-      z-index: 10;
-    }
-    .overlay .dialog {
-      background: var(--pl-bg);
-      color: var(--pl-fg);
-      margin: 2rem;
-      padding: 0.75rem 1rem;
-      border-radius: 8px;
-      border: 1px solid var(--pl-border);
-      max-width: calc(100vw - 4rem);
-    }
-    .overlay .dialog header {
-      padding: 0 0 0.5rem;
-    }
-  `;
+  static override styles = viewerStyles;
 
   /** The whole selection. Setting it redraws (and updates the URL with `url-state`). */
   get state(): ViewerState {
@@ -408,7 +186,10 @@ export class PatternLensViewer extends LitElement {
     this._error = "";
     this._loaded = false;
     try {
-      const [models, figures] = await Promise.all([loadModels(this.src), loadFigures(this.src)]);
+      // one damaged line of figures.jsonl or head_metrics.jsonl is skipped and listed, never blanks the viewer
+      const warnings: string[] = [];
+      const onBadLine = (m: string) => warnings.push(m);
+      const [models, figures] = await Promise.all([loadModels(this.src), loadFigures(this.src, onBadLine)]);
       const prompts = new Map<string, PromptInfo[]>();
       await Promise.all(
         models.map(async (m) => {
@@ -418,13 +199,20 @@ export class PatternLensViewer extends LitElement {
       const metrics = new Map<string, HeadMetric[] | null>();
       await Promise.all(
         models.map(async (m) => {
-          metrics.set(m.dir, await loadHeadMetrics(this.src, m.dir).catch(() => null));
+          metrics.set(
+            m.dir,
+            await loadHeadMetrics(this.src, m.dir, onBadLine).catch((err: unknown) => {
+              onBadLine(String((err as Error)?.message ?? err));
+              return [];
+            }),
+          );
         }),
       );
       this._models = models;
       this._figures = figures;
       this._prompts = prompts;
       this._metrics = metrics;
+      this._dataWarnings = warnings;
       this._loaded = true;
       const frag = this.urlState ? location.hash.replace(/^#/, "") : "";
       if (frag) this._applyState(decodeState(frag), false);
@@ -489,221 +277,22 @@ export class PatternLensViewer extends LitElement {
 
   // ---- models -------------------------------------------------------------------------------
 
-  private _toggleModel(m: ModelInfo): void {
-    const on = this._state.models.includes(m.dir);
-    const models = on ? this._state.models.filter((x) => x !== m.dir) : [...this._state.models, m.dir];
-    const heads = { ...this._state.heads };
-    if (!on && !heads[m.dir]) heads[m.dir] = "L*H*";
-    this._update({ models, heads });
-  }
-
-  private _renderModels() {
-    const q = this._state.modelSearch.toLowerCase();
-    const rows = this._models.filter(
-      (m) => !q || m.name.toLowerCase().includes(q) || m.dir.toLowerCase().includes(q),
-    );
-    return html`<details open part="panel" class="models">
-      <summary>Models (${this._state.models.length}/${this._models.length})</summary>
-      <div class="row">
-        <input type="search" class="model-search" placeholder="filter models" .value=${this._state.modelSearch}
-          @input=${(e: Event) => this._update({ modelSearch: (e.target as HTMLInputElement).value })} />
-      </div>
-      <div class="scroll">
-        <table>
-          <thead><tr><th></th><th>model</th><th>layers</th><th>heads</th><th>prompts</th></tr></thead>
-          <tbody>
-            ${rows.map((m) => {
-              const on = this._state.models.includes(m.dir);
-              return html`<tr class=${on ? "selected" : ""} data-model=${m.dir} @click=${() => this._toggleModel(m)}>
-                <td><input type="checkbox" .checked=${on} @click=${(e: Event) => e.stopPropagation()}
-                  @change=${() => this._toggleModel(m)} aria-label=${`select ${m.name}`} /></td>
-                <td>${m.name}</td><td>${m.nLayers}</td><td>${m.nHeads}</td>
-                <td>${this._prompts.get(m.dir)?.length ?? 0}</td>
-              </tr>`;
-            })}
-          </tbody>
-        </table>
-      </div>
-      ${this._renderHeads()}
-    </details>`;
-  }
-
-  // ---- heads --------------------------------------------------------------------------------
-
-  private _setHeadText(m: ModelInfo, text: string): void {
-    const r = parseHeadSelection(text, m.nLayers, m.nHeads);
-    this._headDrafts = { ...this._headDrafts, [m.dir]: { text, error: r.ok ? "" : r.error } };
-    if (r.ok) this._update({ heads: { ...this._state.heads, [m.dir]: text.trim() } });
-  }
-
-  private _toggleHead(m: ModelInfo, layer: number, head: number): void {
-    const set = headSets(this._state, [m]).get(m.dir) ?? new Set<string>();
-    const k = headKey(layer, head);
-    if (set.has(k)) set.delete(k);
-    else set.add(k);
-    const text = formatHeadSelection(set, m.nLayers, m.nHeads);
-    this._headDrafts = { ...this._headDrafts, [m.dir]: { text, error: "" } };
-    this._update({ heads: { ...this._state.heads, [m.dir]: text } });
-  }
-
-  private _renderHeads() {
-    const selected = this._models.filter((m) => this._state.models.includes(m.dir));
-    if (selected.length === 0) return nothing;
-    const sets = headSets(this._state, selected);
-    return selected.map((m) => {
-      const draft = this._headDrafts[m.dir];
-      const set = sets.get(m.dir) ?? new Set();
-      return html`<div class="heads" data-model=${m.dir}>
-        <div class="row">
-          <label>Heads of <b>${m.name}</b>
-            <input class="head-input mono" size="16" placeholder="L2-4H3, L*H*" .value=${draft?.text ?? this._state.heads[m.dir] ?? ""}
-              @input=${(e: Event) => this._setHeadText(m, (e.target as HTMLInputElement).value)} /></label>
-          <span class="status">${set.size} of ${m.nLayers * m.nHeads}</span>
-        </div>
-        ${draft?.error ? html`<div class="error head-error">${draft.error}</div>` : nothing}
-        <table class="headgrid">
-          <tr><th></th>${Array.from({ length: m.nHeads }, (_, h) => html`<th>H${h}</th>`)}</tr>
-          ${Array.from(
-            { length: m.nLayers },
-            (_, l) =>
-              html`<tr><th>L${l}</th>${Array.from({ length: m.nHeads }, (_, h) => {
-                const on = set.has(headKey(l, h));
-                return html`<td><button class="cell" data-layer=${l} data-head=${h} aria-pressed=${on ? "true" : "false"}
-                title=${`L${l}H${h}`} @click=${() => this._toggleHead(m, l, h)}>${on ? "●" : ""}</button></td>`;
-              })}</tr>`,
-          )}
-        </table>
-      </div>`;
-    });
-  }
-
-  // ---- prompts ------------------------------------------------------------------------------
-
-  private _promptTable(): PromptRow[] {
-    const chosen = this._state.models.length ? this._state.models : this._models.map((m) => m.dir);
-    const byHash = new Map<string, PromptRow>();
-    for (const m of chosen)
-      for (const p of this._prompts.get(m) ?? []) {
-        const row = byHash.get(p.hash);
-        if (row) row.models.push(m);
-        else byHash.set(p.hash, { ...p, models: [m] });
-      }
-    return [...byHash.values()];
-  }
-
-  private _filteredPrompts(all: PromptRow[]): PromptRow[] {
-    const s = this._state;
-    const q = s.search.toLowerCase();
-    const rows = all.filter(
-      (p) =>
-        (!q || p.text.toLowerCase().includes(q) || p.hash.toLowerCase().includes(q)) &&
-        (!s.dataset || p.dataset === s.dataset) &&
-        (!s.minTokens || p.nTokens >= s.minTokens) &&
-        (!s.maxTokens || p.nTokens <= s.maxTokens),
-    );
-    const dir = s.promptSortDir === "desc" ? -1 : 1;
-    const key = s.promptSort;
-    if (key) {
-      rows.sort((a, b) => {
-        const va =
-          key === "n_tokens" ? a.nTokens : key === "dataset" ? a.dataset : key === "hash" ? a.hash : a.text;
-        const vb =
-          key === "n_tokens" ? b.nTokens : key === "dataset" ? b.dataset : key === "hash" ? b.hash : b.text;
-        return (va < vb ? -1 : va > vb ? 1 : 0) * dir;
-      });
-    }
-    return rows;
-  }
-
-  private _togglePrompt(hash: string): void {
-    const on = this._state.prompts.includes(hash);
-    this._update({
-      prompts: on ? this._state.prompts.filter((h) => h !== hash) : [...this._state.prompts, hash],
-    });
-  }
-
-  private _sortHeader(key: string, label: string) {
-    const s = this._state;
-    const arrow = s.promptSort === key ? (s.promptSortDir === "asc" ? " ▲" : " ▼") : "";
-    return html`<th data-sort=${key} @click=${() =>
-      this._update({
-        promptSort: key,
-        promptSortDir: s.promptSort === key && s.promptSortDir === "asc" ? "desc" : "asc",
-      })}>${label}${arrow}</th>`;
-  }
-
-  private _renderPrompts() {
-    const s = this._state;
-    const all = this._promptTable();
-    const rows = this._filteredPrompts(all);
-    const datasets = [...new Set(all.map((p) => p.dataset).filter((d) => d))].sort();
-    const selected = new Set(s.prompts);
-    const num = (e: Event) => Math.max(0, Number((e.target as HTMLInputElement).value) || 0);
-    return html`<details open part="panel" class="prompts">
-      <summary>Prompts (${s.prompts.length} selected · ${rows.length} of ${all.length} shown)</summary>
-      <div class="row">
-        <input type="search" class="prompt-search" placeholder="search text or hash" .value=${s.search}
-          @input=${(e: Event) => this._update({ search: (e.target as HTMLInputElement).value })} />
-        <label>dataset <select class="dataset" @change=${(e: Event) => this._update({ dataset: (e.target as HTMLSelectElement).value })}>
-          <option value="" ?selected=${!s.dataset}>all</option>
-          ${datasets.map((d) => html`<option .value=${d} ?selected=${d === s.dataset}>${d}</option>`)}
-        </select></label>
-        <label>tokens <input type="number" min="0" class="min-tokens" placeholder="min" .value=${s.minTokens ? String(s.minTokens) : ""}
-          @input=${(e: Event) => this._update({ minTokens: num(e) })} /></label>
-        <label>to <input type="number" min="0" class="max-tokens" placeholder="max" .value=${s.maxTokens ? String(s.maxTokens) : ""}
-          @input=${(e: Event) => this._update({ maxTokens: num(e) })} /></label>
-        <button class="select-shown" @click=${() => this._update({ prompts: [...new Set([...s.prompts, ...rows.map((r) => r.hash)])] })}>select shown</button>
-        <button class="clear-prompts" @click=${() => this._update({ prompts: [] })}>clear</button>
-      </div>
-      <div class="scroll">
-        <table>
-          <thead><tr><th></th>${this._sortHeader("dataset", "dataset")}${this._sortHeader("n_tokens", "tokens")}${this._sortHeader("text", "text")}${this._sortHeader("hash", "hash")}</tr></thead>
-          <tbody>
-            ${rows.slice(0, this._promptRows).map((p) => {
-              const on = selected.has(p.hash);
-              return html`<tr class=${on ? "selected" : ""} data-hash=${p.hash} @click=${() => this._togglePrompt(p.hash)}>
-                <td><input type="checkbox" .checked=${on} @click=${(e: Event) => e.stopPropagation()}
-                  @change=${() => this._togglePrompt(p.hash)} aria-label=${`select prompt ${p.hash}`} /></td>
-                <td>${p.dataset}</td><td>${p.nTokens}</td><td class="text" title=${p.text}>${p.text}</td>
-                <td class="mono">${p.hash}</td>
-              </tr>`;
-            })}
-          </tbody>
-        </table>
-        ${
-          rows.length > this._promptRows
-            ? html`<button @click=${() => {
-                this._promptRows += PROMPT_ROWS;
-              }}>show ${Math.min(PROMPT_ROWS, rows.length - this._promptRows)} more</button>`
-            : nothing
-        }
-      </div>
-    </details>`;
-  }
-
-  // ---- figures ------------------------------------------------------------------------------
-
-  private _renderFigureFunctions() {
-    const s = this._state;
-    const n = this._figures.filter((f) => s.figures.includes(f.name)).length;
-    const all = n === this._figures.length && n > 0;
-    return html`<details open part="panel" class="functions">
-      <summary>Figures (${n}/${this._figures.length})</summary>
-      <div class="row">
-        <label><input type="checkbox" class="select-all-figures" .checked=${all} .indeterminate=${n > 0 && !all}
-          @change=${() => this._update({ figures: all ? [] : this._figures.map((f) => f.name) })} /> select all</label>
-      </div>
-      ${this._figures.map(
-        (
-          f,
-        ) => html`<div class="row"><label title=${f.doc}><input type="checkbox" class="figure-fn" data-figure=${f.name}
-          .checked=${s.figures.includes(f.name)}
-          @change=${(e: Event) => {
-            const on = (e.target as HTMLInputElement).checked;
-            this._update({ figures: on ? [...s.figures, f.name] : s.figures.filter((x) => x !== f.name) });
-          }} /> ${f.name} <span class="status">.${f.fmt}</span></label></div>`,
-      )}
-    </details>`;
+  private _panelContext(): PanelContext {
+    return {
+      state: this._state,
+      models: this._models,
+      figures: this._figures,
+      prompts: this._prompts,
+      headDrafts: this._headDrafts,
+      promptRows: this._promptRows,
+      update: (patch) => this._update(patch),
+      setHeadDrafts: (d) => {
+        this._headDrafts = d;
+      },
+      showMorePrompts: () => {
+        this._promptRows += PROMPT_ROWS;
+      },
+    };
   }
 
   private _renderGridOptions(items: GridItem[]) {
@@ -711,7 +300,7 @@ export class PatternLensViewer extends LitElement {
     const colours = s.colorBy === "none" ? undefined : colourMap(items, s.colorBy);
     return html`<div class="gridopts">
       <div class="row">
-        <b class="count">${items.length} figures</b>
+        <b class="count">${plural(items.length, "figure")}</b>
         <label>per row <input type="number" class="per-row" min="1" max="64" .value=${String(s.perRow)}
           @input=${(e: Event) => {
             const v = Number((e.target as HTMLInputElement).value);
@@ -858,7 +447,7 @@ export class PatternLensViewer extends LitElement {
     if (!this._loaded) return html`<p class="status">Loading ${this.src || "./"}…</p>`;
     const items = this._computeItems();
     return html`
-      <header part="header"><h1>pattern-lens</h1><span class="status">${this._models.length} models · ${this._figures.length} figure functions</span>
+      <header part="header"><h1>pattern-lens</h1><span class="status">${plural(this._models.length, "model")} · ${plural(this._figures.length, "figure function")}</span>
         <span class="tabs" role="tablist">${(["browse", "metrics"] as const).map(
           (
             t,
@@ -868,9 +457,15 @@ export class PatternLensViewer extends LitElement {
         <span class="spacer"></span>
         <label><input type="checkbox" class="dark-mode" .checked=${this._state.dark} @change=${() => this._update({ dark: !this._state.dark })} /> dark</label>
       </header>
+      ${
+        this._dataWarnings.length
+          ? html`<details class="error data-warnings" role="status"><summary>${this._dataWarnings.length} damaged line${this._dataWarnings.length === 1 ? "" : "s"} in the data folder skipped</summary>
+              <ul>${this._dataWarnings.map((w) => html`<li>${w}</li>`)}</ul></details>`
+          : nothing
+      }
       <div class="panels">
-        <div>${this._renderModels()} ${this._renderFigureFunctions()}</div>
-        ${this._renderPrompts()}
+        <div>${renderModels(this._panelContext())} ${renderFigureFunctions(this._panelContext())}</div>
+        ${renderPrompts(this._panelContext())}
       </div>
       ${
         this._state.tab === "metrics"

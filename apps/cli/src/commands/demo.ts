@@ -1,3 +1,4 @@
+import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { topHeads } from "@pattern-lens/metrics";
 import { buildDemoModel, DEMO_HEADS, DEMO_MODEL_NAME } from "@pattern-lens/models";
@@ -43,45 +44,57 @@ export const registerDemo: RegisterCommand = (program, io) => {
     .action(async (flags: DemoFlags) => {
       const t0 = performance.now();
       const save = resolve(flags.savePath);
-      const { defaultCacheDir } = await import("@pattern-lens/activations");
-      const cacheDir = resolve(flags.cacheDir ?? defaultCacheDir());
-      const model = await buildDemoModel(join(cacheDir, "demo-model", DEMO_MODEL_NAME));
-      io.out(`demo: model ${DEMO_MODEL_NAME} (2 layers × 4 hand-set heads) -> ${model.dir}\n`);
-      const run = await runPipeline(
-        {
-          model: model.dir,
-          modelName: DEMO_MODEL_NAME,
-          savePath: save,
-          minChars: 1,
-          maxChars: 1000,
-          batchSize: 32,
-          dtype: "float32",
-          compressLevel: 6,
-          compressStrategy: "rle",
-          streamFromTokens: 2048,
-          indexHtml: true,
-          prependBos: true,
-          device: "cpu",
-          cacheDir,
-          figures: true,
-          metrics: true,
-          ...(flags.jobs !== undefined ? { jobs: flags.jobs } : {}),
-        },
-        io,
-        "demo",
-        model.prompts,
-      );
-      for (const m of ["previous_token", "induction", "first_token", "self"]) {
-        const best = topHeads(run.metrics?.records ?? [], m, 1)[0];
-        if (best === undefined) continue;
-        const key = `L${best.layer}H${best.head}`;
-        io.out(
-          `  ${m.padEnd(14)} best ${key} (${(best.mean as number).toFixed(3)}): ${DEMO_HEADS[key] ?? ""}\n`,
-        );
+      // Bind the port first: a port in use is reported at once, not after the whole pipeline.
+      let srv: Awaited<ReturnType<typeof startStaticServer>> | undefined;
+      if (flags.serve) {
+        mkdirSync(save, { recursive: true });
+        srv = await startStaticServer({ root: save, port: flags.port, host: flags.host });
       }
-      io.out(`demo: done in ${secs(t0)}; data in ${save}\n`);
-      if (!flags.serve || !run.ok) return;
-      const srv = await startStaticServer({ root: save, port: flags.port, host: flags.host });
+      let ok = false;
+      try {
+        const { defaultCacheDir } = await import("@pattern-lens/activations");
+        const cacheDir = resolve(flags.cacheDir ?? defaultCacheDir());
+        const model = await buildDemoModel(join(cacheDir, "demo-model", DEMO_MODEL_NAME));
+        io.out(`demo: model ${DEMO_MODEL_NAME} (2 layers × 4 hand-set heads) -> ${model.dir}\n`);
+        const run = await runPipeline(
+          {
+            model: model.dir,
+            modelName: DEMO_MODEL_NAME,
+            savePath: save,
+            minChars: 1,
+            maxChars: 1000,
+            batchSize: 32,
+            dtype: "float32",
+            compressLevel: 6,
+            compressStrategy: "rle",
+            streamFromTokens: 2048,
+            indexHtml: true,
+            prependBos: true,
+            device: "cpu",
+            cacheDir,
+            figures: true,
+            metrics: true,
+            ...(flags.jobs !== undefined ? { jobs: flags.jobs } : {}),
+          },
+          io,
+          "demo",
+          model.prompts,
+        );
+        for (const m of ["previous_token", "induction", "first_token", "self"]) {
+          const best = topHeads(run.metrics?.records ?? [], m, 1)[0];
+          if (best === undefined) continue;
+          const key = `L${best.layer}H${best.head}`;
+          io.out(
+            `  ${m.padEnd(14)} best ${key} (${(best.mean as number).toFixed(3)}): ${DEMO_HEADS[key] ?? ""}\n`,
+          );
+        }
+        io.out(`demo: done in ${secs(t0)}; data in ${save}\n`);
+        ok = run.ok;
+      } finally {
+        // the pipeline failed or made nothing: do not keep the process alive serving
+        if (!ok) await srv?.close();
+      }
+      if (!srv || !ok) return;
       io.out(`demo: viewer at ${srv.url} (Ctrl-C to stop)\n`);
       const signal = await untilInterrupted();
       await srv.close();

@@ -103,9 +103,16 @@ export async function runFiguresStep(flags: FiguresFlags, io: CliIo): Promise<Ru
     reportSaved(undefined);
   }
   const secs = summary.elapsedMs / 1000;
+  const perPrompt = summary.prompts ? summary.total / summary.prompts : 0;
+  const notMade = summary.promptsSkipped.length * perPrompt;
   io.out(
-    `figures: ${summary.written} written, ${summary.skipped} skipped, ${summary.failed} failed` +
-      (summary.promptsSkipped.length ? `, ${summary.promptsSkipped.length} prompts skipped` : "") +
+    `figures: ${summary.written} written, ${summary.skipped} already done, ${summary.failed} failed` +
+      (summary.promptsSkipped.length
+        ? `, ${summary.promptsSkipped.length} prompt${summary.promptsSkipped.length === 1 ? "" : "s"} skipped (${notMade} figures not made)`
+        : "") +
+      (summary.promptsStale.length
+        ? `, ${summary.promptsStale.length} prompt${summary.promptsStale.length === 1 ? "" : "s"} re-rendered (activations changed)`
+        : "") +
       ` in ${secs.toFixed(1)} s (${formatRate(summary.written, performance.now() - summary.elapsedMs).text} figures/s, ${summary.jobs} thread${summary.jobs === 1 ? "" : "s"})\n`,
   );
   const shown = summary.failures.slice(0, 5);

@@ -1,11 +1,12 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import {
-  convertLlama2c,
   type DownloadProgress,
   defaultLlama2cCacheDir,
   hubSettingsFromEnv,
+  type LocalModel,
   MODEL_ALIASES,
+  prepareLocalModel,
   type ResolvedModel,
   resolveModel,
   scanHfCache,
@@ -57,36 +58,27 @@ export function describeResolvedModel(m: ResolvedModel): string {
 }
 
 /**
- * Resolves `--model` for a run: downloads hub models (with a progress bar), converts llama2.c
- * checkpoints (cached under `<cacheDir>/llama2c` when a cache dir is given), and returns the path
- * to hand the activations pipeline and the default model name.
+ * Resolves `--model` for a run through `prepareLocalModel` of @pattern-lens/models (downloads with a
+ * progress bar, llama2.c conversions cached under `<cacheDir>/llama2c` when a cache dir is given)
+ * and returns the `.onnx` path to hand the activations pipeline and the default model name.
  */
 export async function modelForRun(
   spec: string,
   options: { onnxFile?: string | undefined; tokenizer?: string | undefined; cacheDir?: string | undefined },
   io?: CliIo,
-): Promise<{ path: string; name: string; resolved: ResolvedModel }> {
+): Promise<LocalModel> {
   const bar = downloadProgressBar();
-  let resolved: ResolvedModel;
   try {
-    resolved = await resolveModel(spec, {
+    return await prepareLocalModel(spec, {
       onnxFile: options.onnxFile,
       tokenizer: options.tokenizer,
+      cacheDir: options.cacheDir,
       onProgress: bar.onProgress,
       onWarning: (m) => io?.err(`pattern-lens: warning: ${m}\n`),
     });
   } finally {
     bar.stop();
   }
-  if (resolved.kind === "llama2c") {
-    const converted = await convertLlama2c({
-      checkpoint: resolved.checkpoint,
-      tokenizer: resolved.tokenizer,
-      ...(options.cacheDir !== undefined ? { cacheDir: join(options.cacheDir, "llama2c") } : {}),
-    });
-    return { path: converted.dir, name: resolved.name, resolved };
-  }
-  return { path: resolved.onnxFile, name: resolved.name, resolved };
 }
 
 interface ModelsFlags {

@@ -3,6 +3,7 @@ import { realpath, stat } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join, sep } from "node:path";
+import { corsHeaders, preflightHeaders } from "./_cors.ts";
 import { parseRange } from "./_range.ts";
 import { ServeError } from "./errors.ts";
 import { contentInfo } from "./mime.ts";
@@ -15,6 +16,12 @@ export interface StaticServerOptions {
   host?: string;
   /** TCP port; default 8000. `0` picks a free port. */
   port?: number;
+  /**
+   * Serve the folder to pages of other origins: `*` or one origin (`http://host:port`). Adds
+   * `Access-Control-Allow-Origin` and `Access-Control-Expose-Headers` to every response and answers
+   * preflight `OPTIONS` requests (sent before Range requests). Default: same origin only.
+   */
+  cors?: string;
   /** Called once per request after the response is finished (for logging). */
   onRequest?: (method: string, url: string, status: number) => void;
 }
@@ -66,7 +73,8 @@ async function resolveTarget(rootReal: string, target: string): Promise<Resolved
   if (st.isDirectory()) {
     if (!rawPath.endsWith("/")) {
       const query = target.slice(rawPath.length);
-      return { status: 301, location: `${rawPath}/${query}` };
+      // one leading slash: "//host" would be a protocol-relative redirect to another site
+      return { status: 301, location: `/${rawPath.replace(/^\/+/, "")}/${query}` };
     }
     real = join(real, "index.html");
     st = await stat(real).catch(() => undefined);
@@ -75,6 +83,25 @@ async function resolveTarget(rootReal: string, target: string): Promise<Resolved
   if (!st.isFile()) return { status: 404 };
   return { file: real, size: st.size, mtimeMs: st.mtimeMs };
 }
+
+/**
+ * The Content-Security-Policy of every response: the viewer's own script, styles and data from this
+ * server only (inline styles allowed: index.html and lit use them; WebAssembly compilation allowed
+ * for the in-browser model), images also as data:/blob: URLs, nothing framed or embedded. A figure
+ * or token text that smuggled markup in could not run a script or send data elsewhere.
+ */
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self' 'wasm-unsafe-eval'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data: blob:",
+  "worker-src 'self' blob:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join("; ");
 
 const STATUS_TEXT: Record<number, string> = {
   400: "Bad Request",
@@ -91,13 +118,27 @@ function sendStatus(res: ServerResponse, status: number, headers: Record<string,
     "Content-Type": "text/plain; charset=utf-8",
     "Content-Length": String(Buffer.byteLength(body)),
     "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     ...headers,
   });
   res.end(res.req.method === "HEAD" ? undefined : body);
 }
 
-async function handle(rootReal: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(
+  rootReal: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+  cors: string | undefined,
+): Promise<void> {
   const method = req.method ?? "GET";
+  if (cors !== undefined) {
+    if (method === "OPTIONS") {
+      res.writeHead(204, preflightHeaders(cors));
+      res.end();
+      return;
+    }
+    for (const [k, v] of Object.entries(corsHeaders(cors))) res.setHeader(k, v);
+  }
   if (method !== "GET" && method !== "HEAD") {
     sendStatus(res, 405, { Allow: "GET, HEAD" });
     return;
@@ -119,6 +160,7 @@ async function handle(rootReal: string, req: IncomingMessage, res: ServerRespons
     ETag: etag,
     "Cache-Control": "no-cache",
     "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
   };
   if (encoding) headers["Content-Encoding"] = encoding;
   if (req.headers["if-none-match"] === etag) {
@@ -191,7 +233,7 @@ export async function startStaticServer(options: StaticServerOptions): Promise<S
   }
   const server = createServer((req, res) => {
     res.once("finish", () => options.onRequest?.(req.method ?? "GET", req.url ?? "", res.statusCode));
-    handle(rootReal, req, res).catch(() => {
+    handle(rootReal, req, res, options.cors).catch(() => {
       if (!res.headersSent) sendStatus(res, 500);
       else res.destroy();
     });

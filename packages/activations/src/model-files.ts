@@ -1,10 +1,14 @@
-import { createHash } from "node:crypto";
-import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
+import { DEFAULT_ONNX_FILES } from "@pattern-lens/onnx";
 import { ActivationsError } from "./errors.ts";
 
+// Model specs (aliases, hub ids, llama2.c checkpoints, --onnx-file choices) are resolved by
+// @pattern-lens/models' resolveModel; this only opens the local path the pipeline is handed (an
+// .onnx file, or a folder in hub layout), with the same list of default ONNX files.
+
 /** A local ONNX model: the file to run and the folder its `config.json` and tokenizer sit in. */
-export interface ModelSource {
+export interface ModelFiles {
   /** The `.onnx` file. */
   onnxPath: string;
   /** The Hugging Face style folder (`config.json`, `tokenizer.json`), if any. */
@@ -14,16 +18,6 @@ export interface ModelSource {
   /** Default folder name in the save path: the model folder's name, or the `.onnx` file's stem. */
   defaultName: string;
 }
-
-/** Preferred ONNX files in a model folder, fp32 first, non-merged before merged decoders. */
-const CANDIDATES = [
-  "onnx/model.onnx",
-  "onnx/decoder_model.onnx",
-  "model.onnx",
-  "decoder_model.onnx",
-  "onnx/decoder_model_merged.onnx",
-  "decoder_model_merged.onnx",
-];
 
 function readConfig(dir: string): Record<string, unknown> {
   const p = join(dir, "config.json");
@@ -43,11 +37,11 @@ function readConfig(dir: string): Record<string, unknown> {
 }
 
 /**
- * Finds the ONNX file of `--model`: an `.onnx` file (its folder, or the parent of an `onnx/`
+ * Opens the local model the pipeline is handed: an `.onnx` file (its folder, or the parent of an `onnx/`
  * folder, holds `config.json` and the tokenizer), or a folder in Hugging Face hub layout.
  * @throws {ActivationsError} `PL_ACTIVATIONS_MODEL_NOT_FOUND` when nothing usable is there.
  */
-export function resolveModel(path: string): ModelSource {
+export function openModelFiles(path: string): ModelFiles {
   if (!existsSync(path)) {
     throw new ActivationsError(
       "PL_ACTIVATIONS_MODEL_NOT_FOUND",
@@ -64,7 +58,7 @@ export function resolveModel(path: string): ModelSource {
     const stem = basename(path).replace(/\.onnx$/i, "");
     return { onnxPath: path, dir, config: readConfig(dir), defaultName: stem };
   }
-  for (const c of CANDIDATES) {
+  for (const c of DEFAULT_ONNX_FILES) {
     const p = join(path, c);
     if (existsSync(p))
       return {
@@ -92,11 +86,4 @@ export function resolveModel(path: string): ModelSource {
       ? `no .onnx file in ${path}. Expected onnx/model.onnx or onnx/decoder_model.onnx.`
       : `${path} holds several .onnx files (${all.map((p) => basename(p)).join(", ")}); pass the one to use as --model.`,
   );
-}
-
-/** sha256 of a file, streamed (hex). */
-export async function sha256File(path: string): Promise<string> {
-  const h = createHash("sha256");
-  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
-  return h.digest("hex");
 }

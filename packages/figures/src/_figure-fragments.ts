@@ -1,0 +1,151 @@
+// figures.d/<func_name>.jsonl: each figure function's figures.jsonl lines, written by every run
+// that registers it. figures.jsonl is merged from them, so writers with different figure modules
+// on one data folder lose no line, and `pattern-lens index` can rebuild it from disk.
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { basename, dirname } from "node:path";
+import { type FigureMeta, figureFragmentsDir, IndexesError } from "@pattern-lens/indexes";
+import { FigureMetaSchema } from "@pattern-lens/indexes/schemas";
+
+/** figures.jsonl lines: the parsed ones, then, verbatim, those that did not parse (never dropped). */
+export interface FigureLines {
+  lines: FigureMeta[];
+  unreadable: string[];
+}
+
+export function ioFailure(action: string, path: string, err: unknown): IndexesError {
+  const msg = err instanceof Error ? err.message : String(err);
+  return new IndexesError(
+    "PL_INDEXES_IO",
+    `cannot ${action} ${path} (${msg}). Free disk space or fix the folder's permissions, then run again.`,
+    { cause: err },
+  );
+}
+
+/** Temp files of these writes: `.{name}.jsonl.{pid}.tmp`, and `figures.jsonl.tmp-{pid}` of older versions. */
+const TEMP = /^(?:\..+\.jsonl\.(\d+)\.tmp|figures\.jsonl\.tmp-(\d+))$/;
+
+/** Removes the temp files of processes that are gone. */
+export function removeOldTemps(dir: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const m = TEMP.exec(name);
+    const pid = Number(m?.[1] ?? m?.[2]);
+    if (!m || pid === process.pid) continue;
+    try {
+      process.kill(pid, 0);
+    } catch (err) {
+      if ((err as { code?: unknown }).code === "ESRCH") rmSync(`${dir}/${name}`, { force: true });
+    }
+  }
+}
+
+/** Writes `text` to `path` through `.{name}.{pid}.tmp` and a rename. */
+function replaceFile(path: string, text: string): void {
+  const tmp = `${dirname(path)}/.${basename(path)}.${process.pid}.tmp`;
+  try {
+    writeFileSync(tmp, text);
+    renameSync(tmp, path);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw ioFailure("write", path, err);
+  }
+}
+
+const jsonl = (f: FigureLines) =>
+  [...f.lines.map((l) => JSON.stringify(l)), ...f.unreadable].map((l) => `${l}\n`).join("");
+
+/** Parses JSONL figure lines; lines that are not figure lines are kept apart, verbatim. */
+export function parseFigureLines(text: string): FigureLines {
+  const out: FigureLines = { lines: [], unreadable: [] };
+  for (const line of text.split("\n")) {
+    if (line.trim() === "") continue;
+    let parsed: ReturnType<typeof FigureMetaSchema.safeParse> | undefined;
+    try {
+      parsed = FigureMetaSchema.safeParse(JSON.parse(line));
+    } catch {
+      parsed = undefined;
+    }
+    if (parsed?.success) out.lines.push(parsed.data);
+    else out.unreadable.push(line.replace(/\r$/, ""));
+  }
+  return out;
+}
+
+/** Writes one fragment per function of `lines` (grouped by `func_name`), leaving unchanged ones alone. */
+export function writeFigureFragments(save: string, lines: readonly FigureMeta[]): void {
+  const dir = figureFragmentsDir(save);
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    throw ioFailure("create", dir, err);
+  }
+  removeOldTemps(dir);
+  const byFunc = new Map<string, FigureMeta[]>();
+  for (const l of lines) byFunc.set(l.func_name, [...(byFunc.get(l.func_name) ?? []), l]);
+  for (const [func, ls] of byFunc) {
+    const path = `${dir}/${func}.jsonl`;
+    const text = jsonl({ lines: ls, unreadable: [] });
+    let old: string | undefined;
+    try {
+      old = readFileSync(path, "utf8");
+    } catch {
+      old = undefined;
+    }
+    if (old !== text) replaceFile(path, text);
+  }
+}
+
+/** The fragments on disk, by function name (sorted), and a key that changes when any of them does. */
+export function readFigureFragments(save: string): { byFunc: Map<string, FigureMeta[]>; key: string } {
+  const dir = figureFragmentsDir(save);
+  let names: string[];
+  try {
+    names = readdirSync(dir)
+      .filter((n) => n.endsWith(".jsonl") && !n.startsWith("."))
+      .sort();
+  } catch {
+    names = [];
+  }
+  const byFunc = new Map<string, FigureMeta[]>();
+  const key: string[] = [];
+  for (const n of names) {
+    try {
+      const path = `${dir}/${n}`;
+      key.push(`${n}:${statSync(path).mtimeMs}`);
+      byFunc.set(n.slice(0, -".jsonl".length), parseFigureLines(readFileSync(path, "utf8")).lines);
+    } catch {
+      // removed meanwhile
+    }
+  }
+  return { byFunc, key: key.join("\n") };
+}
+
+/**
+ * Writes `path` from `build(fragments)` and rebuilds while the fragments changed meanwhile (another
+ * writer published one): the writer that renames last has seen every fragment.
+ */
+export function publishFromFragments(
+  save: string,
+  path: string,
+  build: (byFunc: Map<string, FigureMeta[]>) => FigureLines,
+): FigureMeta[] {
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+  } catch (err) {
+    throw ioFailure("create", dirname(path), err);
+  }
+  removeOldTemps(dirname(path));
+  let { byFunc, key } = readFigureFragments(save);
+  for (let round = 0; ; round++) {
+    const out = build(byFunc);
+    replaceFile(path, jsonl(out));
+    const again = readFigureFragments(save);
+    if (again.key === key || round >= 50) return out.lines;
+    ({ byFunc, key } = again);
+  }
+}
