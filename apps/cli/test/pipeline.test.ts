@@ -130,7 +130,7 @@ describe("a step that produces nothing", () => {
       c.io,
     );
     expect(code).toBe(1);
-    expect(c.text()).toContain("figures: 0 written, 0 skipped, 16 failed");
+    expect(c.text()).toContain("figures: 0 written, 0 already done, 16 failed");
     expect(c.errText()).toContain("deliberate failure");
     expect(c.errText()).toContain("pattern-lens: error: no figure was written: every figure failed");
 
