@@ -151,6 +151,43 @@ describe("pattern-lens activations (gpt2-tiny-torch, a real PyTorch export)", ()
     expect(existsSync(join(save, "pattern-lens-viewer.js"))).toBe(true);
   });
 
+  it("--compression stored, --max-memory (a tiny budget: every prompt runs layer by layer), and the cut summary", async () => {
+    const save = tmp();
+    // gpt2-tiny-torch's context is small: the long text is cut to it
+    const prompts = promptsFile([
+      JSON.stringify({ text: "word ".repeat(400) }),
+      JSON.stringify({ text: refs()[0]?.text }),
+    ]);
+    const r = await cli([
+      "--model",
+      MODEL(),
+      "--prompts",
+      prompts,
+      "--save-path",
+      save,
+      "--min-chars",
+      "1",
+      "--max-chars",
+      "100000",
+      "--compression",
+      "stored",
+      "--max-memory",
+      "1K",
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("2 run layer by layer");
+    expect(r.out).toMatch(/1 cut to the model's context \(\d+ tokens dropped\)/);
+    const cfg = JSON.parse(readFileSync(join(save, "gpt2-tiny-torch", "model_cfg.json"), "utf8"));
+    expect(cfg.pattern_lens).toMatchObject({ compress_level: 0 });
+    for (const bad of [
+      ["--compression", "fast"],
+      ["--max-memory", "lots"],
+    ]) {
+      const b = await cli(["--model", MODEL(), "--save-path", join(tmp(), "x"), ...bad]);
+      expect(b.code).toBe(2);
+    }
+  });
+
   it("rejects bad flag values before doing anything", async () => {
     const save = join(tmp(), "out");
     const r = await cli(["--model", MODEL(), "--save-path", save, "--compress-level", "12"]);

@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { buildDemoModel } from "@pattern-lens/models";
 import { afterAll, describe, expect, it } from "vitest";
 import { runCli } from "#test-support/cli-child.ts";
+import { sharedPath } from "#test-support/shared.ts";
 import {
   hashes,
   MODEL,
@@ -130,5 +131,78 @@ describe("names read from data files are checked before they become paths", () =
     expect(readFileSync(join(save, "models.jsonl"), "utf8")).toContain(
       '"sanitized_name": "stories_img_src_x_onerror_alert_1__"',
     );
+  });
+});
+
+describe("a model folder holds one model", () => {
+  it("activations with --model-name of another model's folder: PL_ACTIVATIONS_MODEL_MISMATCH (exit 2); --force replaces it whole", async () => {
+    const save = tempFolder();
+    const cache = join(tempFolder(), "cache");
+    const demo = await buildDemoModel(join(tempFolder(), "demo-model"));
+    const prompts = join(tempFolder(), "p.txt");
+    writeFileSync(prompts, "the cat sat on the mat\nanother short prompt here\n");
+    const run = (model: string, ...more: string[]) =>
+      runCli([
+        "activations",
+        "--model",
+        model,
+        "--prompts",
+        prompts,
+        "--save-path",
+        save,
+        "--model-name",
+        "shared-name",
+        "--min-chars",
+        "1",
+        "--cache-dir",
+        cache,
+        ...more,
+      ]);
+    expect((await run(demo.dir)).code).toBe(0);
+    const cfgBefore = readFileSync(join(save, "shared-name", "model_cfg.json"), "utf8");
+    const gpt2 = sharedPath("models", "gpt2-tiny-torch");
+    const refused = await run(gpt2);
+    expect(refused.code, refused.stderr).toBe(2);
+    expect(refused.stderr).toContain("[PL_ACTIVATIONS_MODEL_MISMATCH]");
+    expect(readFileSync(join(save, "shared-name", "model_cfg.json"), "utf8")).toBe(cfgBefore);
+    // a figure of the old model, to see it go
+    const [old] = readdirSync(join(save, "shared-name", "prompts"));
+    mkdirSync(join(save, "shared-name", "prompts", old!, "L0"));
+    const forced = await run(gpt2, "--force");
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(forced.stderr).toContain("belonged to another model");
+    expect(readFileSync(join(save, "shared-name", "model_cfg.json"), "utf8")).not.toBe(cfgBefore);
+    for (const h of readdirSync(join(save, "shared-name", "prompts"))) {
+      expect(readdirSync(join(save, "shared-name", "prompts", h))).not.toContain("L0");
+    }
+  });
+
+  it("wording: a file without an extension is named so (PL_MODELS_INVALID, exit 2)", async () => {
+    const f = join(tempFolder(), "weights");
+    writeFileSync(f, "not a model");
+    const r = await runCli(["activations", "--model", f, "--prompts", f, "--save-path", tempFolder()]);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain("a file without an extension is not a model");
+    expect(r.stderr).not.toContain("extensionless");
+    const onnx = join(tempFolder(), "model.onnx");
+    writeFileSync(onnx, "\x08\x07garbage that is no protobuf");
+    const p = join(tempFolder(), "p.txt");
+    writeFileSync(p, "the cat sat on the mat\n");
+    const bad = await runCli([
+      "activations",
+      "--model",
+      onnx,
+      "--prompts",
+      p,
+      "--save-path",
+      tempFolder(),
+      "--min-chars",
+      "1",
+      "--cache-dir",
+      tempFolder(),
+    ]);
+    expect(bad.code, bad.stderr).toBe(2);
+    expect(bad.stderr).toMatch(/\[PL_(ACTIVATIONS|ONNX|MODELS)_[A-Z_]+\]/);
+    expect(bad.stderr).not.toMatch(/\)\.\./);
   });
 });

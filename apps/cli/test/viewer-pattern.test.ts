@@ -75,15 +75,14 @@ function makeData(): string {
   return d;
 }
 
-/** A server that ignores Range headers: every file whole, status 200. */
+/** A server that ignores Range headers: every file whole, status 200 (and no CSP). */
 function startPlainServer(root: string): Promise<Server> {
   const s = createServer((req, res) => {
     try {
       const body = readFileSync(join(root, decodeURIComponent((req.url ?? "/").split(/[?#]/)[0]!)));
-      // another origin than the page: CORS, but no Range
-      res
-        .writeHead(200, { "Content-Length": String(body.length), "Access-Control-Allow-Origin": "*" })
-        .end(body);
+      const path = (req.url ?? "").split("?")[0]!;
+      const type = path.endsWith(".html") ? "text/html" : path.endsWith(".js") ? "text/javascript" : "";
+      res.writeHead(200, { "Content-Length": String(body.length), "Content-Type": type }).end(body);
     } catch {
       res.writeHead(404).end();
     }
@@ -96,6 +95,7 @@ beforeAll(async () => {
   dir = makeData();
   await writeViewerFiles(dir);
   writeFileSync(join(dir, "pattern.html"), PAGE);
+  writeFileSync(join(dir, "pattern-page.js"), PAGE_JS);
   srv = await startStaticServer({
     root: dir,
     port: 0,
@@ -113,15 +113,16 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-/** A page (served by the Range server) with one pattern view of the data folder at `base`. */
-const PAGE = `<!doctype html><meta charset="utf-8"><body><script type="module">
-import "./pattern-lens-viewer.js";
+/** A page with one pattern view; its attributes come from the query string. */
+const PAGE = `<!doctype html><meta charset="utf-8"><body><script type="module" src="./pattern-page.js"></script>`;
+// A file, not an inline script: pattern-lens serve's Content-Security-Policy allows 'self' only.
+const PAGE_JS = `import "./pattern-lens-viewer.js";
 const q = new URLSearchParams(location.search);
 const el = document.createElement("pattern-lens-pattern");
 for (const [k, v] of q) el.setAttribute(k, v);
 el.style.setProperty("--pl-heatmap-size", "480px");
 document.body.append(el);
-</script>`;
+`;
 
 async function openPattern(base: string, hash: string, layer: number, head: number): Promise<Page> {
   const page = await browser.context.newPage();
@@ -135,7 +136,7 @@ async function openPattern(base: string, hash: string, layer: number, head: numb
     layer: String(layer),
     head: String(head),
   });
-  await page.goto(`${srv.url}pattern.html?${q}`);
+  await page.goto(`${base}pattern.html?${q}`);
   await page.locator("pattern-lens-pattern .stack").waitFor();
   return page;
 }

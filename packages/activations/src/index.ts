@@ -55,6 +55,7 @@ export {
   type ActivationsProgress,
   type ActivationsSummary,
   activationsMain,
+  defaultMaxMemory,
 } from "./run.ts";
 export { loadHfTokenizer, type PromptTokenizer, type TokenizedPrompt, tokenizePrompt } from "./tokenizer.ts";
 export { type ValidateOptions, validatePattern } from "./validate.ts";

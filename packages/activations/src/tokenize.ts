@@ -29,6 +29,8 @@ export interface TokenizedPrompt {
   tokenIds: number[];
   /** True when the ids were cut to the model's context. */
   truncated: boolean;
+  /** How many ids the cut dropped (0 when not truncated). */
+  droppedTokens: number;
 }
 
 type JsonObject = Record<string, unknown>;
@@ -103,11 +105,16 @@ export function tokenizePrompt(
     }
     if (ids[0] !== bos) ids = [bos, ...ids];
   }
-  let truncated = false;
+  let droppedTokens = 0;
   if (opts.maxTokens !== undefined && ids.length > opts.maxTokens) {
+    droppedTokens = ids.length - opts.maxTokens;
     ids = ids.slice(0, opts.maxTokens);
-    truncated = true;
   }
   const withoutBos = opts.prependBos ? ids.slice(1) : ids;
-  return { tokens: withoutBos.map((id) => tokenizer.idToToken(id)), tokenIds: ids, truncated };
+  return {
+    tokens: withoutBos.map((id) => tokenizer.idToToken(id)),
+    tokenIds: ids,
+    truncated: droppedTokens > 0,
+    droppedTokens,
+  };
 }

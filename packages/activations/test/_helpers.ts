@@ -117,7 +117,7 @@ export function matmulCols(
 
 /**
  * Runs `ids` layer by layer (see `openLayerStreamer`) and checks each layer, in order, against the
- * whole-model run of the same prompt (atol 1e-6).
+ * whole-model run of the same prompt: the same float32 bits.
  */
 export async function expectLayerByLayerLikeWhole(pm: PatternModel, ids: number[]): Promise<void> {
   const [whole] = await runPatternBatch(pm, [ids]);
@@ -128,7 +128,10 @@ export async function expectLayerByLayerLikeWhole(pm: PatternModel, ids: number[
     await streamer.run(ids, async (l, p) => {
       seen.push(l);
       expect(p.nHeads).toBe(whole?.layers[l]?.nHeads);
-      expect(maxAbsDiff(whole?.layers[l]?.data ?? [], p.data)).toBeLessThanOrEqual(1e-6);
+      const w = whole?.layers[l]?.data ?? new Float32Array(0);
+      expect(Buffer.from(p.data.buffer, p.data.byteOffset, p.data.byteLength)).toEqual(
+        Buffer.from(w.buffer, w.byteOffset, w.byteLength),
+      );
     });
   } finally {
     await streamer.close();

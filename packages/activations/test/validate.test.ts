@@ -87,3 +87,17 @@ describe("copyValidated", () => {
     expect(msg((t) => (t[at(0, 2, 2)] = 0.4))).toMatch(/^layer 7, head 0, query 2: row sums to 0\.9/);
   });
 });
+
+describe("validatePattern wording", () => {
+  it("a NaN is blamed on the model's values, a bad row sum on the capture method", () => {
+    const nan = new Float32Array([1, 0, Number.NaN, 0.5]);
+    expect(() => validatePattern(nan, 1, 2, 0, { causal: true })).toThrowError(
+      /the model itself computes NaN or infinite values here/,
+    );
+    expect(() => validatePattern(nan, 1, 2, 0, { causal: true })).not.toThrowError(/capture method/);
+    const off = new Float32Array([1, 0, 0.2, 0.2]);
+    expect(() => validatePattern(off, 1, 2, 0, { causal: true })).toThrowError(
+      /the capture method does not fit this model/,
+    );
+  });
+});

@@ -33,6 +33,8 @@ export interface NpzReader {
   readonly names: string[];
   /** Whether the archive has the member `name` (without `.npy`). */
   has(name: string): boolean;
+  /** The member's uncompressed size (npy header + data) from the directory, or undefined. */
+  sizeOf(name: string): number | undefined;
   /** Reads and decodes one member (inflation on libuv's thread pool). */
   read(name: string): Promise<NpyArray>;
   /** {@link NpzReader.read}, synchronously. */
@@ -146,6 +148,7 @@ function makeReader(src: Source, path: string, opts: NpzReadOptions): NpzReader 
   return {
     names: [...byKey.keys()],
     has: (name) => byKey.has(name),
+    sizeOf: (name) => byKey.get(name)?.uncompressedSize,
     readSync(name) {
       const e = entry(name);
       try {

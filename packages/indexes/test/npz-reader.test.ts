@@ -32,6 +32,8 @@ async function expectSameAsWhole(path: string): Promise<number> {
       expect(sameArray(await s.read(k), v)).toBe(true);
     }
     expect(r.has("nope")).toBe(false);
+    expect(r.sizeOf("nope")).toBeUndefined();
+    for (const [k, v] of whole) expect(r.sizeOf(k)).toBeGreaterThanOrEqual(v.data.byteLength + 64);
   } finally {
     await r.close();
     s.close();

@@ -6,13 +6,29 @@ import type {
 } from "@pattern-lens/activations";
 import { sanitizeName } from "@pattern-lens/indexes";
 import { writeViewerFiles } from "@pattern-lens/viewer/node";
-import { type Command, Option } from "commander";
+import { type Command, InvalidArgumentError, Option } from "commander";
 import { addSavePath, parseCount, requiredOption } from "../flags.ts";
 import { reportSaved } from "../interrupt.ts";
 import type { CliIo } from "../program.ts";
 import { duration, formatBytes, type ProgressBar, startProgress } from "../progress.ts";
 import type { RegisterCommand } from "./index.ts";
 import { modelForRun } from "./models.ts";
+
+/** `stored` or a deflate level 1-9 (the `--compression` flag) as an npz compress level 0-9. */
+export function parseCompression(value: string): number {
+  if (value === "stored" || value === "0") return 0;
+  if (/^[1-9]$/.test(value)) return Number(value);
+  throw new InvalidArgumentError("--compression must be stored or a deflate level from 1 to 9.");
+}
+
+/** A size such as `3G`, `512M`, `1.5GB`, `800MiB` or plain bytes, in bytes (K/M/G/T are powers of 1024). */
+export function parseSize(value: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?$/i.exec(value.trim());
+  const n = m ? Number(m[1]) * 1024 ** " kmgt".indexOf((m[2] || " ").toLowerCase()) : Number.NaN;
+  if (!(n >= 1))
+    throw new InvalidArgumentError("--max-memory must be a size such as 3G, 512M or 2000000000.");
+  return Math.floor(n);
+}
 
 /** The flags of `pattern-lens activations` (also read by `pattern-lens run`). */
 export interface ActivationsFlags {
@@ -29,8 +45,10 @@ export interface ActivationsFlags {
   force?: boolean;
   dtype: "float32" | "float16";
   compressLevel: number;
+  compression?: number;
   compressStrategy: "rle" | "default";
-  streamFromTokens: number;
+  maxMemory?: number;
+  streamFromTokens?: number;
   indexHtml: boolean;
   prependBos: boolean;
   device: "cpu" | "cuda";
@@ -100,7 +118,22 @@ export function addActivationsOptions(cmd: Command): Command {
     .addOption(
       new Option("--dtype <dtype>", "saved pattern dtype").choices(["float32", "float16"]).default("float32"),
     )
-    .option("--compress-level <n>", "npz deflate level, 0 = stored", parseCount("--compress-level", 0, 9), 6)
+    .option(
+      "--compression <level>",
+      "npz members: stored, or deflated at level 1-9 (default 6; with --compress-strategy rle any level packs patterns like 6)",
+      parseCompression,
+    )
+    .option(
+      "--compress-level <n>",
+      "the same as --compression, 0 = stored",
+      parseCount("--compress-level", 0, 9),
+      6,
+    )
+    .option(
+      "--max-memory <size>",
+      "memory to stay within, e.g. 3G (default: an eighth of RAM, 1-4 GiB); prompts whose patterns would not fit run layer by layer",
+      parseSize,
+    )
     .addOption(
       new Option(
         "--compress-strategy <strategy>",
@@ -111,9 +144,8 @@ export function addActivationsOptions(cmd: Command): Command {
     )
     .option(
       "--stream-from-tokens <n>",
-      "prompts of at least N tokens run layer by layer, each layer written before the next (bounded memory)",
+      "prompts of at least N tokens always run layer by layer (otherwise --max-memory decides)",
       parseCount("--stream-from-tokens", 1),
-      2048,
     )
     .option("--no-index-html", "do not write the viewer's index.html into the save path")
     .option("--prepend-bos", "prepend BOS the TransformerLens way", true)
@@ -169,9 +201,8 @@ export async function runActivationsStep(
     maxChars: flags.maxChars,
     batchSize: flags.batchSize,
     dtype: flags.dtype,
-    compressLevel: flags.compressLevel,
+    compressLevel: flags.compression ?? flags.compressLevel,
     compressStrategy: flags.compressStrategy,
-    streamFromTokens: flags.streamFromTokens,
     prependBos: flags.prependBos,
     device: flags.device,
     force: flags.force ?? false,
@@ -210,6 +241,8 @@ export async function runActivationsStep(
   if (flags.nSamples !== undefined) opts.nSamples = flags.nSamples;
   if (flags.seed !== undefined) opts.seed = flags.seed;
   if (flags.cacheDir !== undefined) opts.cacheDir = flags.cacheDir;
+  if (flags.maxMemory !== undefined) opts.maxMemory = flags.maxMemory;
+  if (flags.streamFromTokens !== undefined) opts.streamFromTokens = flags.streamFromTokens;
   reportSaved(() => `activations for ${saved} of ${total || "?"} prompts in ${flags.savePath}`);
   let summary: ActivationsSummary;
   try {
@@ -223,7 +256,9 @@ export async function runActivationsStep(
   const secs = summary.elapsedMs / 1000;
   io.out(
     `activations: ${summary.computed} computed, ${summary.skipped} skipped` +
-      (summary.truncated ? `, ${summary.truncated} truncated to the context` : "") +
+      (summary.truncated
+        ? `, ${summary.truncated} cut to the model's context (${summary.droppedTokens} tokens dropped)`
+        : "") +
       (summary.streamed ? `, ${summary.streamed} run layer by layer` : "") +
       ` in ${secs.toFixed(1)} s (${(summary.computed / Math.max(secs, 1e-3)).toFixed(1)} prompts/s, ${(summary.tokens / Math.max(secs, 1e-3)).toFixed(0)} tokens/s) -> ${summary.modelPath}\n`,
   );
