@@ -38,13 +38,26 @@ export interface RecordedPatterns {
   layers: number[][];
 }
 
-/** Opens the page, waits for the model, and records every `pattern-lens-patterns` event. */
-export async function openLivePage(page: Page, url: string): Promise<void> {
+/**
+ * Opens the page, waits for the model, and records every `pattern-lens-patterns` event. With
+ * `memoryLimit`, the page's element is first replaced by one with that `memory-limit`.
+ */
+export async function openLivePage(
+  page: Page,
+  url: string,
+  opts: { memoryLimit?: number } = {},
+): Promise<void> {
   await page.goto(url);
   await page.evaluate(
-    () =>
+    (limit) =>
       new Promise<void>((resolve, reject) => {
-        const el = document.querySelector("pattern-lens-live") as HTMLElement & { text: string };
+        let el = document.querySelector("pattern-lens-live") as HTMLElement & { text: string };
+        if (limit !== null) {
+          const fresh = document.createElement("pattern-lens-live") as typeof el;
+          fresh.setAttribute("memory-limit", String(limit));
+          el.replaceWith(fresh);
+          el = fresh;
+        }
         const w = window as unknown as { __events: unknown[] };
         w.__events = [];
         el.addEventListener("pattern-lens-patterns", (ev) => {
@@ -62,6 +75,7 @@ export async function openLivePage(page: Page, url: string): Promise<void> {
           once: true,
         });
       }),
+    opts.memoryLimit ?? null,
   );
 }
 

@@ -27,7 +27,9 @@ export {
   type FetchLiveOptions,
   fetchLiveModel,
   type LiveManifest,
+  type LiveModelSizes,
   liveMemoryEstimate,
+  liveTokenLimit,
   WASM_MEMORY_LIMIT,
 } from "./live-fetch.ts";
 export type { HostTensor, OrtSession, ValueMeta } from "./ort.ts";

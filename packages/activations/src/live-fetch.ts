@@ -7,6 +7,7 @@
  *   `onnx/model.onnx` and any external data files beside it), instrumented in the page.
  */
 import { decodeModel, externalDataInfo, forEachModelTensor } from "@pattern-lens/onnx";
+import { contextLength, num } from "./cut-rows.ts";
 import { ActivationsError } from "./errors.ts";
 import type { CapturePlan } from "./instrument.ts";
 import type { LiveModelSource } from "./live.ts";
@@ -32,27 +33,62 @@ export interface LiveManifest {
 /** The default limit of {@link checkLiveMemory}: a page's 32-bit WebAssembly memory, 4 GiB. */
 export const WASM_MEMORY_LIMIT = 4 * 1024 ** 3;
 
+/** What {@link liveMemoryEstimate} reads: sizes from the graph, and the model's `config.json`. */
+export interface LiveModelSizes {
+  /** Size of the `.onnx` file. */
+  onnxBytes: number;
+  /** Sizes of its external data files, summed. */
+  externalBytes: number;
+  /** `config.json`: context length, layers and heads (for the attention outputs). */
+  config?: Record<string, unknown>;
+  /** Layers with captured attention, when known (a plan); else from `config.json`. */
+  nLayers?: number;
+}
+
+const attentionDims = (m: LiveModelSizes) => {
+  const cfg = m.config ?? {};
+  const layers = m.nLayers ?? num(cfg.n_layer) ?? num(cfg.num_hidden_layers) ?? 0;
+  const heads = num(cfg.n_head) ?? num(cfg.num_attention_heads) ?? 0;
+  return { layers, heads };
+};
+
 /**
- * WebAssembly memory a model needs in onnxruntime-web, estimated from the sizes in its graph:
- * the model bytes copied into the heap plus the weights unpacked from them (twice the weights),
- * and 64 MiB of working memory.
+ * WebAssembly memory a model needs in onnxruntime-web before any prompt, estimated from the sizes
+ * in its graph: the model bytes copied into the heap plus the weights unpacked from them (twice the
+ * weights), and 64 MiB of working memory.
  */
-export function liveMemoryEstimate(onnxBytes: number, externalBytes: number): number {
-  return 2 * (onnxBytes + externalBytes) + 64 * 1024 ** 2;
+export function liveMemoryEstimate(m: LiveModelSizes): number {
+  return 2 * (m.onnxBytes + m.externalBytes) + 64 * 1024 ** 2;
+}
+
+/**
+ * The longest prompt (tokens, BOS included) whose attention outputs still fit beside the model:
+ * every layer's `[heads, n, n]` float32, once in the heap and once copied out. `undefined` when the
+ * config does not say the layers and heads, or the model's own context is shorter.
+ */
+export function liveTokenLimit(m: LiveModelSizes, limit = WASM_MEMORY_LIMIT): number | undefined {
+  const { layers, heads } = attentionDims(m);
+  if (layers === 0 || heads === 0) return undefined;
+  const free = Math.max(0, limit - liveMemoryEstimate(m));
+  const n = Math.floor(Math.sqrt(free / (8 * layers * heads)));
+  const ctx = contextLength(m.config ?? {});
+  return ctx !== undefined && ctx <= n ? undefined : n;
 }
 
 const gb = (b: number) => `${(b / 1024 ** 3).toFixed(2)} GB`;
 
 /**
- * Throws before loading when a model would not fit in the page.
+ * Throws before loading when a model would not fit in the page (or would leave room for fewer
+ * than 16 tokens); returns the longest prompt that fits, if shorter than the model's context.
  * @throws {ActivationsError} `PL_ACTIVATIONS_MODEL_TOO_LARGE` saying how much it needs and what to do.
  */
-export function checkLiveMemory(onnxBytes: number, externalBytes: number, limit = WASM_MEMORY_LIMIT): void {
-  const need = liveMemoryEstimate(onnxBytes, externalBytes);
-  if (need <= limit) return;
+export function checkLiveMemory(m: LiveModelSizes, limit = WASM_MEMORY_LIMIT): number | undefined {
+  const need = liveMemoryEstimate(m);
+  const tokens = liveTokenLimit(m, limit);
+  if (need <= limit && (tokens === undefined || tokens >= 16)) return tokens;
   throw new ActivationsError(
     "PL_ACTIVATIONS_MODEL_TOO_LARGE",
-    `this model is too large for the page: it needs about ${gb(need)} of WebAssembly memory (weights ${gb(onnxBytes + externalBytes)}, held twice while the session starts) and a page has ${gb(limit)}. Capture it with the CLI instead (\`pattern-lens activations --model ...\`, no such limit), or pick a smaller or quantized model.`,
+    `this model is too large for the page: it needs about ${gb(need)} of WebAssembly memory (weights ${gb(m.onnxBytes + m.externalBytes)}, held twice while the session starts, and room for the attention of a prompt) and a page has ${gb(limit)}. Capture it with the CLI instead (\`pattern-lens activations --model ...\`, no such limit), or pick a smaller or quantized model.`,
   );
 }
 
@@ -124,17 +160,16 @@ export async function fetchLiveModel(base: string, opts: FetchLiveOptions = {}):
         "PL_ACTIVATIONS_MODEL_INVALID",
         `${at("live.json")} is not a pattern-lens live manifest (version 1).`,
       );
-    checkLiveMemory(
-      m.onnxBytes,
-      m.externalData.reduce((s, e) => s + e.bytes, 0),
-      opts.memoryLimit,
-    );
+    const externalBytes = m.externalData.reduce((s, e) => s + e.bytes, 0);
+    const sizes = { onnxBytes: m.onnxBytes, externalBytes, config: m.config, nLayers: m.plan.outputs.length };
+    const tokenLimit = checkLiveMemory(sizes, opts.memoryLimit);
     const [onnx, tokenizerJson, tokenizerConfig] = await Promise.all([
       bytes(at(m.onnx), "model"),
       json(at(m.tokenizer), "tokenizer"),
       m.tokenizerConfig ? json(at(m.tokenizerConfig), "tokenizer config") : Promise.resolve({}),
     ]);
     return {
+      ...(tokenLimit !== undefined ? { tokenLimit } : {}),
       onnx,
       plan: m.plan,
       externalData: m.externalData.map((e) => ({ path: e.path, data: at(e.url) })),
@@ -145,11 +180,12 @@ export async function fetchLiveModel(base: string, opts: FetchLiveOptions = {}):
   }
   // A hub-layout folder: the .onnx's size first (HEAD), then its graph's external data.
   const onnxUrl = at("onnx/model.onnx");
+  const config = await json(at("config.json"), "config").catch(() => ({}));
   const head = await fetch(onnxUrl, { method: "HEAD" }).catch(() => undefined);
   const length = Number(head?.headers.get("content-length") ?? Number.NaN);
-  if (Number.isFinite(length)) checkLiveMemory(length, 0, opts.memoryLimit);
-  const [config, tokenizerJson, tokenizerConfig, onnx] = await Promise.all([
-    json(at("config.json"), "config").catch(() => ({})),
+  if (Number.isFinite(length))
+    checkLiveMemory({ onnxBytes: length, externalBytes: 0, config }, opts.memoryLimit);
+  const [tokenizerJson, tokenizerConfig, onnx] = await Promise.all([
     json(at("tokenizer.json"), "tokenizer"),
     json(at("tokenizer_config.json"), "tokenizer config").catch(() => ({})),
     bytes(onnxUrl, "model"),
@@ -171,12 +207,10 @@ export async function fetchLiveModel(base: string, opts: FetchLiveOptions = {}):
       },
     );
   }
-  checkLiveMemory(
-    onnx.length,
-    [...sizes.values()].reduce((s, b) => s + b, 0),
-    opts.memoryLimit,
-  );
+  const externalBytes = [...sizes.values()].reduce((s, b) => s + b, 0);
+  const tokenLimit = checkLiveMemory({ onnxBytes: onnx.length, externalBytes, config }, opts.memoryLimit);
   return {
+    ...(tokenLimit !== undefined ? { tokenLimit } : {}),
     onnx,
     externalData: [...sizes.keys()].map((loc) => ({ path: loc, data: at(`onnx/${loc}`) })),
     config,

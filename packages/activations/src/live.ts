@@ -26,6 +26,8 @@ export interface LiveModelSource {
   tokenizerJson: Record<string, unknown>;
   /** `tokenizer_config.json` (or `{}`). */
   tokenizerConfig: Record<string, unknown>;
+  /** The longest prompt whose attention fits in the page's memory (see `liveTokenLimit`). */
+  tokenLimit?: number;
 }
 
 /** A model opened in the page. */
@@ -37,6 +39,8 @@ export interface LiveModel {
   nCtx: number | undefined;
   /** Whether patterns are checked for zeros above the diagonal (as the CLI decides). */
   causal: boolean;
+  /** The longest prompt whose attention fits in the page's memory, when shorter than `nCtx`. */
+  tokenLimit: number | undefined;
   /** Frees the session. */
   close(): Promise<void>;
 }
@@ -102,6 +106,7 @@ export async function openLiveModel(src: LiveModelSource, ortOpts: WebOrtOptions
     plan: ready.plan,
     nCtx: contextLength(src.config),
     causal: ready.plan.causal ?? src.config.is_encoder_decoder !== true,
+    tokenLimit: src.tokenLimit,
     close: () => session.dispose(),
   };
 }
@@ -120,6 +125,12 @@ export async function livePatterns(
     prependBos: opts.prependBos ?? true,
     ...(m.nCtx !== undefined ? { maxTokens: m.nCtx } : {}),
   });
+  if (m.tokenLimit !== undefined && tok.tokenIds.length > m.tokenLimit) {
+    throw new ActivationsError(
+      "PL_ACTIVATIONS_PROMPT_TOO_LONG",
+      `this prompt has ${tok.tokenIds.length} tokens; the page's memory holds the attention of at most ${m.tokenLimit} tokens for this model. Shorten it, or capture it with the CLI (\`pattern-lens activations\`).`,
+    );
+  }
   if (tok.tokenIds.length === 0)
     throw new ActivationsError("PL_ACTIVATIONS_PROMPTS_INVALID", "the text has no tokens.");
   const rows = [tok.tokenIds];

@@ -64,13 +64,14 @@ export function parseFigureLines(text: string): FigureLines {
   const out: FigureLines = { lines: [], unreadable: [] };
   for (const line of text.split("\n")) {
     if (line.trim() === "") continue;
-    let parsed: ReturnType<typeof FigureMetaSchema.safeParse> | undefined;
+    let raw: unknown;
     try {
-      parsed = FigureMetaSchema.safeParse(JSON.parse(line));
+      raw = JSON.parse(line);
     } catch {
-      parsed = undefined;
+      raw = undefined;
     }
-    if (parsed?.success) out.lines.push(parsed.data);
+    // checked against the schema, kept as read: zod would put the schema's keys first
+    if (raw !== undefined && FigureMetaSchema.safeParse(raw).success) out.lines.push(raw as FigureMeta);
     else out.unreadable.push(line.replace(/\r$/, ""));
   }
   return out;

@@ -18,6 +18,7 @@ import {
   typeAndWait,
 } from "#test-support/live-page.ts";
 import { sharedPath } from "#test-support/shared.ts";
+import { type LiveManifest, liveMemoryEstimate } from "../../activations/src/browser.ts";
 import {
   type LiveRoute,
   type LiveServer,
@@ -153,6 +154,35 @@ describe("<pattern-lens-live>", () => {
       expect(err.shown).toBe(err.message);
       expect(fetched).toContain("/model/live.json");
       expect(fetched).not.toContain("/model/model.onnx.data");
+    });
+  });
+
+  it("refuses a prompt longer than the page's memory holds, then shows a shorter one", async () => {
+    const server = await serveLive(demoDir, join(tmp, "cache"));
+    const manifest = (await (await fetch(`${server.url}model/live.json`)).json()) as LiveManifest;
+    const weights = liveMemoryEstimate({
+      onnxBytes: manifest.onnxBytes,
+      externalBytes: manifest.externalData.reduce((a, e) => a + e.bytes, 0),
+    });
+    const limit = weights + 8 * 2 * 4 * 24 * 24; // 2 layers x 4 heads: room for 24 tokens
+    await withPage(server, async (page) => {
+      await openLivePage(page, server.url, { memoryLimit: limit });
+      const errors = page.evaluate(
+        () =>
+          new Promise<{ code: string; message: string }>((resolve) => {
+            document
+              .querySelector("pattern-lens-live")
+              ?.addEventListener("pl-error", (ev) => resolve((ev as CustomEvent).detail), { once: true });
+          }),
+      );
+      await page.locator("pattern-lens-live textarea").fill("abcdefghijklmnopqrstuvwxyz");
+      const err = await errors;
+      expect(err.code).toBe("PL_ACTIVATIONS_PROMPT_TOO_LONG");
+      expect(err.message).toContain(
+        "this prompt has 27 tokens; the page's memory holds the attention of at most 24 tokens",
+      );
+      const ok = await typeAndWait(page, "abcdefghijklmnopqrstuvw");
+      expect(ok.tokenIds.length).toBe(24);
     });
   });
 });
