@@ -39,7 +39,8 @@ export function untilInterrupted(): Promise<string> {
 /**
  * Installs the CLI's Ctrl-C handler: it says what was saved and that rerunning the same command
  * resumes (every file is written atomically, so a finished prompt or figure is whole and skipped
- * by the rerun), then exits with 130. Returns a function that removes the handler.
+ * by the rerun), then calls `exit` (which ends the process with status 130). Returns a function
+ * that removes the handler.
  */
 export function handleInterrupts(io: CliIo, exit: (code: number) => void): () => void {
   const onInt = () => {

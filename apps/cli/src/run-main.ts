@@ -15,7 +15,14 @@ const processIo: CliIo = {
  * @param run - the command runner (tests pass one that throws a given error)
  */
 export function runMain(argv: string[], run: (argv: string[]) => Promise<number> = runCommand): void {
-  const release = handleInterrupts(processIo, () => process.exit(EXIT_INTERRUPTED));
+  const release = handleInterrupts(processIo, () => {
+    // End the way an unhandled Ctrl-C does (the shell reports 130): with our handler gone the
+    // signal's default action stops the process at once, without running native teardown (a
+    // process.exit while ONNX Runtime works in a thread can abort in its destructors).
+    release();
+    process.kill(process.pid, "SIGINT");
+    setTimeout(() => process.exit(EXIT_INTERRUPTED), 1000);
+  });
   run(argv).then(
     (code) => {
       release();

@@ -20,15 +20,15 @@ const root = mkdtempSync(join(tmpdir(), "pl-cli-demo-"));
 const save = join(root, "data");
 
 describe("pattern-lens demo", () => {
-  it("--no-serve writes activations, figures, metrics and the viewer, and a rerun recomputes nothing", async () => {
+  it("`demo -- --no-serve` (as pnpm passes it) writes activations, figures, metrics and the viewer, and a rerun recomputes nothing", async () => {
     const c = capture();
     const code = await runCommand(
-      ["demo", "--save-path", save, "--no-serve", "--jobs", "1", "--cache-dir", join(root, "cache")],
+      ["demo", "--", "--save-path", save, "--no-serve", "--jobs", "1", "--cache-dir", join(root, "cache")],
       c.io,
     );
     expect(code, c.err.join("")).toBe(0);
     const out = c.out.join("");
-    expect(out).toContain("demo: activations: 14 computed, 0 already saved");
+    expect(out).toContain("activations: 14 computed, 0 skipped");
     expect(out).toMatch(/induction\s+best L1H0 \(1\.000\)/);
     expect(out).toMatch(/previous_token\s+best L0H0 \(1\.000\)/);
     const m = join(save, "pattern-lens-demo");
@@ -52,7 +52,7 @@ describe("pattern-lens demo", () => {
         again.io,
       ),
     ).toBe(0);
-    expect(again.out.join("")).toContain("demo: activations: 0 computed, 14 already saved");
+    expect(again.out.join("")).toContain("activations: 0 computed, 14 skipped");
   });
 
   it("serves the data folder and prints the URL until interrupted", async () => {

@@ -4,19 +4,8 @@ import { describe, expect, it } from "vitest";
 import { runTsChild } from "#test-support/child.ts";
 import { REPO_ROOT } from "#test-support/shared.ts";
 import { EXIT_INTERNAL_ERROR, EXIT_USER_ERROR } from "../src/errors.ts";
+import { CLI_ENTRIES, PACKAGES } from "./fixtures/entries.ts";
 
-/** Every workspace package with an errors module, and the entries the CLI imports. */
-const PACKAGES = ["activations", "figure-util", "figures", "indexes", "metrics", "models", "onnx", "viewer"];
-const ENTRIES = [
-  ...PACKAGES,
-  "indexes/node",
-  "indexes/schemas",
-  "metrics/node",
-  "viewer/node",
-  "onnx/node",
-  "runner",
-  "runner/registry",
-];
 const FIXTURE = join(import.meta.dirname, "fixtures", "throw-through-main.ts");
 const FROM = join(REPO_ROOT, "packages", "figures", "package.json");
 
@@ -69,6 +58,8 @@ describe("the error convention", async () => {
       models: "PL_MODELS_",
       onnx: "PL_ONNX_",
       viewer: "PL_VIEWER_",
+      live: "PL_LIVE_",
+      runner: "PL_RUNNER_",
     };
     for (const c of user) {
       const code = c.name === "HubError" ? "PL_MODELS_HUB_AUTH" : `${prefix[c.pkg]}X`;
@@ -81,7 +72,7 @@ describe("the error convention", async () => {
   it.each(internal.map((c) => [c.name, c.pkg]))(
     "%s thrown by a command exits 70 with its stack and a please-report line (real child process)",
     async (name, pkg) => {
-      const r = await runTsChild(FROM, FIXTURE, ENTRIES, { pkg, name, args: ["an invariant broke"] });
+      const r = await runTsChild(FROM, FIXTURE, CLI_ENTRIES, { pkg, name, args: ["an invariant broke"] });
       expect(r.code, r.stderr).toBe(EXIT_INTERNAL_ERROR);
       expect(r.stderr).toContain("pattern-lens: internal error:");
       expect(r.stderr).toContain(name);
@@ -91,7 +82,7 @@ describe("the error convention", async () => {
   );
 
   it("a user error thrown by a command exits 2 with one line and no stack (real child process)", async () => {
-    const r = await runTsChild(FROM, FIXTURE, ENTRIES, {
+    const r = await runTsChild(FROM, FIXTURE, CLI_ENTRIES, {
       pkg: "figures",
       name: "FiguresError",
       args: ["PL_FIGURES_UNKNOWN", "no figure function 'nope'; see --figure-funcs"],

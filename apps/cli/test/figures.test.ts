@@ -99,7 +99,7 @@ describe("pattern-lens figures", () => {
   it("rejects a bad --jobs value with exit 2", async () => {
     const c = capture();
     expect(await runCommand(["figures", "--model", "m", "--save-path", ".", "--jobs", "two"], c.io)).toBe(2);
-    expect(c.err.join("")).toContain("--jobs must be a non-negative integer");
+    expect(c.err.join("")).toContain("argument 'two' is invalid. --jobs must be an integer of at least 1.");
   });
 
   it("loads a TypeScript --module with a custom figure, with --jobs 2", async () => {

@@ -30,7 +30,7 @@ const saved = { ...process.env };
 beforeAll(async () => {
   hub = await startMockHub([{ repoId: "org/tiny", commits: [{ refs: ["main"], files }] }]);
 });
-afterAll(async () => hub.close());
+afterAll(async () => hub?.close());
 afterEach(async () => {
   process.env = { ...saved };
   await rm(cache, { recursive: true, force: true });

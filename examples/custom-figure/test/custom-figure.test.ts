@@ -31,7 +31,23 @@ function smallDataFolder(): { save: string; prompts: { hash: string; tokens: str
   return { save, prompts };
 }
 
-describe("singular values by Jacobi", () => {
+describe("singular values by Householder tridiagonalisation and QL", () => {
+  it("finds the known eigenvalues of a 50 × 50 second-difference matrix, dense and shuffled", () => {
+    const n = 50;
+    const t = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) {
+      t[i * n + i] = 2;
+      if (i + 1 < n) t[i * n + i + 1] = t[(i + 1) * n + i] = -1;
+    }
+    // a symmetric permutation keeps the eigenvalues but makes the matrix non-tridiagonal
+    const perm = Array.from({ length: n }, (_, i) => (i * 17) % n);
+    const a = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) a[i * n + j] = t[perm[i]! * n + perm[j]!]!;
+    const got = [...symmetricEigenvalues(a, n)].sort((x, y) => x - y);
+    const want = Array.from({ length: n }, (_, k) => 2 - 2 * Math.cos(((k + 1) * Math.PI) / (n + 1)));
+    for (let k = 0; k < n; k++) expect(got[k]).toBeCloseTo(want[k]!, 12);
+  });
+
   it("matches known spectra", () => {
     expect([...symmetricEigenvalues([2, 1, 1, 2], 2)].sort()).toEqual([
       expect.closeTo(1, 12),

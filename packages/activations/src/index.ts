@@ -51,6 +51,7 @@ export {
 } from "./prompts.ts";
 export {
   type ActivationsOptions,
+  type ActivationsPlan,
   type ActivationsProgress,
   type ActivationsSummary,
   activationsMain,

@@ -74,7 +74,8 @@ export interface ActivationsOptions {
   onProgress?: (p: ActivationsProgress) => void;
   onWarning?: (message: string) => void;
   /** Called once the model is open, before any prompt runs. */
-  onStart?: (info: { modelName: string; method: string; total: number; todo: number }) => void;
+  /** Called once the model is open, before any prompt runs: what the run will cost. */
+  onStart?: (info: ActivationsPlan) => void;
 }
 
 /** Progress after each saved prompt. */
@@ -91,6 +92,22 @@ export interface ActivationsProgress {
 }
 
 /** What {@link activationsMain} did. */
+/** What a run is about to do, known before the first forward pass (see `onStart`). */
+export interface ActivationsPlan {
+  modelName: string;
+  method: string;
+  /** Prompts of the run, saved ones included. */
+  total: number;
+  /** Prompts still to compute. */
+  todo: number;
+  nLayers: number;
+  nHeads: number;
+  /** Tokens of the prompts still to compute. */
+  todoTokens: number;
+  /** Bytes of attention patterns still to compute, uncompressed: sum of layers x heads x n^2 x dtype size. */
+  patternBytes: number;
+}
+
 export interface ActivationsSummary {
   modelName: string;
   /** `<save>/<model>`. */
@@ -108,6 +125,8 @@ export interface ActivationsSummary {
   tokens: number;
   /** Prompts run layer by layer (see `maxMemory`). */
   streamed: number;
+  /** Hashes of every prompt of this run (computed or already saved), in prompt order. */
+  hashes: string[];
   elapsedMs: number;
 }
 

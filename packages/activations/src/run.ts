@@ -32,7 +32,12 @@ import {
 } from "./run-options.ts";
 import { promptJson, wrapIo, writeStreamedNpz, writeWholeNpz } from "./write.ts";
 
-export type { ActivationsOptions, ActivationsProgress, ActivationsSummary } from "./run-options.ts";
+export type {
+  ActivationsOptions,
+  ActivationsPlan,
+  ActivationsProgress,
+  ActivationsSummary,
+} from "./run-options.ts";
 export { defaultMaxMemory } from "./run-options.ts";
 
 /**
@@ -113,7 +118,17 @@ async function runAll(
     else todo.push(job);
   }
   const claims = new PromptClaims(save, modelName, opts.claimStaleMs);
-  opts.onStart?.({ modelName, method: pm.instrumented.plan.method, total: jobs.length, todo: todo.length });
+  const itemBytes = o.dtype === "float16" ? 2 : 4;
+  opts.onStart?.({
+    modelName,
+    method: pm.instrumented.plan.method,
+    total: jobs.length,
+    todo: todo.length,
+    nLayers: pm.nLayers,
+    nHeads,
+    todoTokens: todo.reduce((s, j) => s + j.tokenIds.length, 0),
+    patternBytes: todo.reduce((s, j) => s + pm.nLayers * nHeads * j.tokenIds.length ** 2 * itemBytes, 0),
+  });
 
   const model = modelBytes(pm);
   let { streamed: longJobs, batched: shortJobs } = splitByMemory(todo, {
@@ -257,5 +272,6 @@ async function runAll(
     tokens,
     streamed: longJobs.length,
     elapsedMs: performance.now() - start,
+    hashes: jobs.map((j) => j.hash),
   };
 }

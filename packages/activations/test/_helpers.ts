@@ -1,15 +1,23 @@
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { decodeNpz, type NpyArray, toFloat32 } from "@pattern-lens/indexes";
-import { expect } from "vitest";
+import { afterAll, expect } from "vitest";
 import { sharedPath } from "#test-support/shared.ts";
 import { type PatternModel, runPatternBatch } from "../src/index.ts";
 import { openLayerStreamer } from "../src/layer-stream.ts";
 
-/** A fresh temp folder. */
+const made: string[] = [];
+// every test file importing this module removes the folders it made once its tests are done
+afterAll(() => {
+  for (const d of made.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+/** A fresh temp folder, removed after the test file's tests. */
 export function tempDir(prefix = "pl-act-"): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  made.push(d);
+  return d;
 }
 
 /** The gpt2-tiny-torch reference prompts (text, tokens, input_ids). */

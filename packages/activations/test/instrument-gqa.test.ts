@@ -80,7 +80,7 @@ describe("com.microsoft.GroupQueryAttention (onnxruntime-genai Llama, synthesise
       exposeInputs: true,
     });
   });
-  afterAll(async () => pm.close());
+  afterAll(async () => pm?.close());
 
   it("reads qk_output=2 probabilities equal to a JS reference (rotary + causal softmax) from the packed QKV input", async () => {
     expect(pm.instrumented.plan.method).toBe("group-query-attention");

@@ -41,7 +41,7 @@ describe("openLayerStreamer: one ONNX Runtime session per layer", () => {
   beforeAll(async () => {
     pm = await openPatternModel({ model: gpt2TinyDir(), cacheDir: tempDir() });
   });
-  afterAll(async () => pm.close());
+  afterAll(async () => pm?.close());
 
   it("gpt2-tiny-torch: per-layer patterns equal the PyTorch reference (1e-5) and the whole-model run (1e-6)", async () => {
     for (const [j, ref] of gpt2TinyPrompts().entries()) {

@@ -172,6 +172,9 @@ export async function processPrompt(
   return outcome;
 }
 
+/** Within a layer, figures done are reported once this long has passed since the last report. */
+const SLOW_PROGRESS_MS = 500;
+
 /** Renders and writes the figures still to do, layer by layer (file system errors propagate). */
 async function renderLayers(
   task: PromptTask,
@@ -187,9 +190,19 @@ async function renderLayers(
   yieldPerLayer: boolean,
 ): Promise<void> {
   const { layers, todo, listings } = work;
+  // progress goes out per layer, and also within a layer once slow figures take a while
+  let delta: FigureCounts = { written: 0, skipped: 0, failed: 0 };
+  let reported = performance.now();
+  const report = () => {
+    outcome.written += delta.written;
+    outcome.skipped += delta.skipped;
+    outcome.failed += delta.failed;
+    onProgress(delta);
+    delta = { written: 0, skipped: 0, failed: 0 };
+    reported = performance.now();
+  };
   for (let l = 0; l < task.nLayers; l++) {
     const { data, nHeads, n: nCtx } = layers[l]!;
-    const delta: FigureCounts = { written: 0, skipped: 0, failed: 0 };
     const size = nCtx * nCtx;
     const layerDir = `${task.promptDir}/L${l}`;
     // A layer with no folder yet is written under a staged name and published whole by one rename
@@ -249,6 +262,7 @@ async function renderLayers(
             });
             delta.failed++;
           }
+          if (performance.now() - reported > SLOW_PROGRESS_MS) report();
         }
       }
       if (stage) publishLayer(stage, layerDir);
@@ -257,10 +271,7 @@ async function renderLayers(
       if (stage) rmSync(stage, { recursive: true, force: true });
       throw err;
     }
-    outcome.written += delta.written;
-    outcome.skipped += delta.skipped;
-    outcome.failed += delta.failed;
-    onProgress(delta);
+    report();
     if (yieldPerLayer) await new Promise<void>((r) => setImmediate(r));
   }
 }

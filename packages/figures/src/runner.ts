@@ -44,6 +44,11 @@ export interface RunFiguresOptions {
   model: string;
   /** Only the first N prompts of prompts.jsonl (`--n-samples`); default all. */
   nSamples?: number;
+  /**
+   * Only these prompts (hashes), in prompts.jsonl order: `pattern-lens run` passes the prompts its
+   * activations step just saved. Applied before `nSamples`.
+   */
+  promptHashes?: readonly string[];
   /** Only this shard's prompts (of the first `nSamples`; see `shardOfHash`). */
   shard?: Pick<Shard, "index" | "count">;
   /** Re-render outputs that exist (`--force`). */
@@ -200,7 +205,9 @@ export async function runFigures(options: RunFiguresOptions): Promise<RunFigures
   );
   const figures = names.map((n) => all.find((f) => f.name === n)!);
 
-  const prompts = (nSamples === undefined ? allPrompts : allPrompts.slice(0, nSamples)).filter((p) =>
+  const only = options.promptHashes === undefined ? undefined : new Set(options.promptHashes);
+  const chosen = only === undefined ? allPrompts : allPrompts.filter((p) => only.has(p.hash));
+  const prompts = (nSamples === undefined ? chosen : chosen.slice(0, nSamples)).filter((p) =>
     inShard(p.hash, options.shard),
   );
   const nLayers = cfg.n_layers;

@@ -50,6 +50,11 @@ export interface RunMetricsOptions {
   /** Only the first N prompts of prompts.jsonl. */
   nSamples?: number;
   /**
+   * Only these prompts (hashes), in prompts.jsonl order: `pattern-lens run` passes the prompts its
+   * activations step just saved. Applied before `nSamples`.
+   */
+  promptHashes?: readonly string[];
+  /**
    * Score only this shard's prompts (of the first `nSamples`), then write head_metrics.jsonl from
    * every prompt scored so far with the same metrics and options, by any shard (see
    * `mergeHeadMetrics`); complete once the last shard is done.
@@ -112,6 +117,10 @@ export async function runMetrics(opts: RunMetricsOptions): Promise<RunMetricsSum
     excludeCurrentToken: opts.excludeCurrentToken ?? false,
   };
   let prompts = await readJsonl(index, PromptMetaSchema);
+  if (opts.promptHashes !== undefined) {
+    const only = new Set(opts.promptHashes);
+    prompts = prompts.filter((p) => only.has(p.hash));
+  }
   if (opts.nSamples !== undefined) prompts = prompts.slice(0, opts.nSamples);
   prompts = prompts.filter((p) => inShard(p.hash, opts.shard));
 

@@ -23,7 +23,9 @@ export type ModelsErrorCode =
   /** `HF_HUB_OFFLINE=1` and the cache lacks something that is needed. */
   | "PL_MODELS_HUB_OFFLINE_MISSING"
   /** The cache folder cannot be written or read. */
-  | "PL_MODELS_HUB_CACHE_IO";
+  | "PL_MODELS_HUB_CACHE_IO"
+  /** A local model file is a Git LFS pointer: the folder was cloned without git-lfs. */
+  | "PL_MODELS_LFS_POINTER";
 
 /**
  * A user-facing problem: a model that cannot be found, a hub error, a missing cached file. The

@@ -4,6 +4,7 @@ import { externalDataLocations } from "./_onnx-external-data.ts";
 import { ModelsError } from "./errors.ts";
 import { type DownloadProgress, fetchHubModel } from "./hub-model.ts";
 import { type HubEnv, type HubSettings, hubSettingsFromEnv } from "./hub-settings.ts";
+import { rejectLfsPointer } from "./lfs-pointer.ts";
 import { parseHubSpec } from "./model-spec.ts";
 import { chooseOnnxFile } from "./onnx-choice.ts";
 
@@ -198,6 +199,7 @@ export async function resolveModel(spec: string, options: ResolveModelOptions = 
   const st = spec.trim() === "" ? undefined : await statOrUndefined(path);
   if (st?.isFile()) {
     const ext = extname(path).toLowerCase();
+    if (ext === ".onnx" || ext === ".bin") await rejectLfsPointer(path);
     if (ext === ".onnx") {
       // A graph inside a hub-layout onnx/ folder takes its tokenizer and config from the parent.
       const fileDir = dirname(path);
@@ -235,6 +237,7 @@ export async function resolveModel(spec: string, options: ResolveModelOptions = 
   if (st?.isDirectory()) {
     const onnx = chooseOnnxFile(await folderFiles(path), options.onnxFile, `the folder ${path}`);
     const onnxFile = join(path, ...onnx.split("/"));
+    await rejectLfsPointer(onnxFile);
     return {
       kind: "onnx-folder",
       name: basename(path),

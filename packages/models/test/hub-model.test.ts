@@ -55,7 +55,7 @@ beforeAll(async () => {
     },
   ]);
 });
-afterAll(async () => hub.close());
+afterAll(async () => hub?.close());
 
 let cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {

@@ -6,6 +6,7 @@ import {
   decodeNpyHeader,
   decodeNpzMember,
   float16BitsToFloat32,
+  isUserError,
   localHeaderLength,
   readZipTail,
   toFloat32,
@@ -262,7 +263,7 @@ export async function readLayer(npz: RemoteNpz, member: string, sink: LayerSink)
     await drain;
   } catch (err) {
     await reader.cancel().catch(() => undefined);
-    if (err instanceof ViewerError || (err as { code?: string }).code?.startsWith("PL_")) throw err;
+    if (err instanceof ViewerError || isUserError(err)) throw err;
     throw corrupt(member, `does not inflate (${(err as Error).message})`);
   }
   if (cutter.bytes !== e.uncompressedSize || cutter.crc !== e.crc)

@@ -1,22 +1,18 @@
-import type { ActivationsOptions, ActivationsProgress, ActivationsSummary } from "@pattern-lens/activations";
+import type {
+  ActivationsOptions,
+  ActivationsPlan,
+  ActivationsProgress,
+  ActivationsSummary,
+} from "@pattern-lens/activations";
 import { sanitizeName } from "@pattern-lens/indexes";
 import { writeViewerFiles } from "@pattern-lens/viewer/node";
-import { SingleBar } from "cli-progress";
 import { type Command, InvalidArgumentError, Option } from "commander";
+import { addSavePath, parseCount, requiredOption } from "../flags.ts";
+import { reportSaved } from "../interrupt.ts";
 import type { CliIo } from "../program.ts";
+import { duration, formatBytes, type ProgressBar, startProgress } from "../progress.ts";
 import type { RegisterCommand } from "./index.ts";
 import { modelForRun } from "./models.ts";
-
-function parseInt0(what: string, min: number, max = Number.MAX_SAFE_INTEGER) {
-  return (value: string): number => {
-    if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
-      throw new InvalidArgumentError(
-        `${what} must be an integer from ${min}${max < Number.MAX_SAFE_INTEGER ? ` to ${max}` : " up"}.`,
-      );
-    }
-    return Number(value);
-  };
-}
 
 /** `stored` or a deflate level 1-9 (the `--compression` flag) as an npz compress level 0-9. */
 export function parseCompression(value: string): number {
@@ -61,13 +57,6 @@ export interface ActivationsFlags {
   tokenizer?: string;
 }
 
-function duration(s: number): string {
-  if (!Number.isFinite(s) || s < 0) return "?";
-  const m = Math.floor(s / 60);
-  const sec = Math.round(s % 60);
-  return m > 0 ? `${m}m${String(sec).padStart(2, "0")}s` : `${sec}s`;
-}
-
 /**
  * `pattern-lens activations`: runs an ONNX model over prompts and saves every head's attention
  * pattern in the pattern-lens layout. A progress bar (prompts/s, tokens/s, ETA) on a terminal,
@@ -84,11 +73,13 @@ export const registerActivations: RegisterCommand = (program, io) => {
 
 /** Adds every `activations` flag to a command (shared with `pattern-lens run`). */
 export function addActivationsOptions(cmd: Command): Command {
+  requiredOption(
+    cmd,
+    "--model <model>",
+    "an .onnx file, a model folder (config.json, tokenizer.json, onnx/model.onnx), a llama2.c .bin, a hub repo org/name[@rev] or an alias (see `pattern-lens models`)",
+  );
+  addSavePath(cmd, "the data folder", "attn_data");
   return cmd
-    .requiredOption(
-      "--model <model>",
-      "an .onnx file, a model folder (config.json, tokenizer.json, onnx/model.onnx), a llama2.c .bin, a hub repo org/name[@rev] or an alias (see `pattern-lens models`)",
-    )
     .option(
       "--onnx-file <file>",
       "which ONNX file of a folder or repo (e.g. onnx/model_fp16.onnx, quantized)",
@@ -102,23 +93,27 @@ export function addActivationsOptions(cmd: Command): Command {
       "--prompts <file>",
       'JSONL with a "text" key per line, or a .txt file (default: reuse <save>/<model>/prompts.jsonl)',
     )
-    .option("--save-path <dir>", "the data folder", "attn_data")
-    .option("--min-chars <n>", "drop texts shorter than this (code points)", parseInt0("--min-chars", 0), 100)
+    .option(
+      "--min-chars <n>",
+      "drop texts shorter than this (code points)",
+      parseCount("--min-chars", 0),
+      100,
+    )
     .option(
       "--max-chars <n>",
       "split texts longer than this (code points)",
-      parseInt0("--max-chars", 1),
+      parseCount("--max-chars", 1),
       1000,
     )
-    .option("--n-samples <n>", "process at most N prompts", parseInt0("--n-samples", 1))
+    .option("--n-samples <n>", "process at most N prompts", parseCount("--n-samples", 1))
     .option(
       "--batch-size <n>",
       "prompts per forward pass (longest first, right padding)",
-      parseInt0("--batch-size", 1),
+      parseCount("--batch-size", 1),
       32,
     )
     .option("--shuffle", "shuffle the prompts (reproducibly, see --seed)")
-    .option("--seed <n>", "seed for --shuffle", parseInt0("--seed", 0))
+    .option("--seed <n>", "seed for --shuffle", parseCount("--seed", 0))
     .option("--force", "recompute prompts that are already saved")
     .addOption(
       new Option("--dtype <dtype>", "saved pattern dtype").choices(["float32", "float16"]).default("float32"),
@@ -131,7 +126,7 @@ export function addActivationsOptions(cmd: Command): Command {
     .option(
       "--compress-level <n>",
       "the same as --compression, 0 = stored",
-      parseInt0("--compress-level", 0, 9),
+      parseCount("--compress-level", 0, 9),
       6,
     )
     .option(
@@ -150,7 +145,7 @@ export function addActivationsOptions(cmd: Command): Command {
     .option(
       "--stream-from-tokens <n>",
       "prompts of at least N tokens always run layer by layer (otherwise --max-memory decides)",
-      parseInt0("--stream-from-tokens", 1),
+      parseCount("--stream-from-tokens", 1),
     )
     .option("--no-index-html", "do not write the viewer's index.html into the save path")
     .option("--prepend-bos", "prepend BOS the TransformerLens way", true)
@@ -166,13 +161,37 @@ export function addActivationsOptions(cmd: Command): Command {
     );
 }
 
+/** What the activations step saved: the model folder name and the prompts of this run. */
+export interface ActivationsStepResult {
+  modelName: string;
+  /** Hashes of every prompt of the run (computed now or already saved). */
+  hashes: string[];
+  computed: number;
+}
+
+/** The plan line: prompts x layers x heads and the size the patterns will take before it is paid. */
+export function planLine(info: ActivationsPlan): string {
+  const saved = info.total - info.todo;
+  const cost =
+    info.todo === 0
+      ? "nothing to compute"
+      : `${info.todo} prompts (${info.todoTokens} tokens) x ${info.nLayers} layers x ${info.nHeads} heads to compute, ` +
+        `about ${formatBytes(info.patternBytes)} of patterns before compression`;
+  return `activations: ${info.modelName} (${info.method}), ${info.total} prompts, ${saved} already saved; ${cost}\n`;
+}
+
 /**
- * Runs the activations step with a progress bar and a summary line; resolves to the model folder
- * name the patterns were saved under.
+ * Runs the activations step with a plan line, a progress bar and a summary line; resolves to the
+ * model folder name and the prompts of the run (what `run` hands the figures and metrics steps).
  */
-export async function runActivationsStep(flags: ActivationsFlags, io: CliIo): Promise<string> {
-  const tty = Boolean(process.stderr.isTTY);
-  let bar: SingleBar | undefined;
+export async function runActivationsStep(
+  flags: ActivationsFlags,
+  io: CliIo,
+  prompts?: ActivationsOptions["prompts"],
+): Promise<ActivationsStepResult> {
+  let bar: ProgressBar | undefined;
+  let saved = 0;
+  let total = 0;
   const model = await modelForRun(flags.model, flags, io);
   const opts: ActivationsOptions = {
     model: model.path,
@@ -188,26 +207,28 @@ export async function runActivationsStep(flags: ActivationsFlags, io: CliIo): Pr
     device: flags.device,
     force: flags.force ?? false,
     shuffle: flags.shuffle ?? false,
-    onWarning: (m) => io.err(`pattern-lens: warning: ${m}\n`),
+    onWarning: (m) => {
+      bar?.stop();
+      io.err(`pattern-lens: warning: ${m}\n`);
+    },
     onStart: (info) => {
-      io.out(
-        `activations: ${info.modelName} (${info.method}), ${info.total} prompts, ${info.total - info.todo} already saved\n`,
-      );
-      if (tty && info.todo > 0) {
-        bar = new SingleBar({
-          format: "activations |{bar}| {value}/{total} | {pps} prompts/s | {tps} tokens/s | ETA {eta_text}",
-          stream: process.stderr,
-          hideCursor: true,
-          clearOnComplete: true,
-        });
-        bar.start(info.total, info.total - info.todo, { pps: "0", tps: "0", eta_text: "?" });
+      io.out(planLine(info));
+      saved = info.total - info.todo;
+      total = info.total;
+      if (info.todo > 0) {
+        bar = startProgress(
+          "activations |{bar}| {value}/{total} | {pps} prompts/s | {tps} tokens/s | ETA {eta_text}",
+          info.total,
+          info.total - info.todo,
+          { pps: "0", tps: "0", eta_text: "?" },
+        );
       }
     },
     onProgress: (p: ActivationsProgress) => {
-      if (!bar) return;
+      saved = p.done;
       const secs = Math.max(p.elapsedMs / 1000, 1e-3);
       const pps = (p.done - p.skipped) / secs;
-      bar.update(p.done, {
+      bar?.update(p.done, {
         pps: pps.toFixed(1),
         tps: (p.tokens / secs).toFixed(0),
         eta_text: pps > 0 ? duration((p.total - p.done) / pps) : "?",
@@ -215,12 +236,14 @@ export async function runActivationsStep(flags: ActivationsFlags, io: CliIo): Pr
     },
   };
   if (flags.modelName !== undefined) opts.modelName = flags.modelName;
-  if (flags.prompts !== undefined) opts.prompts = flags.prompts;
+  if (prompts !== undefined) opts.prompts = prompts;
+  else if (flags.prompts !== undefined) opts.prompts = flags.prompts;
   if (flags.nSamples !== undefined) opts.nSamples = flags.nSamples;
   if (flags.seed !== undefined) opts.seed = flags.seed;
   if (flags.cacheDir !== undefined) opts.cacheDir = flags.cacheDir;
   if (flags.maxMemory !== undefined) opts.maxMemory = flags.maxMemory;
   if (flags.streamFromTokens !== undefined) opts.streamFromTokens = flags.streamFromTokens;
+  reportSaved(() => `activations for ${saved} of ${total || "?"} prompts in ${flags.savePath}`);
   let summary: ActivationsSummary;
   try {
     // Loaded on use: importing it loads ONNX Runtime's native binding, which other commands never need.
@@ -228,6 +251,7 @@ export async function runActivationsStep(flags: ActivationsFlags, io: CliIo): Pr
     summary = await activationsMain(opts);
   } finally {
     bar?.stop();
+    reportSaved(undefined);
   }
   const secs = summary.elapsedMs / 1000;
   io.out(
@@ -245,5 +269,5 @@ export async function runActivationsStep(flags: ActivationsFlags, io: CliIo): Pr
       io.err(`pattern-lens: warning: index.html not written: ${(err as Error).message}\n`);
     }
   }
-  return opts.modelName ?? sanitizeName(model.name);
+  return { modelName: summary.modelName, hashes: summary.hashes, computed: summary.computed };
 }

@@ -1,10 +1,10 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { buildDemoModel, DEMO_MODEL_NAME } from "@pattern-lens/models";
+import { parsePort, requiredOption } from "../flags.ts";
 import { untilInterrupted } from "../interrupt.ts";
 import type { RegisterCommand } from "./index.ts";
 import { modelForRun } from "./models.ts";
-import { parsePort } from "./serve.ts";
 
 interface LiveFlags {
   model: string;
@@ -23,13 +23,14 @@ interface LiveFlags {
  * served from this machine only, with the COOP/COEP headers that WebAssembly threads need.
  */
 export const registerLive: RegisterCommand = (program, io) => {
-  program
+  const cmd = program
     .command("live")
-    .description("type a prompt in the browser and see every head, computed in the page (no Python, no CDN)")
-    .requiredOption(
-      "--model <model>",
-      "`demo` (the embedded demo model, no download), an .onnx file, a model folder, a hub repo org/name[@rev] or an alias",
-    )
+    .description("type a prompt in the browser and see every head, computed in the page (no Python, no CDN)");
+  requiredOption(
+    cmd,
+    "--model <model>",
+    "`demo` (the embedded demo model, no download), an .onnx file, a model folder, a hub repo org/name[@rev] or an alias",
+  )
     .option("--onnx-file <file>", "which ONNX file of a folder or repo (e.g. onnx/model_quantized.onnx)")
     .option(
       "--tokenizer <file>",

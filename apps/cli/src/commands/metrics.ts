@@ -1,27 +1,19 @@
 import { topHeads } from "@pattern-lens/metrics";
 import { runMetrics } from "@pattern-lens/metrics/node";
-import { SingleBar } from "cli-progress";
-import { InvalidArgumentError } from "commander";
+import { EXIT_NOTHING_DONE, setExitCode } from "../exit-code.ts";
+import { addModelName, addSavePath, collect, parseCount, parseJobs } from "../flags.ts";
+import { reportSaved } from "../interrupt.ts";
 import type { CliIo } from "../program.ts";
+import { type ProgressBar, startProgress } from "../progress.ts";
 import type { RegisterCommand } from "./index.ts";
-
-function parseCount(what: string, min: number) {
-  return (value: string): number => {
-    if (!/^\d+$/.test(value) || Number(value) < min) {
-      throw new InvalidArgumentError(`${what} must be an integer of at least ${min}.`);
-    }
-    return Number(value);
-  };
-}
-
-function collect(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), value];
-}
 
 /** The flags of this command (also built by `pattern-lens run`). */
 export interface MetricsFlags {
-  model: string;
+  /** The model folder under the save path. */
+  modelName: string;
   savePath: string;
+  /** Only these prompts (`run` passes the ones its activations step saved). */
+  promptHashes?: readonly string[];
   module?: string[];
   metrics?: string;
   excludeBos?: boolean;
@@ -37,63 +29,68 @@ export interface MetricsFlags {
  * `<save>/<model>/head_metrics.jsonl`; prints the top heads per metric.
  */
 export const registerMetrics: RegisterCommand = (program, io) => {
-  program
+  const cmd = program
     .command("metrics")
     .description(
       "score every saved attention head (induction, previous-token, sinks, ...) into head_metrics.jsonl",
-    )
-    .requiredOption("--model <name>", "model folder name under the save path")
-    .requiredOption("--save-path <dir>", "the data folder written by `pattern-lens activations`")
+    );
+  addSavePath(cmd, "the data folder written by `pattern-lens activations`");
+  addModelName(cmd)
     .option("--module <file>", "load custom metrics from a .js/.mjs/.ts module (repeatable)", collect)
     .option("--metrics <list>", "metrics to compute, comma separated (default: all)")
     .option("--exclude-bos", "leave key position 0 (BOS) out of every row before scoring")
     .option("--exclude-current-token", "leave each row's own position out before scoring")
     .option("--n-samples <n>", "only the first N prompts of prompts.jsonl", parseCount("--n-samples", 1))
-    .option("--jobs <n>", "worker threads (default: up to 4; 1 runs in-process)", parseCount("--jobs", 1))
+    .option("--jobs <n>", "worker threads (default: up to 4; 1 runs in-process)", parseJobs)
     .option("--top <n>", "heads to list per metric in the summary (0: none)", parseCount("--top", 0), 3)
     .action(async (flags: MetricsFlags) => {
-      await runMetricsStep(flags, io);
+      const summary = await runMetricsStep(flags, io);
+      if (summary.records.length === 0) setExitCode(EXIT_NOTHING_DONE);
     });
 };
 
+/** What `runMetrics` returned. */
+export type MetricsSummary = Awaited<ReturnType<typeof runMetrics>>;
+
 /** Runs the metrics step with a progress bar, writes head_metrics.jsonl and prints the top heads. */
-export async function runMetricsStep(flags: MetricsFlags, io: CliIo): Promise<void> {
-  const tty = Boolean(process.stderr.isTTY);
-  let bar: SingleBar | undefined;
-  let summary: Awaited<ReturnType<typeof runMetrics>>;
+export async function runMetricsStep(flags: MetricsFlags, io: CliIo): Promise<MetricsSummary> {
+  let bar: ProgressBar | undefined;
+  let done = 0;
+  let total = 0;
+  reportSaved(
+    () => `metrics for ${done} of ${total} prompts computed (head_metrics.jsonl is written at the end)`,
+  );
+  let summary: MetricsSummary;
   try {
     summary = await runMetrics({
       savePath: flags.savePath,
-      model: flags.model,
+      model: flags.modelName,
       modules: flags.module ?? [],
       ...(flags.metrics !== undefined ? { metrics: flags.metrics } : {}),
       excludeBos: flags.excludeBos ?? false,
       excludeCurrentToken: flags.excludeCurrentToken ?? false,
       ...(flags.nSamples !== undefined ? { nSamples: flags.nSamples } : {}),
+      ...(flags.promptHashes !== undefined ? { promptHashes: flags.promptHashes } : {}),
       ...(flags.jobs !== undefined ? { jobs: flags.jobs } : {}),
       onStart: (info) => {
+        total = info.prompts;
         io.out(
           `metrics: ${info.metrics.join(", ")} over ${info.prompts} prompts, ${info.jobs} job${info.jobs === 1 ? "" : "s"}\n`,
         );
-        if (tty && info.prompts > 0) {
-          bar = new SingleBar({
-            format: "metrics |{bar}| {value}/{total} prompts",
-            stream: process.stderr,
-            hideCursor: true,
-            clearOnComplete: true,
-          });
-          bar.start(info.prompts, 0);
-        }
+        if (info.prompts > 0) bar = startProgress("metrics |{bar}| {value}/{total} prompts", info.prompts);
       },
-      onProgress: (p) => bar?.update(p.done),
+      onProgress: (p) => {
+        done = p.done;
+        bar?.update(p.done);
+      },
       onPromptSkipped: (s) => {
         bar?.stop();
-        bar = undefined;
         io.err(`pattern-lens: skipped prompt ${s.hash}: ${s.message}\n`);
       },
     });
   } finally {
     bar?.stop();
+    reportSaved(undefined);
   }
   const secs = summary.elapsedMs / 1000;
   io.out(
@@ -101,6 +98,11 @@ export async function runMetricsStep(flags: MetricsFlags, io: CliIo): Promise<vo
       (summary.promptsSkipped.length ? `, ${summary.promptsSkipped.length} prompts skipped` : "") +
       ` in ${secs.toFixed(1)} s -> ${summary.path}\n`,
   );
+  if (summary.records.length === 0) {
+    io.err(
+      "pattern-lens: error: no head metric was computed: no prompt could be read (see the skipped prompts above).\n",
+    );
+  }
   if (flags.top > 0) {
     const width = Math.max(...summary.metrics.map((m) => m.length));
     for (const m of summary.metrics) {
@@ -110,4 +112,5 @@ export async function runMetricsStep(flags: MetricsFlags, io: CliIo): Promise<vo
       io.out(`  ${m.padEnd(width)}  ${best || "(undefined on every prompt)"}\n`);
     }
   }
+  return summary;
 }

@@ -11,22 +11,9 @@ import {
   resolveModel,
   scanHfCache,
 } from "@pattern-lens/models";
-import { SingleBar } from "cli-progress";
 import type { CliIo } from "../program.ts";
+import { formatBytes, type ProgressBar, startProgress } from "../progress.ts";
 import type { RegisterCommand } from "./index.ts";
-
-/** Formats a byte count as `512 B`, `1.5 kB`, `12.3 MB`, `1.02 GB` (powers of 1000, as the hub shows sizes). */
-export function formatBytes(n: number): string {
-  if (n < 1000) return `${n} B`;
-  const units = ["kB", "MB", "GB", "TB"];
-  let v = n;
-  let i = -1;
-  while (v >= 1000 && i < units.length - 1) {
-    v /= 1000;
-    i++;
-  }
-  return `${v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2)} ${units[i]}`;
-}
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? "").length)));
@@ -45,22 +32,13 @@ function table(rows: string[][]): string {
  * to `resolveModel`; call `stop()` when done.
  */
 export function downloadProgressBar(): { onProgress: (p: DownloadProgress) => void; stop: () => void } {
-  let bar: SingleBar | undefined;
-  const tty = Boolean(process.stderr.isTTY);
+  let bar: ProgressBar | undefined;
   return {
     onProgress: (p) => {
-      if (!tty) return;
-      if (bar === undefined) {
-        bar = new SingleBar({
-          format: "download |{bar}| {done} / {all} | {file}",
-          stream: process.stderr,
-          hideCursor: true,
-          clearOnComplete: true,
-        });
-        bar.start(p.total, p.bytes, { done: "0 B", all: formatBytes(p.total), file: p.file });
-      }
+      const payload = { done: formatBytes(p.bytes), all: formatBytes(p.total), file: p.file };
+      bar ??= startProgress("download |{bar}| {done} / {all} | {file}", p.total, p.bytes, payload);
       bar.setTotal(p.total);
-      bar.update(p.bytes, { done: formatBytes(p.bytes), all: formatBytes(p.total), file: p.file });
+      bar.update(p.bytes, payload);
     },
     stop: () => {
       bar?.stop();

@@ -1,10 +1,14 @@
-import { InvalidArgumentError } from "commander";
+import type { ActivationsOptions } from "@pattern-lens/activations";
+import { EXIT_NOTHING_DONE, setExitCode } from "../exit-code.ts";
+import { collect, parseJobs } from "../flags.ts";
+import type { CliIo } from "../program.ts";
 import { type ActivationsFlags, addActivationsOptions, runActivationsStep } from "./activations.ts";
-import { runFiguresStep } from "./figures.ts";
+import { figuresFailedEverywhere, runFiguresStep } from "./figures.ts";
 import type { RegisterCommand } from "./index.ts";
-import { runMetricsStep } from "./metrics.ts";
+import { type MetricsSummary, runMetricsStep } from "./metrics.ts";
 
-interface RunFlags extends ActivationsFlags {
+/** The flags of `pattern-lens run` (every `activations` flag and the later steps' own). */
+export interface RunFlags extends ActivationsFlags {
   figureFuncs?: string;
   figureModule?: string[];
   metricModule?: string[];
@@ -13,13 +17,12 @@ interface RunFlags extends ActivationsFlags {
   metrics: boolean;
 }
 
-function collect(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), value];
-}
-
-function parseJobs(value: string): number {
-  if (!/^[1-9]\d*$/.test(value)) throw new InvalidArgumentError("--jobs must be a positive integer.");
-  return Number(value);
+/** What {@link runPipeline} did. */
+export interface PipelineResult {
+  modelName: string;
+  /** `false` when a step produced nothing usable (the exit code is then 1). */
+  ok: boolean;
+  metrics?: MetricsSummary;
 }
 
 /**
@@ -40,36 +43,55 @@ export const registerRun: RegisterCommand = (program, io) => {
     .option("--no-metrics", "skip the metrics step")
     .action(async (flags: RunFlags) => {
       const t0 = performance.now();
-      const step = (n: number, name: string) => {
-        const total = 1 + Number(flags.figures) + Number(flags.metrics);
-        io.out(`run: step ${n}/${total}: ${name}\n`);
-      };
-      step(1, "activations");
-      const model = await runActivationsStep(flags, io);
-      const shared = {
-        model,
-        savePath: flags.savePath,
-        ...(flags.nSamples !== undefined ? { nSamples: flags.nSamples } : {}),
-        ...(flags.jobs !== undefined ? { jobs: flags.jobs } : {}),
-      };
-      let n = 1;
-      if (flags.figures) {
-        step(++n, "figures");
-        await runFiguresStep(
-          {
-            ...shared,
-            force: flags.force ?? false,
-            ...(flags.figureFuncs !== undefined ? { figureFuncs: flags.figureFuncs } : {}),
-            module: flags.figureModule ?? [],
-          },
-          io,
-        );
-      }
-      if (flags.metrics) {
-        step(++n, "metrics");
-        await runMetricsStep({ ...shared, module: flags.metricModule ?? [], top: 3 }, io);
-      }
+      await runPipeline(flags, io, "run");
       const secs = ((performance.now() - t0) / 1000).toFixed(1);
-      io.out(`run: done in ${secs} s; view it with: pattern-lens serve --path ${flags.savePath}\n`);
+      io.out(`run: done in ${secs} s; view it with: pattern-lens serve --save-path ${flags.savePath}\n`);
     });
 };
+
+/**
+ * The pipeline behind `run` and `demo`: activations, then figures and metrics on exactly the
+ * prompts the activations step saved (never other lines of prompts.jsonl), with one step line each.
+ * Sets exit code 1 when a step produced nothing usable.
+ *
+ * @param prompts - prompts given in memory (the demo's) instead of `flags.prompts`
+ */
+export async function runPipeline(
+  flags: RunFlags,
+  io: CliIo,
+  label: string,
+  prompts?: ActivationsOptions["prompts"],
+): Promise<PipelineResult> {
+  const total = 1 + Number(flags.figures) + Number(flags.metrics);
+  let n = 0;
+  const step = (name: string) => io.out(`${label}: step ${++n}/${total}: ${name}\n`);
+  step("activations");
+  const act = await runActivationsStep(flags, io, prompts);
+  const shared = {
+    modelName: act.modelName,
+    savePath: flags.savePath,
+    promptHashes: act.hashes,
+    ...(flags.jobs !== undefined ? { jobs: flags.jobs } : {}),
+  };
+  const result: PipelineResult = { modelName: act.modelName, ok: true };
+  if (flags.figures) {
+    step("figures");
+    const figs = await runFiguresStep(
+      {
+        ...shared,
+        force: flags.force ?? false,
+        ...(flags.figureFuncs !== undefined ? { figureFuncs: flags.figureFuncs } : {}),
+        module: flags.figureModule ?? [],
+      },
+      io,
+    );
+    if (figuresFailedEverywhere(figs)) result.ok = false;
+  }
+  if (flags.metrics) {
+    step("metrics");
+    result.metrics = await runMetricsStep({ ...shared, module: flags.metricModule ?? [], top: 3 }, io);
+    if (result.metrics.records.length === 0) result.ok = false;
+  }
+  if (!result.ok) setExitCode(EXIT_NOTHING_DONE);
+  return result;
+}
