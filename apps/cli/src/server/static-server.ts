@@ -85,18 +85,20 @@ async function resolveTarget(rootReal: string, target: string): Promise<Resolved
 }
 
 /**
- * The Content-Security-Policy of every response: the viewer's own script, styles and data from this
- * server only (inline styles allowed: index.html and lit use them; WebAssembly compilation allowed
- * for the in-browser model), images also as data:/blob: URLs, nothing framed or embedded. A figure
- * or token text that smuggled markup in could not run a script or send data elsewhere.
+ * The Content-Security-Policy of every response: scripts from this server only (WebAssembly
+ * compilation allowed for the in-browser model), inline styles allowed (index.html and lit use
+ * them), nothing framed or embedded. A figure or token text that smuggled markup in could not run
+ * a script. Data and images may also come from any http(s) origin, because a page served here may
+ * browse a data folder on another host (a bucket or CDN that sends the CORS headers of
+ * docs/cluster.md); data:/blob: images are the viewer's own.
  */
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
   "script-src 'self' 'wasm-unsafe-eval'",
   "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data: blob:",
+  "img-src 'self' data: blob: http: https:",
   "worker-src 'self' blob:",
-  "connect-src 'self'",
+  "connect-src 'self' http: https:",
   "object-src 'none'",
   "base-uri 'none'",
   "form-action 'none'",
