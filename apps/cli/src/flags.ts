@@ -1,6 +1,6 @@
 import { existsSync, statSync } from "node:fs";
 import { basename, extname, join, resolve } from "node:path";
-import { sanitizeName } from "@pattern-lens/indexes";
+import { resolveShard, type Shard, sanitizeName } from "@pattern-lens/indexes";
 import { parseHubSpec } from "@pattern-lens/models";
 import { type Command, InvalidArgumentError, Option } from "commander";
 
@@ -137,4 +137,41 @@ export function modelFolderName(spec: string, savePath: string | undefined): str
   } catch {
     return sanitizeName(spec);
   }
+}
+
+/** `--shard K/N` / `--shards N` as commander hands them over. */
+export interface ShardFlags {
+  shard?: string;
+  shards?: number;
+}
+
+/**
+ * Adds `--shard K/N` and `--shards N`: run only one shard of the prompts (split by prompt hash).
+ * Without `--shard`, a Slurm job array's or a Kubernetes Indexed Job's environment names the shard.
+ */
+export function addShardOptions(cmd: Command): Command {
+  return cmd
+    .option(
+      "--shard <k/n>",
+      "only shard K of N of the prompts, split by hash (default: from SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT)",
+    )
+    .option(
+      "--shards <n>",
+      "N shards, this one's index from the scheduler (JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID)",
+      parseCount("--shards", 1),
+    );
+}
+
+/**
+ * The shard this process runs: `--shard`, else the scheduler's environment, else `undefined`
+ * (every prompt).
+ *
+ * @throws {IndexesError} `PL_INDEXES_SHARD_INVALID` / `PL_INDEXES_SHARD_ENV` for a bad flag or env.
+ */
+export function shardOf(flags: ShardFlags): Shard | undefined {
+  return resolveShard({
+    ...(flags.shard !== undefined ? { shard: flags.shard } : {}),
+    ...(flags.shards !== undefined ? { shards: flags.shards } : {}),
+    env: process.env,
+  });
 }

@@ -4,10 +4,17 @@ import type {
   ActivationsProgress,
   ActivationsSummary,
 } from "@pattern-lens/activations";
-import { sanitizeName } from "@pattern-lens/indexes";
+import { describeShard, type Shard, sanitizeName } from "@pattern-lens/indexes";
 import { writeViewerFiles } from "@pattern-lens/viewer/node";
 import { type Command, InvalidArgumentError, Option } from "commander";
-import { addSavePath, parseCount, requiredOption } from "../flags.ts";
+import {
+  addSavePath,
+  addShardOptions,
+  parseCount,
+  requiredOption,
+  type ShardFlags,
+  shardOf,
+} from "../flags.ts";
 import { reportSaved } from "../interrupt.ts";
 import type { CliIo } from "../program.ts";
 import { duration, formatBytes, type ProgressBar, startProgress } from "../progress.ts";
@@ -31,7 +38,7 @@ export function parseSize(value: string): number {
 }
 
 /** The flags of `pattern-lens activations` (also read by `pattern-lens run`). */
-export interface ActivationsFlags {
+export interface ActivationsFlags extends ShardFlags {
   model: string;
   modelName?: string;
   prompts?: string;
@@ -79,6 +86,7 @@ export function addActivationsOptions(cmd: Command): Command {
     "an .onnx file, a model folder (config.json, tokenizer.json, onnx/model.onnx), a llama2.c .bin, a hub repo org/name[@rev] or an alias (see `pattern-lens models`)",
   );
   addSavePath(cmd, "the data folder", "attn_data");
+  addShardOptions(cmd);
   return cmd
     .option(
       "--onnx-file <file>",
@@ -170,14 +178,15 @@ export interface ActivationsStepResult {
 }
 
 /** The plan line: prompts x layers x heads and the size the patterns will take before it is paid. */
-export function planLine(info: ActivationsPlan): string {
+export function planLine(info: ActivationsPlan, shard?: Shard): string {
   const saved = info.total - info.todo;
   const cost =
     info.todo === 0
       ? "nothing to compute"
       : `${info.todo} prompts (${info.todoTokens} tokens) x ${info.nLayers} layers x ${info.nHeads} heads to compute, ` +
         `about ${formatBytes(info.patternBytes)} of patterns before compression`;
-  return `activations: ${info.modelName} (${info.method}), ${info.total} prompts, ${saved} already saved; ${cost}\n`;
+  const which = shard === undefined ? "" : `, ${describeShard(shard)}`;
+  return `activations: ${info.modelName} (${info.method})${which}, ${info.total} prompts, ${saved} already saved; ${cost}\n`;
 }
 
 /**
@@ -192,6 +201,7 @@ export async function runActivationsStep(
   let bar: ProgressBar | undefined;
   let saved = 0;
   let total = 0;
+  const shard = shardOf(flags);
   const model = await modelForRun(flags.model, flags, io);
   const opts: ActivationsOptions = {
     model: model.path,
@@ -212,7 +222,7 @@ export async function runActivationsStep(
       io.err(`pattern-lens: warning: ${m}\n`);
     },
     onStart: (info) => {
-      io.out(planLine(info));
+      io.out(planLine(info, shard));
       saved = info.total - info.todo;
       total = info.total;
       if (info.todo > 0) {
@@ -239,6 +249,7 @@ export async function runActivationsStep(
   if (prompts !== undefined) opts.prompts = prompts;
   else if (flags.prompts !== undefined) opts.prompts = flags.prompts;
   if (flags.nSamples !== undefined) opts.nSamples = flags.nSamples;
+  if (shard !== undefined) opts.shard = shard;
   if (flags.seed !== undefined) opts.seed = flags.seed;
   if (flags.cacheDir !== undefined) opts.cacheDir = flags.cacheDir;
   if (flags.maxMemory !== undefined) opts.maxMemory = flags.maxMemory;

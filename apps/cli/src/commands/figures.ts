@@ -1,13 +1,23 @@
 import { type RunFiguresSummary, runFigures } from "@pattern-lens/figures";
+import { describeShard } from "@pattern-lens/indexes";
 import { EXIT_NOTHING_DONE, setExitCode } from "../exit-code.ts";
-import { addModelName, addSavePath, collect, parseCount, parseJobs } from "../flags.ts";
+import {
+  addModelName,
+  addSavePath,
+  addShardOptions,
+  collect,
+  parseCount,
+  parseJobs,
+  type ShardFlags,
+  shardOf,
+} from "../flags.ts";
 import { reportSaved } from "../interrupt.ts";
 import type { CliIo } from "../program.ts";
 import { duration, formatRate, type ProgressBar, startProgress } from "../progress.ts";
 import type { RegisterCommand } from "./index.ts";
 
 /** The flags of this command (also built by `pattern-lens run`). */
-export interface FiguresFlags {
+export interface FiguresFlags extends ShardFlags {
   /** The model folder under the save path. */
   modelName: string;
   savePath: string;
@@ -30,6 +40,7 @@ export const registerFigures: RegisterCommand = (program, io) => {
     .command("figures")
     .description("render figures (raw.png and friends) for every saved attention head of a model");
   addSavePath(cmd, "the data folder written by `pattern-lens activations`");
+  addShardOptions(cmd);
   addModelName(cmd)
     .option("--n-samples <n>", "only the first N prompts of prompts.jsonl", parseCount("--n-samples", 1))
     .option("--force", "re-render figures that already exist")
@@ -62,9 +73,11 @@ export async function runFiguresStep(flags: FiguresFlags, io: CliIo): Promise<Ru
   let done = 0;
   let total = 0;
   reportSaved(() => `${done} of ${total} figure outputs in ${flags.savePath}`);
+  const shard = shardOf(flags);
   let summary: RunFiguresSummary;
   try {
     summary = await runFigures({
+      ...(shard !== undefined ? { shard } : {}),
       savePath: flags.savePath,
       model: flags.modelName,
       ...(flags.nSamples !== undefined ? { nSamples: flags.nSamples } : {}),
@@ -76,7 +89,7 @@ export async function runFiguresStep(flags: FiguresFlags, io: CliIo): Promise<Ru
       onStart: (info) => {
         total = info.total;
         io.out(
-          `figures: ${info.figures.join(", ")} × ${info.prompts} prompts (${info.total} outputs), ${info.jobs === 1 ? "1 thread" : `up to ${info.jobs} threads`}\n`,
+          `figures: ${info.figures.join(", ")} × ${info.prompts} prompts${shard === undefined ? "" : ` (${describeShard(shard)})`} (${info.total} outputs), ${info.jobs === 1 ? "1 thread" : `up to ${info.jobs} threads`}\n`,
         );
         bar = startProgress(
           "figures |{bar}| {value}/{total} | {rate} fig/s | ETA {eta_text}",

@@ -1,14 +1,24 @@
+import { describeShard } from "@pattern-lens/indexes";
 import { topHeads } from "@pattern-lens/metrics";
 import { runMetrics } from "@pattern-lens/metrics/node";
 import { EXIT_NOTHING_DONE, setExitCode } from "../exit-code.ts";
-import { addModelName, addSavePath, collect, parseCount, parseJobs } from "../flags.ts";
+import {
+  addModelName,
+  addSavePath,
+  addShardOptions,
+  collect,
+  parseCount,
+  parseJobs,
+  type ShardFlags,
+  shardOf,
+} from "../flags.ts";
 import { reportSaved } from "../interrupt.ts";
 import type { CliIo } from "../program.ts";
 import { type ProgressBar, startProgress } from "../progress.ts";
 import type { RegisterCommand } from "./index.ts";
 
 /** The flags of this command (also built by `pattern-lens run`). */
-export interface MetricsFlags {
+export interface MetricsFlags extends ShardFlags {
   /** The model folder under the save path. */
   modelName: string;
   savePath: string;
@@ -35,6 +45,7 @@ export const registerMetrics: RegisterCommand = (program, io) => {
       "score every saved attention head (induction, previous-token, sinks, ...) into head_metrics.jsonl",
     );
   addSavePath(cmd, "the data folder written by `pattern-lens activations`");
+  addShardOptions(cmd);
   addModelName(cmd)
     .option("--module <file>", "load custom metrics from a .js/.mjs/.ts module (repeatable)", collect)
     .option("--metrics <list>", "metrics to compute, comma separated (default: all)")
@@ -60,9 +71,11 @@ export async function runMetricsStep(flags: MetricsFlags, io: CliIo): Promise<Me
   reportSaved(
     () => `metrics for ${done} of ${total} prompts computed (head_metrics.jsonl is written at the end)`,
   );
+  const shard = shardOf(flags);
   let summary: MetricsSummary;
   try {
     summary = await runMetrics({
+      ...(shard !== undefined ? { shard } : {}),
       savePath: flags.savePath,
       model: flags.modelName,
       modules: flags.module ?? [],
@@ -75,7 +88,7 @@ export async function runMetricsStep(flags: MetricsFlags, io: CliIo): Promise<Me
       onStart: (info) => {
         total = info.prompts;
         io.out(
-          `metrics: ${info.metrics.join(", ")} over ${info.prompts} prompts, ${info.jobs} job${info.jobs === 1 ? "" : "s"}\n`,
+          `metrics: ${info.metrics.join(", ")} over ${info.prompts} prompts${shard === undefined ? "" : ` (${describeShard(shard)})`}, ${info.jobs} job${info.jobs === 1 ? "" : "s"}\n`,
         );
         if (info.prompts > 0) bar = startProgress("metrics |{bar}| {value}/{total} prompts", info.prompts);
       },

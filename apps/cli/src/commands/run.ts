@@ -71,6 +71,8 @@ export async function runPipeline(
     modelName: act.modelName,
     savePath: flags.savePath,
     promptHashes: act.hashes,
+    ...(flags.shard !== undefined ? { shard: flags.shard } : {}),
+    ...(flags.shards !== undefined ? { shards: flags.shards } : {}),
     ...(flags.jobs !== undefined ? { jobs: flags.jobs } : {}),
   };
   const result: PipelineResult = { modelName: act.modelName, ok: true };

@@ -13,9 +13,18 @@ export const registerServe: RegisterCommand = (program, io) => {
   addSavePath(cmd, "the data folder to serve")
     .option("--port <port>", "TCP port (0 picks a free one)", parsePort, 8000)
     .option("--host <host>", "interface to bind; 0.0.0.0 exposes the folder to your network", "127.0.0.1")
-    .action(async (opts: { savePath: string; port: number; host: string }) => {
+    .option(
+      "--cors <origin>",
+      "let a viewer page on this origin read the folder (CORS headers, Range allowed; see docs/cluster.md)",
+    )
+    .action(async (opts: { savePath: string; port: number; host: string; cors?: string }) => {
       const root = resolve(opts.savePath);
-      const srv = await startStaticServer({ root, port: opts.port, host: opts.host });
+      const srv = await startStaticServer({
+        root,
+        port: opts.port,
+        host: opts.host,
+        ...(opts.cors !== undefined ? { cors: opts.cors } : {}),
+      });
       if (!existsSync(join(root, "index.html"))) {
         io.err(
           `pattern-lens: note: ${root} has no index.html; run 'pattern-lens index --save-path ${opts.savePath}' to add the viewer\n`,
