@@ -71,9 +71,13 @@ describe("a full disk", () => {
     const f = await runCli(["figures", "--model", MODEL, "--save-path", disk.dir, "--jobs", "1"]);
     expect(f.code, f.stderr).toBe(2);
     expect(f.stderr).toContain("[PL_INDEXES_IO]");
+    // index rebuilds the indexes first (models.jsonl fails), then writes the viewer
     const i = await runCli(["index", "--path", disk.dir]);
     expect(i.code, i.stderr).toBe(2);
-    expect(i.stderr).toContain("[PL_VIEWER_IO]");
+    expect(i.stderr).toContain("[PL_INDEXES_IO]");
+    const v = await runCli(["index", "--path", disk.dir, "--no-rebuild"]);
+    expect(v.code, v.stderr).toBe(2);
+    expect(v.stderr).toContain("[PL_VIEWER_IO]");
     expect(leftovers(disk.dir)).toEqual([]);
   });
 });
@@ -85,7 +89,8 @@ describe("a read-only data folder", () => {
     for (const [args, code] of [
       [["figures", "--model", MODEL, "--save-path", disk.dir], "PL_INDEXES_IO"],
       [["metrics", "--model", MODEL, "--save-path", disk.dir], "PL_INDEXES_IO"],
-      [["index", "--path", disk.dir], "PL_VIEWER_IO"],
+      [["index", "--path", disk.dir], "PL_INDEXES_IO"],
+      [["index", "--path", disk.dir, "--no-rebuild"], "PL_VIEWER_IO"],
     ] as const) {
       const r = await runCli([...args]);
       expect(r.code, r.stderr).toBe(2);
