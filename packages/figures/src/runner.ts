@@ -207,9 +207,8 @@ export async function runFigures(options: RunFiguresOptions): Promise<RunFigures
 
   const only = options.promptHashes === undefined ? undefined : new Set(options.promptHashes);
   const chosen = only === undefined ? allPrompts : allPrompts.filter((p) => only.has(p.hash));
-  const prompts = (nSamples === undefined ? chosen : chosen.slice(0, nSamples)).filter((p) =>
-    inShard(p.hash, options.shard),
-  );
+  const sampled = nSamples === undefined ? chosen : chosen.slice(0, nSamples);
+  const prompts = sampled.filter((p) => inShard(p.hash, options.shard));
   const nLayers = cfg.n_layers;
   const nHeads = cfg.n_heads;
   // Hashes were checked as plain folder names when prompts.jsonl was read; a symlinked folder
@@ -300,7 +299,13 @@ export async function runFigures(options: RunFiguresOptions): Promise<RunFigures
   outcomes.sort((a, b) => a.index - b.index);
   // figures.jsonl after the run, so it lists only what has files (see writeFiguresIndex)
   writeFiguresIndex(savePath, figures, {
-    completeness: completenessOf(figures, outcomes, nLayers * nHeads, tasks.length < allPrompts.length),
+    completeness: completenessOf(
+      figures,
+      outcomes,
+      nLayers * nHeads,
+      // a shard is a part of a whole run, not a sample: its shards together cover every prompt
+      sampled.length < allPrompts.length,
+    ),
     registered: all.map((f) => f.name),
   });
   const skippedPrompts = outcomes.filter((o) => o.promptError);

@@ -1,9 +1,8 @@
 // Claims: a file created with O_EXCL that says "this process is computing this prompt", so that
 // concurrent writers (on one machine or many over a shared file system) do not compute a prompt
-// twice. No file locks: O_EXCL create and rename are atomic on local file systems and on NFS v3+.
+// twice. No file locks: O_EXCL create is atomic on local file systems and on NFS v3+.
 
-import { randomBytes } from "node:crypto";
-import { link, mkdir, open, readFile, rename, rm, stat, utimes } from "node:fs/promises";
+import { mkdir, open, readFile, rm, stat, utimes } from "node:fs/promises";
 import { hostname } from "node:os";
 import { dirname } from "node:path";
 import { ioError } from "./_io-error.ts";
@@ -108,7 +107,8 @@ function holding(path: string, text: string, staleMs: number): Claim {
 /**
  * Claims `path` for this process: creates it with O_EXCL, holding `{host, pid, started}`, and
  * keeps it fresh until released. A claim left by a process that is gone (see
- * {@link ClaimOptions.staleMs}) is moved aside by one rename and taken over; a live claim of
+ * {@link ClaimOptions.staleMs}) is removed by the one process holding `<path>.takeover`, and the
+ * claim then goes to whoever creates it first; a live claim of
  * another process gives `undefined`: leave that work to it.
  *
  * @returns the claim, or `undefined` when another live process holds it
@@ -127,7 +127,7 @@ export async function tryClaim(path: string, options: ClaimOptions = {}): Promis
   } catch (err) {
     throw ioError("create the folder of", path, err);
   }
-  for (let attempt = 0; attempt < 4; attempt++) {
+  const create = async (): Promise<Claim | undefined> => {
     try {
       const fh = await open(path, "wx");
       try {
@@ -138,28 +138,50 @@ export async function tryClaim(path: string, options: ClaimOptions = {}): Promis
       return holding(path, text, staleMs);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw ioError("create", path, err);
+      return undefined;
     }
+  };
+  for (let attempt = 0; attempt < 8; attempt++) {
+    const mine = await create();
+    if (mine) return mine;
     const holder = await readHolder(path);
     if (holder === undefined) continue; // released meanwhile: try again
     if (!isStale(holder, staleMs)) return undefined;
-    // take it over: move it aside (one rename wins), and check that what moved is what was judged
-    const aside = `${path}.${process.pid}.${randomBytes(4).toString("hex")}.stale`;
+    // Take it over. Only the process that creates the takeover lock removes the claim, and only
+    // while it still holds what was judged stale: a fresh claim is never moved or removed, so the
+    // O_EXCL create alone decides who holds it. A lock left by a killed process expires.
+    if (!(await takeoverLock(path))) {
+      await new Promise((r) => setTimeout(r, 5 + Math.random() * 20));
+      continue;
+    }
     try {
-      await rename(path, aside);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === "ENOENT") continue;
-      throw ioError("take over", path, err);
+      const now = await readFile(path, "utf8").catch(() => undefined);
+      if (now === holder.text) await rm(path, { force: true });
+      else if (now !== undefined) continue;
+      const taken = await create();
+      if (taken) return taken;
+    } finally {
+      await rm(`${path}.takeover`, { force: true }).catch(() => {});
     }
-    const moved = await readFile(aside, "utf8").catch(() => undefined);
-    if (moved !== undefined && moved !== holder.text) {
-      // a fresh claim (another process took over first): put it back, unless a newer one exists
-      await link(aside, path).catch(() => {});
-      await rm(aside, { force: true }).catch(() => {});
-      return undefined;
-    }
-    await rm(aside, { force: true }).catch(() => {});
   }
   return undefined;
+}
+
+/** Creates `<path>.takeover` with O_EXCL (removing one older than 10 s first); whether it is ours. */
+async function takeoverLock(path: string): Promise<boolean> {
+  const lock = `${path}.takeover`;
+  for (let i = 0; i < 2; i++) {
+    try {
+      await (await open(lock, "wx")).close();
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw ioError("take over", path, err);
+    }
+    const st = await stat(lock).catch(() => undefined);
+    if (st === undefined || Date.now() - st.mtimeMs <= 10_000) return false;
+    await rm(lock, { force: true }).catch(() => {});
+  }
+  return false;
 }
 
 /**
