@@ -2,6 +2,7 @@
 // concurrent writers (on one machine or many over a shared file system) do not compute a prompt
 // twice. No file locks: O_EXCL create is atomic on local file systems and on NFS v3+.
 
+import { writeFileSync } from "node:fs";
 import { mkdir, open, readFile, rm, stat, utimes } from "node:fs/promises";
 import { hostname } from "node:os";
 import { dirname } from "node:path";
@@ -129,12 +130,9 @@ export async function tryClaim(path: string, options: ClaimOptions = {}): Promis
   }
   const create = async (): Promise<Claim | undefined> => {
     try {
-      const fh = await open(path, "wx");
-      try {
-        await fh.writeFile(text);
-      } finally {
-        await fh.close();
-      }
+      // one synchronous open+write: a process killed between the two would leave an empty claim
+      // that only ages out, so an immediate rerun would leave that prompt undone
+      writeFileSync(path, text, { flag: "wx" });
       return holding(path, text, staleMs);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw ioError("create", path, err);
