@@ -5,13 +5,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { modelFolderName } from "../src/flags.ts";
 import { runCommand } from "../src/program.ts";
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io = { out: (t: string) => out.push(t), err: (t: string) => err.push(t) };
-  return { io, text: () => out.join(""), errText: () => err.join("") };
-}
+import { capture } from "./support/capture.ts";
 
 async function usage(argv: string[]) {
   const c = capture();

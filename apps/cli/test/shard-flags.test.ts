@@ -11,13 +11,7 @@ import { shardOfHash } from "@pattern-lens/indexes";
 import { buildDemoModel, DEMO_MODEL_NAME } from "@pattern-lens/models";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCommand } from "../src/program.ts";
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io = { out: (t: string) => out.push(t), err: (t: string) => err.push(t) };
-  return { io, text: () => out.join(""), errText: () => err.join("") };
-}
+import { capture } from "./support/capture.ts";
 
 const root = mkdtempSync(join(tmpdir(), "pl-cli-shard-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
