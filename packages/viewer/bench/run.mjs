@@ -201,14 +201,18 @@ try {
   writeFileSync(join(dir, "plain.html"), `<!doctype html><body>${tags.join("")}</body>`);
   const big = await synthModel(synthDir); // reused when it exists (~3 min to make)
   await writeViewerFiles(synthDir);
+  // \`pattern-lens serve\` sends a CSP that refuses inline scripts: the page loads its script from a file.
   writeFileSync(
-    join(synthDir, "bench-2000.html"),
-    `<!doctype html><meta charset="utf-8"><body><script type="module">
-import "./pattern-lens-viewer.js";
+    join(synthDir, "bench-2000.js"),
+    `import "./pattern-lens-viewer.js";
 const el = document.createElement("pattern-lens-pattern");
 for (const [k, v] of new URLSearchParams(location.search)) el.setAttribute(k, v);
 document.body.append(el);
-</script>`,
+`,
+  );
+  writeFileSync(
+    join(synthDir, "bench-2000.html"),
+    `<!doctype html><meta charset="utf-8"><body><script type="module" src="./bench-2000.js"></script>`,
   );
   const server = await cliServe(dir);
   const bigServer = await cliServe(synthDir);
