@@ -1,6 +1,8 @@
 // The file-system side of rendering: what exists already, and writes that a killed run can never
 // leave half done (a truncated figure would count as done on the next run).
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from "node:fs";
+import { headFolderName, layerFolderName, stagedLayerName, stagedLayerPid } from "@pattern-lens/indexes";
+import { atomicTempPid, isProcessAlive, writeFileAtomicSync } from "@pattern-lens/indexes/node";
 import type { PromptTask } from "./_process-prompt.ts";
 
 /** A folder's entries, or undefined when it does not exist. */
@@ -29,30 +31,29 @@ export interface FigureListings {
   heads: (Set<string> | undefined)[][];
 }
 
-/** `.L{l}.{pid}.tmp`: a layer folder being written by process `pid`. */
-const STAGE = /^\.L\d+\.(\d+)\.tmp$/;
-/** `.{file}.{pid}.tmp`: a figure file being written by process `pid` (see {@link writeFigureAtomic}). */
-const TEMP_FILE = /^\..+\.(\d+)\.tmp$/;
-/** `.figures_source.json.{pid}.tmp`: the prompt's figure stamp being written (see `_figure-source.ts`). */
-const SOURCE_TEMP = /^\.figures_source\.json\.(\d+)\.tmp$/;
+/** The figure stamp's temp files (see `_figure-source.ts`): only these of the prompt folder's temp files are ours. */
+const SOURCE_TEMP = /^\.figures_source\.json\./;
 
-/** Removes the entries of `dir` that `pattern` marks as left by a process that is gone. */
-function removeLeftovers(dir: string, names: Set<string> | undefined, pattern: RegExp): void {
+/** The pid of a staged layer folder, or of the figure stamp's temp file, in a prompt folder. */
+const promptTempPid = (name: string) =>
+  stagedLayerPid(name) ?? (SOURCE_TEMP.test(name) ? atomicTempPid(name) : undefined);
+
+/**
+ * Removes the entries of `dir` that `pidOf` says a process wrote that is gone from this machine,
+ * or is this one (an earlier prompt of this process: the prompt is claimed, so no thread of it
+ * writes there now).
+ */
+function removeLeftovers(
+  dir: string,
+  names: Set<string> | undefined,
+  pidOf: (name: string) => number | undefined,
+): void {
   for (const name of names ?? []) {
-    const m = pattern.exec(name);
-    if (m && Number(m[1]) !== process.pid && !isAlive(Number(m[1]))) {
+    const pid = pidOf(name);
+    if (pid !== undefined && (pid === process.pid || !isProcessAlive(pid))) {
       rmSync(`${dir}/${name}`, { recursive: true, force: true });
       names?.delete(name);
     }
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as { code?: unknown }).code === "EPERM";
   }
 }
 
@@ -64,18 +65,19 @@ function isAlive(pid: number): boolean {
  */
 export function listFigureFiles(task: PromptTask): FigureListings {
   const top = listDir(task.promptDir);
-  removeLeftovers(task.promptDir, top, STAGE);
-  removeLeftovers(task.promptDir, top, SOURCE_TEMP);
+  removeLeftovers(task.promptDir, top, promptTempPid);
   const layers: (Set<string> | undefined)[] = [];
   const heads: (Set<string> | undefined)[][] = [];
   for (let l = 0; l < task.nLayers; l++) {
-    const layer = top?.has(`L${l}`) ? listDir(`${task.promptDir}/L${l}`) : undefined;
+    const layerName = layerFolderName(l);
+    const layer = top?.has(layerName) ? listDir(`${task.promptDir}/${layerName}`) : undefined;
     layers.push(layer);
     const perHead: (Set<string> | undefined)[] = [];
     for (let h = 0; h < task.nHeads; h++) {
-      const dir = `${task.promptDir}/L${l}/H${h}`;
-      const files = layer?.has(`H${h}`) ? listDir(dir) : undefined;
-      removeLeftovers(dir, files, TEMP_FILE);
+      const headName = headFolderName(h);
+      const dir = `${task.promptDir}/${layerName}/${headName}`;
+      const files = layer?.has(headName) ? listDir(dir) : undefined;
+      removeLeftovers(dir, files, atomicTempPid);
       perHead.push(files);
     }
     heads.push(perHead);
@@ -84,30 +86,24 @@ export function listFigureFiles(task: PromptTask): FigureListings {
 }
 
 /**
- * Writes one figure file into a layer folder that exists already: a temp file beside it, then a
- * rename, so a run killed mid-write leaves at most a dot-prefixed temp file.
+ * Writes one figure file into a folder that exists already, through a temp file and a rename
+ * (see `writeFileAtomicSync`; no fsync: a figure is cheap to make again), so a run killed
+ * mid-write leaves at most a hidden temp file, never a truncated figure that counts as done.
  */
 export function writeFigureAtomic(path: string, data: Uint8Array | string): void {
-  const slash = path.lastIndexOf("/");
-  const tmp = `${path.slice(0, slash + 1)}.${path.slice(slash + 1)}.${process.pid}.tmp`;
-  try {
-    writeFileSync(tmp, data);
-    renameSync(tmp, path);
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    throw err;
-  }
+  writeFileAtomicSync(path, data, { fsync: false });
 }
 
 /**
- * Starts a layer folder that does not exist yet as `.L{l}.{pid}.tmp` beside where it goes. Its
+ * Starts a layer folder that does not exist yet under its staged name (`stagedLayerName`) beside
+ * where it goes. Its
  * files are written in place, and {@link publishLayer} renames the whole folder to `L{l}`: one
  * rename per layer instead of one per figure (demo `raw` figures, one thread: about 6% more
  * figures/s, on a RAM disk and on ext4 alike, in alternating runs), and a killed run leaves no
  * `L{l}` at all.
  */
 export function stageLayer(promptDir: string, layer: number): string {
-  const stage = `${promptDir}/.L${layer}.${process.pid}.tmp`;
+  const stage = `${promptDir}/${stagedLayerName(layer, process.pid)}`;
   try {
     mkdirSync(stage);
   } catch (err) {

@@ -1,9 +1,10 @@
 // figures.d/<func_name>.jsonl: each figure function's figures.jsonl lines, written by every run
 // that registers it. figures.jsonl is merged from them, so writers with different figure modules
 // on one data folder lose no line, and `pattern-lens index` can rebuild it from disk.
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { basename, dirname } from "node:path";
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { dirname } from "node:path";
 import { type FigureMeta, figureFragmentsDir, IndexesError } from "@pattern-lens/indexes";
+import { atomicTempPid, isProcessAlive, writeFileAtomicSync } from "@pattern-lens/indexes/node";
 import { FigureMetaSchema } from "@pattern-lens/indexes/schemas";
 
 /** figures.jsonl lines: the parsed ones, then, verbatim, those that did not parse (never dropped). */
@@ -21,8 +22,15 @@ export function ioFailure(action: string, path: string, err: unknown): IndexesEr
   );
 }
 
-/** Temp files of these writes: `.{name}.jsonl.{pid}.tmp`, and `figures.jsonl.tmp-{pid}` of older versions. */
-const TEMP = /^(?:\..+\.jsonl\.(\d+)\.tmp|figures\.jsonl\.tmp-(\d+))$/;
+/** `figures.jsonl.tmp-{pid}`: the temp file of figures.jsonl writes of older versions. */
+const OLD_INDEX_TEMP = /^figures\.jsonl\.tmp-(\d+)$/;
+
+/** The pid of one of our temp files: `.{name}.jsonl.` + an atomic write's suffix, or the older name. */
+function tempPid(name: string): number | undefined {
+  const old = OLD_INDEX_TEMP.exec(name);
+  if (old) return Number(old[1]);
+  return name.startsWith(".") && name.includes(".jsonl.") ? atomicTempPid(name) : undefined;
+}
 
 /** Removes the temp files of processes that are gone. */
 export function removeOldTemps(dir: string): void {
@@ -33,26 +41,9 @@ export function removeOldTemps(dir: string): void {
     return;
   }
   for (const name of names) {
-    const m = TEMP.exec(name);
-    const pid = Number(m?.[1] ?? m?.[2]);
-    if (!m || pid === process.pid) continue;
-    try {
-      process.kill(pid, 0);
-    } catch (err) {
-      if ((err as { code?: unknown }).code === "ESRCH") rmSync(`${dir}/${name}`, { force: true });
-    }
-  }
-}
-
-/** Writes `text` to `path` through `.{name}.{pid}.tmp` and a rename. */
-function replaceFile(path: string, text: string): void {
-  const tmp = `${dirname(path)}/.${basename(path)}.${process.pid}.tmp`;
-  try {
-    writeFileSync(tmp, text);
-    renameSync(tmp, path);
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    throw ioFailure("write", path, err);
+    const pid = tempPid(name);
+    if (pid !== undefined && pid !== process.pid && !isProcessAlive(pid))
+      rmSync(`${dir}/${name}`, { force: true });
   }
 }
 
@@ -97,7 +88,7 @@ export function writeFigureFragments(save: string, lines: readonly FigureMeta[])
     } catch {
       old = undefined;
     }
-    if (old !== text) replaceFile(path, text);
+    if (old !== text) writeFileAtomicSync(path, text);
   }
 }
 
@@ -144,7 +135,7 @@ export function publishFromFragments(
   let { byFunc, key } = readFigureFragments(save);
   for (let round = 0; ; round++) {
     const out = build(byFunc);
-    replaceFile(path, jsonl(out));
+    writeFileAtomicSync(path, jsonl(out));
     const again = readFigureFragments(save);
     if (again.key === key || round >= 50) return out.lines;
     ({ byFunc, key } = again);

@@ -3,6 +3,8 @@ import { rmSync, writeFileSync } from "node:fs";
 // worker's start-up
 import {
   checkPatternLayers,
+  headFolderName,
+  layerFolderName,
   maxPatternMemberBytes,
   type NpyArray,
   type PatternExpectation,
@@ -204,7 +206,7 @@ async function renderLayers(
   for (let l = 0; l < task.nLayers; l++) {
     const { data, nHeads, n: nCtx } = layers[l]!;
     const size = nCtx * nCtx;
-    const layerDir = `${task.promptDir}/L${l}`;
+    const layerDir = `${task.promptDir}/${layerFolderName(l)}`;
     // A layer with no folder yet is written under a staged name and published whole by one rename
     // (its files need no temp file each); into an existing one, each file is written atomically.
     const stage = listings.layers[l] === undefined ? stageLayer(task.promptDir, l) : undefined;
@@ -213,8 +215,9 @@ async function renderLayers(
     try {
       for (let h = 0; h < nHeads; h++) {
         const flags = todo[l]?.[h] ?? figures.map(() => true);
-        const dir = `${base}/H${h}`;
-        const finalDir = `${layerDir}/H${h}`;
+        const headName = headFolderName(h);
+        const dir = `${base}/${headName}`;
+        const finalDir = `${layerDir}/${headName}`;
         const files = listings.heads[l]?.[h];
         let made = files !== undefined;
         for (let i = 0; i < figures.length; i++) {

@@ -1,9 +1,12 @@
 import { randomBytes } from "node:crypto";
+import { renameSync, rmSync, writeFileSync } from "node:fs";
 import { type FileHandle, mkdir, open, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { ioError } from "./_io-error.ts";
 
-const TEMP_NAME = /^\..+\.\d+\.[0-9a-f]{12}\.tmp$/;
+const TEMP_NAME = /^\..+\.(\d+)\.[0-9a-f]{12}\.tmp$/;
+/** `.<name>.<pid>.tmp`: the temp files of figure writes before they used {@link TEMP_NAME}. */
+const OLD_TEMP_NAME = /^\..+\.(\d+)\.tmp$/;
 
 /** The temporary file name used while writing `name` (same folder). */
 function tempName(name: string): string {
@@ -22,6 +25,58 @@ function tempName(name: string): string {
  */
 export function isAtomicTempFile(name: string): boolean {
   return TEMP_NAME.test(name);
+}
+
+/**
+ * The pid of the process that wrote a temporary file of an atomic write (see
+ * {@link isAtomicTempFile}), or of the older `.<name>.<pid>.tmp` naming that figure runs used
+ * before (so their leftovers are cleaned too); `undefined` for any other name. Tells whether
+ * its writer is gone (see `isProcessAlive`).
+ *
+ * @example
+ * ```ts
+ * atomicTempPid(".raw.png.4242.0a1b2c3d4e5f.tmp"); // 4242
+ * atomicTempPid(".raw.png.4242.tmp"); // 4242 (older naming)
+ * atomicTempPid("raw.png"); // undefined
+ * ```
+ */
+export function atomicTempPid(name: string): number | undefined {
+  const m = TEMP_NAME.exec(name) ?? OLD_TEMP_NAME.exec(name);
+  return m ? Number(m[1]) : undefined;
+}
+
+/** Options of {@link writeFileAtomicSync}. */
+export interface WriteFileAtomicSyncOptions {
+  /**
+   * fsync the data before the rename (default `true`). `false` is for many small files that are
+   * cheap to make again (figures): a killed process still leaves the old file or the new one, only
+   * a machine crash may leave an empty one.
+   */
+  fsync?: boolean;
+}
+
+/**
+ * The synchronous {@link writeFileAtomic}, for code that writes many small files from a worker
+ * thread: `data` goes to a temporary file beside `path` (see {@link isAtomicTempFile}), which is
+ * renamed over `path`; on failure it is removed and `path` is left as it was. The folder must
+ * exist.
+ *
+ * @throws {@link IndexesError} `PL_INDEXES_IO` (`PL_INDEXES_NOT_FOUND` when the folder is missing).
+ */
+export function writeFileAtomicSync(
+  path: string,
+  data: Uint8Array | string,
+  options: WriteFileAtomicSyncOptions = {},
+): void {
+  const slash = path.lastIndexOf("/");
+  const tmp = `${path.slice(0, slash + 1)}${tempName(path.slice(slash + 1))}`;
+  try {
+    writeFileSync(tmp, data, { flag: "wx", flush: options.fsync ?? true });
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw ioError("write", path, e);
+  }
 }
 
 /** A temporary file being written, to be committed over its target or aborted. */

@@ -26,8 +26,10 @@ export {
   HEAD_METRICS_FILE,
   HEAD_METRICS_PROMPT_FILE,
   headDir,
+  headFolderName,
   headMetricsPath,
   indexHtmlPath,
+  layerFolderName,
   modelCfgPath,
   modelDir,
   modelsIndexPath,
@@ -37,6 +39,8 @@ export {
   promptJsonPath,
   promptsDir,
   promptsIndexPath,
+  stagedLayerName,
+  stagedLayerPid,
 } from "./layout.ts";
 export { decodeNpy, encodeNpy } from "./npy.ts";
 export { NPY_DTYPES, type NpyArray, type NpyData, type NpyDtype, shapeSize } from "./npy-dtype.ts";

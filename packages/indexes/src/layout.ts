@@ -117,16 +117,62 @@ export function activationsPath(save: string, model: string, hash: string): stri
   return join(save, m(model), "prompts", h(hash), "activations.npz");
 }
 
+function checkIndex(what: "layer" | "head", v: number): number {
+  if (!Number.isInteger(v) || v < 0)
+    throw new IndexesError("PL_INDEXES_INVALID_ARGUMENT", `${what} must be an integer >= 0, got ${v}`);
+  return v;
+}
+
+/**
+ * `L<layer>`: the name of a layer's folder in a prompt folder (see {@link headDir}); for code that
+ * holds a prompt folder's path already, such as a worker given one prompt.
+ *
+ * @throws {@link IndexesError} `PL_INDEXES_INVALID_ARGUMENT` when `layer` is not an integer >= 0.
+ */
+export function layerFolderName(layer: number): string {
+  return `L${checkIndex("layer", layer)}`;
+}
+
+/**
+ * `H<head>`: the name of a head's folder in a layer folder (see {@link headDir}).
+ *
+ * @throws {@link IndexesError} `PL_INDEXES_INVALID_ARGUMENT` when `head` is not an integer >= 0.
+ */
+export function headFolderName(head: number): string {
+  return `H${checkIndex("head", head)}`;
+}
+
+/**
+ * `.L<layer>.<pid>.tmp`: a layer folder that process `pid` writes whole, beside where it goes in
+ * the prompt folder, then renames to {@link layerFolderName} (so a killed writer leaves no
+ * half-written `L<layer>`). Hidden, so the viewer and the Python tool never see it.
+ *
+ * @throws {@link IndexesError} `PL_INDEXES_INVALID_ARGUMENT` when `layer` is not an integer >= 0.
+ */
+export function stagedLayerName(layer: number, pid: number): string {
+  return `.${layerFolderName(layer)}.${pid}.tmp`;
+}
+
+const STAGED_LAYER = /^\.L\d+\.(\d+)\.tmp$/;
+
+/**
+ * The writer's pid of a staged layer folder's name (see {@link stagedLayerName}), or `undefined`
+ * when `name` is not one.
+ *
+ * @example
+ * ```ts
+ * stagedLayerPid(".L3.4242.tmp"); // 4242
+ * stagedLayerPid("L3"); // undefined
+ * ```
+ */
+export function stagedLayerPid(name: string): number | undefined {
+  const m = STAGED_LAYER.exec(name);
+  return m ? Number(m[1]) : undefined;
+}
+
 /** `<save>/<model>/prompts/<hash>/L<layer>/H<head>`. */
 export function headDir(save: string, model: string, hash: string, layer: number, head: number): string {
-  for (const [what, v] of [
-    ["layer", layer],
-    ["head", head],
-  ] as const) {
-    if (!Number.isInteger(v) || v < 0)
-      throw new IndexesError("PL_INDEXES_INVALID_ARGUMENT", `${what} must be an integer >= 0, got ${v}`);
-  }
-  return join(save, m(model), "prompts", h(hash), `L${layer}`, `H${head}`);
+  return join(save, m(model), "prompts", h(hash), layerFolderName(layer), headFolderName(head));
 }
 
 /**

@@ -7,10 +7,13 @@
 
 export {
   type AtomicFile,
+  atomicTempPid,
   isAtomicTempFile,
   openAtomicFile,
+  type WriteFileAtomicSyncOptions,
   withAtomicFile,
   writeFileAtomic,
+  writeFileAtomicSync,
 } from "./atomic-write.ts";
 export { buildModelsIndex, buildPromptsIndex, publishConverged } from "./build-indexes.ts";
 export {

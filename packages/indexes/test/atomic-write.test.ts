@@ -1,7 +1,13 @@
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { isAtomicTempFile, withAtomicFile, writeFileAtomic } from "../src/atomic-write.ts";
+import {
+  atomicTempPid,
+  isAtomicTempFile,
+  withAtomicFile,
+  writeFileAtomic,
+  writeFileAtomicSync,
+} from "../src/atomic-write.ts";
 import { IndexesError } from "../src/errors.ts";
 import { rejectsWith, useTempDir } from "./support/temp.ts";
 
@@ -63,5 +69,47 @@ describe("writeFileAtomic", () => {
     expect(isAtomicTempFile("activations.npz")).toBe(false);
     expect(isAtomicTempFile("prompt.json")).toBe(false);
     expect(isAtomicTempFile(".x.tmp")).toBe(false);
+  });
+});
+
+describe("writeFileAtomicSync and atomicTempPid", () => {
+  const temp = useTempDir();
+
+  it("replaces a file through a temp file that atomicTempPid names with this pid", () => {
+    const dir = temp();
+    const p = join(dir, "raw.png");
+    writeFileSync(p, "old");
+    for (const fsync of [true, false]) {
+      writeFileAtomicSync(p, new Uint8Array([fsync ? 1 : 2, 3]), { fsync });
+      expect([...readFileSync(p)]).toEqual([fsync ? 1 : 2, 3]);
+    }
+    writeFileAtomicSync(p, "text");
+    expect(readFileSync(p, "utf8")).toBe("text");
+    expect(readdirSync(dir)).toEqual(["raw.png"]);
+  });
+
+  it("keeps the old file and leaves no temp file when the write fails", () => {
+    const dir = temp();
+    expect(() => writeFileAtomicSync(join(dir, "missing", "f"), "x")).toThrow(
+      expect.objectContaining({ code: "PL_INDEXES_NOT_FOUND" }),
+    );
+    const target = join(dir, "target");
+    mkdirSync(join(target, "inside"), { recursive: true }); // a folder: the rename fails
+    expect(() => writeFileAtomicSync(target, "x")).toThrow(IndexesError);
+    expect(readdirSync(dir)).toEqual(["target"]);
+  });
+
+  it("reads the writer's pid from this naming and the older `.<name>.<pid>.tmp` one", async () => {
+    const dir = temp();
+    let during: string[] = [];
+    await withAtomicFile(join(dir, "prompt.json"), async () => {
+      during = readdirSync(dir);
+    });
+    expect(atomicTempPid(during[0]!)).toBe(process.pid);
+    expect(atomicTempPid(".raw.png.4242.0a1b2c3d4e5f.tmp")).toBe(4242);
+    expect(atomicTempPid(".raw.png.4242.tmp")).toBe(4242);
+    expect(atomicTempPid(".figures_source.json.17.tmp")).toBe(17);
+    for (const name of ["raw.png", "prompt.json", ".x.tmp", ".raw.png.tmp", "raw.png.4242.tmp", ".a.b.c"])
+      expect(atomicTempPid(name), name).toBeUndefined();
   });
 });

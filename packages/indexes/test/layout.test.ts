@@ -5,8 +5,10 @@ import {
   figurePath,
   figuresIndexPath,
   headDir,
+  headFolderName,
   headMetricsPath,
   indexHtmlPath,
+  layerFolderName,
   modelCfgPath,
   modelDir,
   modelsIndexPath,
@@ -15,6 +17,8 @@ import {
   promptJsonPath,
   promptsDir,
   promptsIndexPath,
+  stagedLayerName,
+  stagedLayerPid,
 } from "../src/layout.ts";
 
 describe("layout", () => {
@@ -45,5 +49,25 @@ describe("layout", () => {
       "http://127.0.0.1:8000/data/m/model_cfg.json",
     );
     expect(modelCfgPath(".", "m")).toBe("./m/model_cfg.json");
+  });
+
+  it("names layer and head folders, and a layer folder staged by one process", () => {
+    expect(layerFolderName(0)).toBe("L0");
+    expect(headFolderName(11)).toBe("H11");
+    expect(stagedLayerName(3, 4242)).toBe(".L3.4242.tmp");
+    expect(stagedLayerPid(stagedLayerName(3, 4242))).toBe(4242);
+    for (const name of ["L3", ".L3.tmp", ".raw.png.4242.tmp", ".L3.42x.tmp", "H0"])
+      expect(stagedLayerPid(name), name).toBeUndefined();
+    for (const bad of [-1, 1.5, Number.NaN]) {
+      expect(() => layerFolderName(bad)).toThrow(
+        expect.objectContaining({ code: "PL_INDEXES_INVALID_ARGUMENT" }),
+      );
+      expect(() => headFolderName(bad)).toThrow(
+        expect.objectContaining({ code: "PL_INDEXES_INVALID_ARGUMENT" }),
+      );
+      expect(() => headDir("d", "m", "h", bad, 0)).toThrow(
+        expect.objectContaining({ code: "PL_INDEXES_INVALID_ARGUMENT" }),
+      );
+    }
   });
 });
