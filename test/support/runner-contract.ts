@@ -16,6 +16,8 @@ export interface RunnerAdapter {
   what: string;
   /** TypeScript source of a module that default-exports one function named `name`. */
   defaultExportModule(name: string): string;
+  /** Source of a module with no default export that exports the function `name` by name (valid `.ts` and `.mjs`). */
+  namedExportModule(name: string): string;
   /** TypeScript source of a module that registers `name` at import time (importing the package). */
   registerOnImportModule(name: string): string;
   load(paths: string[]): Promise<string[]>;
@@ -69,6 +71,23 @@ export function describeRunnerContract(pkg: string, a: RunnerAdapter): void {
       expect([a.sourceOf("c_default"), a.sourceOf("c_on_import")]).toEqual([m1, m2]);
       // loading a module again registers nothing new and does not throw
       expect(await a.load([m1])).toEqual([m1]);
+    });
+
+    it("registers the named exports of a module that has no default export and registers nothing on import", async () => {
+      names.push("c_named_ts", "c_named_mjs");
+      const ts = write("named.ts", a.namedExportModule("c_named_ts"));
+      const mjs = write("named.mjs", a.namedExportModule("c_named_mjs"));
+      expect(await a.load([ts, mjs])).toEqual([ts, mjs]);
+      expect([a.sourceOf("c_named_ts"), a.sourceOf("c_named_mjs")]).toEqual([ts, mjs]);
+      expect(await a.load([ts])).toEqual([ts]);
+    });
+
+    it("a module that registers nothing is the package's module error, naming the ways to register", async () => {
+      const empty = write("empty.ts", "export const answer = 42;\n");
+      await expect(a.load([empty])).rejects.toMatchObject({
+        code: a.moduleCode,
+        message: expect.stringMatching(/registered nothing\. Export .*export default/),
+      });
     });
 
     it("turns a missing, non-module or throwing file into the package's module error", async () => {

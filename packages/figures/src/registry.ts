@@ -198,14 +198,16 @@ export function resolveFigures(names: readonly string[]): RegisteredFigure[] {
  * Imports user figure modules (`.js`, `.mjs`, or `.ts` through jiti) so their figures join the registry.
  *
  * A module may register figures when imported (`registerAttnFigureFunc(...)` at top level), or
- * `export default` one figure definition or an array of them; both work, and together. Every figure
+ * `export default` one figure definition or an array of them; both work, and together. A module
+ * that does neither has its named exports that are figure definitions registered. Every figure
  * a module registers records that module as its `source` (written to figures.jsonl relative to the
  * data folder). Importing the same module twice registers nothing new.
  *
  * @param paths - module files; relative paths resolve against `cwd`
  * @param cwd - base for relative paths (default `process.cwd()`)
  * @returns the absolute paths loaded, in order
- * @throws {FiguresError} `PL_FIGURES_MODULE` when a file is missing or throws while loading.
+ * @throws {FiguresError} `PL_FIGURES_MODULE` when a file is missing, throws while loading or
+ *   registers no figure.
  */
 export function loadFigureModules(paths: readonly string[], cwd: string = process.cwd()): Promise<string[]> {
   return loadUserModules(paths, {
@@ -228,6 +230,13 @@ export function loadFigureModules(paths: readonly string[], cwd: string = proces
     onDefault: (def, file) => {
       for (const item of Array.isArray(def) ? def : [def]) registerFigureExport(item, file);
     },
+    isDefinition: (v) =>
+      v !== null &&
+      typeof v === "object" &&
+      isDefinition(v as FigureDefinition) &&
+      typeof (v as FigureDefinition).render === "function",
+    howToRegister:
+      "Export its figures (export default [...], or export const of defineMatrixFigure/definePlotFigure/defineMultiFigure results), or call registerAttnFigureFunc on import.",
     error: (message, path, cause) => new FiguresError("PL_FIGURES_MODULE", message, { cause, path }),
     passThrough: (err) => err instanceof FiguresError,
   });

@@ -9,6 +9,11 @@ describeRunnerContract("@pattern-lens/figures", {
     `import { defineMatrixFigure } from "@pattern-lens/figure-util";
 export default defineMatrixFigure({ name: "${name}", doc: "raw", fmt: "png", normalize: true, cmap: "Blues" }, (p) => p);
 `,
+  namedExportModule: (name) =>
+    `import { defineMatrixFigure } from "@pattern-lens/figure-util";
+export const answer = 42;
+export const fig = defineMatrixFigure({ name: "${name}", doc: "raw", fmt: "png", normalize: true, cmap: "Reds" }, (p) => p);
+`,
   registerOnImportModule: (name) =>
     `import { registerAttnFigureFunc } from "@pattern-lens/figures";
 import { defineMatrixFigure } from "@pattern-lens/figure-util";

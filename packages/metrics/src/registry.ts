@@ -41,7 +41,8 @@ export function defineMetric(
   return def;
 }
 
-function isDefinition(v: unknown): v is MetricDefinition {
+/** Whether `v` is a metric definition (a `defineMetric` result). @internal */
+export function _isDefinition(v: unknown): v is MetricDefinition {
   return typeof v === "object" && v !== null && typeof (v as MetricDefinition).fn === "function";
 }
 
@@ -65,7 +66,7 @@ export function registerMetric(
   const def =
     fn !== undefined
       ? defineMetric(a, fn)
-      : isDefinition(a)
+      : _isDefinition(a)
         ? defineMetric(a, a.fn)
         : defineMetric(a, fn as never);
   const prev = metricRegistry.get(def.name);
@@ -85,7 +86,7 @@ export function registerMetric(
 /** Registers a module's default export (a definition or an array of them). @internal */
 export function _registerExport(value: unknown, path: string): void {
   for (const item of Array.isArray(value) ? value : [value]) {
-    if (!isDefinition(item)) {
+    if (!_isDefinition(item)) {
       throw new MetricsError(
         "PL_METRICS_DEFINITION",
         `${path}: the default export must be a metric definition (defineMetric(...)) or an array of them.`,

@@ -13,6 +13,11 @@ export default defineMetric({ name: "${name}", doc: "mass on the first key" }, (
   return s / n;
 });
 `,
+  namedExportModule: (name) =>
+    `import { defineMetric } from "@pattern-lens/metrics";
+export const answer = 42;
+export const last = defineMetric({ name: "${name}", doc: "the last query's mass on itself" }, ({ pattern, n }) => pattern[n * n - 1]);
+`,
   registerOnImportModule: (name) =>
     `import { registerMetric } from "@pattern-lens/metrics";
 registerMetric({ name: "${name}", doc: "the diagonal's first value" }, ({ pattern }) => pattern[0]!);
