@@ -60,12 +60,13 @@ function removeLeftovers(
 /**
  * Lists the figure folders of a prompt, reading only folders that exist: the prompt folder, each
  * `L{l}` in it, each `H{h}` in those. A fresh prompt costs one directory read, not one per head.
- * Removes what killed runs left (their process is gone): staged layer folders, and temp files in
- * the head folders listed.
+ * With `clean`, which only the holder of the prompt's figures claim may ask for, removes what
+ * killed runs left (their process is gone, or was this one): staged layer folders, the figure
+ * stamp's temp files, and temp files in the head folders listed.
  */
-export function listFigureFiles(task: PromptTask): FigureListings {
+export function listFigureFiles(task: PromptTask, clean = true): FigureListings {
   const top = listDir(task.promptDir);
-  removeLeftovers(task.promptDir, top, promptTempPid);
+  if (clean) removeLeftovers(task.promptDir, top, promptTempPid);
   const layers: (Set<string> | undefined)[] = [];
   const heads: (Set<string> | undefined)[][] = [];
   for (let l = 0; l < task.nLayers; l++) {
@@ -77,7 +78,7 @@ export function listFigureFiles(task: PromptTask): FigureListings {
       const headName = headFolderName(h);
       const dir = `${task.promptDir}/${layerName}/${headName}`;
       const files = layer?.has(headName) ? listDir(dir) : undefined;
-      removeLeftovers(dir, files, atomicTempPid);
+      if (clean) removeLeftovers(dir, files, atomicTempPid);
       perHead.push(files);
     }
     heads.push(perHead);

@@ -1,21 +1,18 @@
-import { rmSync, writeFileSync } from "node:fs";
 // zod-free entries: this module runs in every worker thread, and zod's import would double a
 // worker's start-up
 import {
   checkPatternLayers,
-  headFolderName,
-  layerFolderName,
   maxPatternMemberBytes,
   type NpyArray,
   type PatternExpectation,
   toFloat32,
 } from "@pattern-lens/indexes";
-import { readNpzFileSync } from "@pattern-lens/indexes/node";
-import ndarray from "ndarray";
-import { listFigureFiles, makeDir, publishLayer, stageLayer, writeFigureAtomic } from "./_figure-files.ts";
-import { isStale, npzStamp, recordedStamp, writeStamp } from "./_figure-source.ts";
-import { checkOutputs, describe, errorText, isDone, promptSizes, writeError } from "./_render-checks.ts";
-import type { FigureContext, RegisteredFigure } from "./types.ts";
+import { promptClaimPath, readNpzFileSync, tryClaim } from "@pattern-lens/indexes/node";
+import { type FigureListings, listFigureFiles } from "./_figure-files.ts";
+import { isStale, type NpzStamp, npzStamp, recordedStamp, writeStamp } from "./_figure-source.ts";
+import { describe, isDone, promptSizes, writeError } from "./_render-checks.ts";
+import { renderLayers } from "./_render-layers.ts";
+import type { RegisteredFigure } from "./types.ts";
 
 /** One prompt's worth of work, as sent to a worker (plain data: structured-clone safe). */
 export interface PromptTask {
@@ -35,6 +32,9 @@ export interface PromptTask {
 
 /** Settings shared by every task of a run. */
 export interface TaskSettings {
+  /** The data folder (absolute): where the prompts' claims are taken. */
+  savePath: string;
+  /** The model folder name. */
   modelName: string;
   force: boolean;
   /** Names of the selected figure functions, in run order. */
@@ -67,11 +67,63 @@ export interface PromptOutcome extends FigureCounts {
   promptError?: { path: string; message: string };
   /** True when its activations.npz changed since its figures were made: they were all rendered again. */
   stale?: boolean;
+  /**
+   * True when another live process holds the prompt's figures claim: it is rendering them, so this
+   * run left them to it (nothing was counted for this prompt).
+   */
+  leftToOther?: boolean;
+}
+
+/** What is left to do on one prompt, from its files on disk. */
+interface PromptPlan {
+  listings: FigureListings;
+  /** The activations.npz's stamp now, and the one its figures were made from. */
+  stamp: NpzStamp | undefined;
+  recorded: ReturnType<typeof recordedStamp>;
+  stale: boolean;
+  /** `todo[layer][head][figure]`: whether that output is to be rendered. */
+  todo: boolean[][][];
+  anyTodo: boolean;
+}
+
+/**
+ * Which (layer, head, figure) still need work, from as few directory reads as possible: the
+ * prompt folder, then only the layer and head folders that exist (none on a fresh run). With
+ * `clean` (only while holding the prompt's claim), removes what killed runs left there.
+ */
+function planPrompt(
+  task: PromptTask,
+  figures: readonly RegisteredFigure[],
+  settings: TaskSettings,
+  clean: boolean,
+): PromptPlan {
+  const listings = listFigureFiles(task, clean);
+  // Figures made from another archive than today's are not done, whatever files exist.
+  const stamp = npzStamp(`${task.promptDir}/activations.npz`);
+  const recorded = recordedStamp(task.promptDir, listings.top);
+  const stale = isStale(recorded, stamp);
+  const force = settings.force || stale;
+  const todo: boolean[][][] = [];
+  let anyTodo = false;
+  for (let l = 0; l < task.nLayers; l++) {
+    const perHead: boolean[][] = [];
+    for (let h = 0; h < task.nHeads; h++) {
+      const files = listings.heads[l]?.[h];
+      const flags = figures.map((f) => force || !isDone(f, files));
+      if (flags.some((x) => x)) anyTodo = true;
+      perHead.push(flags);
+    }
+    todo.push(perHead);
+  }
+  return { listings, stamp, recorded, stale, todo, anyTodo };
 }
 
 /**
  * Renders every selected figure for every layer and head of one prompt. Never throws for bad data:
  * a missing or corrupt npz becomes `promptError`, a failing figure function an `.error.txt`.
+ * A prompt with work left is claimed first (`<prompt>/.figures.claim`, see `tryClaim`): when
+ * another live process holds it, the prompt is left to it (`leftToOther`); under the claim, what a
+ * killed run left in the prompt folder is removed and the work is planned again from disk.
  * The npz is read and decoded once, and only when some output is still missing.
  * `yieldPerLayer` returns to the event loop after each layer: the main thread renders beside the
  * workers and must hand out their next prompts while it works on its own.
@@ -91,38 +143,44 @@ export async function processPrompt(
     failed: 0,
     failures: [],
   };
-  // Which (layer, head, figure) still need work, from as few directory reads as possible: the
-  // prompt folder, then only the layer and head folders that exist (none on a fresh run).
-  const listings = listFigureFiles(task);
-  const npzPath = `${task.promptDir}/activations.npz`;
-  // Figures made from another archive than today's are not done, whatever files exist.
-  const stamp = npzStamp(npzPath);
-  const recorded = recordedStamp(task.promptDir, listings.top);
-  const stale = isStale(recorded, stamp);
-  if (stale) outcome.stale = true;
-  const force = settings.force || stale;
-  const todo: boolean[][][] = [];
-  let anyTodo = false;
-  for (let l = 0; l < task.nLayers; l++) {
-    const perHead: boolean[][] = [];
-    for (let h = 0; h < task.nHeads; h++) {
-      const files = listings.heads[l]?.[h];
-      const flags = figures.map((f) => force || !isDone(f, files));
-      if (flags.some((x) => x)) anyTodo = true;
-      perHead.push(flags);
-    }
-    todo.push(perHead);
-  }
-  if (!anyTodo) {
+  const allDone = () => {
     outcome.skipped = task.nLayers * task.nHeads * figures.length;
     onProgress({ written: 0, skipped: outcome.skipped, failed: 0 });
     return outcome;
+  };
+  if (!planPrompt(task, figures, settings, false).anyTodo) return allDone();
+  const claim = await tryClaim(promptClaimPath(settings.savePath, settings.modelName, task.hash, "figures"));
+  if (claim === undefined) {
+    outcome.leftToOther = true;
+    return outcome;
   }
+  try {
+    // again, under the claim: another process may have finished the prompt meanwhile
+    const plan = planPrompt(task, figures, settings, true);
+    if (!plan.anyTodo) return allDone();
+    if (plan.stale) outcome.stale = true;
+    await renderPrompt(task, figures, settings, plan, outcome, onProgress, yieldPerLayer);
+    return outcome;
+  } finally {
+    await claim.release();
+  }
+}
 
+/** Reads and checks the prompt's patterns, renders what `plan` says, then records the archive's stamp. */
+async function renderPrompt(
+  task: PromptTask,
+  figures: readonly RegisteredFigure[],
+  settings: TaskSettings,
+  plan: PromptPlan,
+  outcome: PromptOutcome,
+  onProgress: (delta: FigureCounts) => void,
+  yieldPerLayer: boolean,
+): Promise<void> {
+  const npzPath = `${task.promptDir}/activations.npz`;
   const sizes = promptSizes(task, `${task.promptDir}/prompt.json`);
   if (typeof sizes === "string") {
     outcome.promptError = { path: `${task.promptDir}/prompt.json`, message: sizes };
-    return outcome;
+    return;
   }
   const expect: PatternExpectation = { nLayers: task.nLayers, nHeads: task.nHeads, sizes };
   let entries: Map<string, NpyArray>;
@@ -137,7 +195,7 @@ export async function processPrompt(
           ? `${npzPath} is missing; save it again with \`pattern-lens activations --force ...\` (or delete the prompt from prompts.jsonl)`
           : `${npzPath} is unreadable or corrupt (${String(code ?? "error")}): ${describe(err)}`,
     };
-    return outcome;
+    return;
   }
   // Validate every layer (shape against model_cfg.json and prompt.json, finite values) before
   // writing anything, so a wrong archive skips the whole prompt with its reason.
@@ -147,16 +205,15 @@ export async function processPrompt(
       path: npzPath,
       message: `${npzPath}: ${checked.problem}. Save the prompt again with \`pattern-lens activations --force\`.`,
     };
-    return outcome;
+    return;
   }
-  const layers = checked.layers;
-
+  const { todo, listings, stamp, stale, recorded } = plan;
   try {
     await renderLayers(
       task,
       figures,
       settings,
-      { layers, todo, listings },
+      { layers: checked.layers, todo, listings },
       outcome,
       onProgress,
       yieldPerLayer,
@@ -170,111 +227,5 @@ export async function processPrompt(
     } catch (err) {
       throw writeError(task.promptDir, err);
     }
-  }
-  return outcome;
-}
-
-/** Within a layer, figures done are reported once this long has passed since the last report. */
-const SLOW_PROGRESS_MS = 500;
-
-/** Renders and writes the figures still to do, layer by layer (file system errors propagate). */
-async function renderLayers(
-  task: PromptTask,
-  figures: readonly RegisteredFigure[],
-  settings: TaskSettings,
-  work: {
-    layers: { data: Float32Array; nHeads: number; n: number }[];
-    todo: boolean[][][];
-    listings: ReturnType<typeof listFigureFiles>;
-  },
-  outcome: PromptOutcome,
-  onProgress: (delta: FigureCounts) => void,
-  yieldPerLayer: boolean,
-): Promise<void> {
-  const { layers, todo, listings } = work;
-  // progress goes out per layer, and also within a layer once slow figures take a while
-  let delta: FigureCounts = { written: 0, skipped: 0, failed: 0 };
-  let reported = performance.now();
-  const report = () => {
-    outcome.written += delta.written;
-    outcome.skipped += delta.skipped;
-    outcome.failed += delta.failed;
-    onProgress(delta);
-    delta = { written: 0, skipped: 0, failed: 0 };
-    reported = performance.now();
-  };
-  for (let l = 0; l < task.nLayers; l++) {
-    const { data, nHeads, n: nCtx } = layers[l]!;
-    const size = nCtx * nCtx;
-    const layerDir = `${task.promptDir}/${layerFolderName(l)}`;
-    // A layer with no folder yet is written under a staged name and published whole by one rename
-    // (its files need no temp file each); into an existing one, each file is written atomically.
-    const stage = listings.layers[l] === undefined ? stageLayer(task.promptDir, l) : undefined;
-    const base = stage ?? layerDir;
-    const write = stage ? writeFileSync : writeFigureAtomic;
-    try {
-      for (let h = 0; h < nHeads; h++) {
-        const flags = todo[l]?.[h] ?? figures.map(() => true);
-        const headName = headFolderName(h);
-        const dir = `${base}/${headName}`;
-        const finalDir = `${layerDir}/${headName}`;
-        const files = listings.heads[l]?.[h];
-        let made = files !== undefined;
-        for (let i = 0; i < figures.length; i++) {
-          const fig = figures[i]!;
-          if (!flags[i]) {
-            delta.skipped++;
-            continue;
-          }
-          if (!made) {
-            makeDir(dir); // a plain mkdir of a folder known to be missing (recursive costs a stat per level)
-            made = true;
-          }
-          const pattern = ndarray(data.subarray(h * size, (h + 1) * size), [nCtx, nCtx]);
-          const ctx: FigureContext = {
-            tokens: task.tokens,
-            layer: l,
-            head: h,
-            modelName: settings.modelName,
-            promptHash: task.hash,
-          };
-          const errorName = `${fig.name}.error.txt`;
-          // Only the figure function's own failures become an .error.txt; a failed write (disk
-          // full, read-only folder) stops the run with PL_IO instead of being blamed on the figure.
-          let outputs: { file: string; bytes: Uint8Array }[] | undefined;
-          let failure: unknown;
-          try {
-            outputs = checkOutputs(fig, await fig.render(pattern, ctx));
-          } catch (err) {
-            failure = err;
-          }
-          if (outputs !== undefined) {
-            for (const o of outputs) write(`${dir}/${o.file}`, o.bytes);
-            if (files?.has(errorName)) rmSync(`${dir}/${errorName}`, { force: true });
-            delta.written++;
-          } else {
-            const err = failure;
-            for (const f of fig.fileNames) if (files?.has(f)) rmSync(`${dir}/${f}`, { force: true });
-            write(`${dir}/${errorName}`, errorText(fig, ctx, err));
-            outcome.failures.push({
-              errorFile: `${finalDir}/${errorName}`,
-              figure: fig.name,
-              layer: l,
-              head: h,
-              message: describe(err),
-            });
-            delta.failed++;
-          }
-          if (performance.now() - reported > SLOW_PROGRESS_MS) report();
-        }
-      }
-      if (stage) publishLayer(stage, layerDir);
-    } catch (err) {
-      // a failed write (disk full) must not leave this run's staged layer behind
-      if (stage) rmSync(stage, { recursive: true, force: true });
-      throw err;
-    }
-    report();
-    if (yieldPerLayer) await new Promise<void>((r) => setImmediate(r));
   }
 }

@@ -11,8 +11,8 @@ import {
   promptsIndexPath,
   type Shard,
 } from "@pattern-lens/indexes";
-import { checkInside, readJsonFile, readJsonl } from "@pattern-lens/indexes/node";
-import { ModelCfgSchema, PromptMetaSchema } from "@pattern-lens/indexes/schemas";
+import { checkInside, readJsonFile, readSavedPrompts } from "@pattern-lens/indexes/node";
+import { ModelCfgSchema } from "@pattern-lens/indexes/schemas";
 import { runPool, workerEntryBeside } from "@pattern-lens/runner";
 import type {
   FigureCounts,
@@ -94,7 +94,7 @@ export interface RunStartInfo {
 
 /** Running totals passed to {@link RunFiguresOptions.onProgress}. */
 export interface RunProgress extends FigureCounts {
-  /** written + skipped + failed (+ the figures of skipped prompts). */
+  /** written + skipped + failed (+ the figures of prompts skipped, or left to another process). */
   done: number;
   total: number;
 }
@@ -113,6 +113,11 @@ export interface RunFiguresSummary extends FigureCounts {
   promptsSkipped: PromptSkip[];
   /** Prompts whose activations.npz changed since their figures were made: all their figures were rendered again. */
   promptsStale: string[];
+  /**
+   * Prompts another live process was rendering (it held their claim) when this run came to them:
+   * left to it, and counted in neither `written` nor `skipped`.
+   */
+  promptsLeftToOthers: string[];
   /** Every figure that failed (an `.error.txt` was written for each). */
   failures: FigureFailure[];
   /** Selected figure names. */
@@ -153,7 +158,8 @@ async function readModel(savePath: string, model: string): Promise<{ cfg: ModelC
       { path: idx },
     );
   }
-  return { cfg, prompts: await readJsonl(idx, PromptMetaSchema) };
+  // prompts.jsonl, and prompts saved since that another writer's rebuild of it lacks (shards)
+  return { cfg, prompts: await readSavedPrompts(savePath, model) };
 }
 
 function positiveInt(name: string, v: number | undefined): number | undefined {
@@ -228,6 +234,7 @@ export async function runFigures(options: RunFiguresOptions): Promise<RunFigures
     };
   });
   const settings: TaskSettings = {
+    savePath,
     modelName: options.model,
     force: options.force ?? false,
     figureNames: names,
@@ -242,6 +249,7 @@ export async function runFigures(options: RunFiguresOptions): Promise<RunFigures
   options.onStart?.({ total, prompts: tasks.length, figures: names, jobs });
 
   const counts: FigureCounts = { written: 0, skipped: 0, failed: 0 };
+  // figures of prompts skipped as a whole, or left to another process rendering them
   let skippedPromptFigures = 0;
   const report = () =>
     options.onProgress?.({
@@ -258,7 +266,10 @@ export async function runFigures(options: RunFiguresOptions): Promise<RunFigures
   const outcomes: PromptOutcome[] = [];
   const onOutcome = (o: PromptOutcome) => {
     outcomes.push(o);
-    if (o.promptError) {
+    if (o.leftToOther) {
+      skippedPromptFigures += perPrompt;
+      report();
+    } else if (o.promptError) {
       skippedPromptFigures += perPrompt;
       options.onPromptSkipped?.({ hash: o.hash, ...o.promptError });
       report();
@@ -319,6 +330,7 @@ export async function runFigures(options: RunFiguresOptions): Promise<RunFigures
     ...counts,
     promptsSkipped: outcomes.flatMap((o) => (o.promptError ? [{ hash: o.hash, ...o.promptError }] : [])),
     promptsStale: outcomes.flatMap((o) => (o.stale ? [o.hash] : [])),
+    promptsLeftToOthers: outcomes.flatMap((o) => (o.leftToOther ? [o.hash] : [])),
     failures: outcomes.flatMap((o) => o.failures),
     figures: names,
     prompts: tasks.length,

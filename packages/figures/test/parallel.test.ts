@@ -116,7 +116,10 @@ export default defineMatrixFigure({ name: "slow_raw", doc: "raw, slowly", fmt: "
     const base = {
       jobs: 2,
       worker: join(import.meta.dirname, "../src/worker.ts"),
-      init: { modules: [], settings: { modelName: DEMO_MODEL, force: false, figureNames: ["raw"] } },
+      init: {
+        modules: [],
+        settings: { savePath: save, modelName: DEMO_MODEL, force: false, figureNames: ["raw"] },
+      },
       weight: (t: PromptTask) => t.nLayers,
       onOutcome: () => {},
       local,

@@ -38,3 +38,4 @@ export {
 } from "./npz-file.ts";
 export { type NpzReader, openNpzReader, openNpzReaderSync } from "./npz-reader.ts";
 export { checkInside, isInside, resolveInside } from "./resolve-inside.ts";
+export { readSavedPrompts } from "./saved-prompts.ts";

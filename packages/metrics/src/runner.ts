@@ -13,7 +13,13 @@ import {
   promptsIndexPath,
   type Shard,
 } from "@pattern-lens/indexes";
-import { checkInside, readJsonFile, readJsonl, writeJsonFile, writeJsonl } from "@pattern-lens/indexes/node";
+import {
+  checkInside,
+  readJsonFile,
+  readSavedPrompts,
+  writeJsonFile,
+  writeJsonl,
+} from "@pattern-lens/indexes/node";
 import { ModelCfgSchema, PromptMetaSchema } from "@pattern-lens/indexes/schemas";
 import { runPool, workerEntryBeside } from "@pattern-lens/runner";
 import { type PromptOutcome, type PromptTask, processPrompt } from "./_process-prompt.ts";
@@ -116,7 +122,8 @@ export async function runMetrics(opts: RunMetricsOptions): Promise<RunMetricsSum
     excludeBos: opts.excludeBos ?? false,
     excludeCurrentToken: opts.excludeCurrentToken ?? false,
   };
-  let prompts = await readJsonl(index, PromptMetaSchema);
+  // prompts.jsonl, and prompts saved since that another writer's rebuild of it lacks (shards)
+  let prompts = await readSavedPrompts(savePath, model);
   if (opts.promptHashes !== undefined) {
     const only = new Set(opts.promptHashes);
     prompts = prompts.filter((p) => only.has(p.hash));

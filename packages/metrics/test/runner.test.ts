@@ -111,3 +111,15 @@ describe("runMetrics on the Python pattern-lens demo (pythia-14m, 32 prompts)", 
     });
   });
 });
+
+describe("runMetrics while another writer's prompts.jsonl lags", () => {
+  it("scores the prompts saved on disk that prompts.jsonl does not list yet", async () => {
+    const save = demoCopy();
+    const index = join(save, MODEL, "prompts.jsonl");
+    const all = readFileSync(index, "utf8").split("\n").filter(Boolean);
+    writeFileSync(index, `${all.slice(0, 30).join("\n")}\n`); // a rebuild that listed before the last two
+    const s = await runMetrics({ savePath: save, model: MODEL, metrics: "entropy", jobs: 1 });
+    expect(s.prompts).toBe(32);
+    expect(s.records[0]).toMatchObject({ count: 32 });
+  });
+});

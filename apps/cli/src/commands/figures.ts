@@ -126,6 +126,9 @@ export async function runFiguresStep(flags: FiguresFlags, io: CliIo): Promise<Ru
       (summary.promptsStale.length
         ? `, ${summary.promptsStale.length} prompt${summary.promptsStale.length === 1 ? "" : "s"} re-rendered (activations changed)`
         : "") +
+      (summary.promptsLeftToOthers.length
+        ? `, ${summary.promptsLeftToOthers.length} prompt${summary.promptsLeftToOthers.length === 1 ? "" : "s"} left to another process rendering ${summary.promptsLeftToOthers.length === 1 ? "it" : "them"}`
+        : "") +
       ` in ${secs.toFixed(1)} s (${formatRate(summary.written, performance.now() - summary.elapsedMs).text} figures/s, ${summary.jobs} thread${summary.jobs === 1 ? "" : "s"})\n`,
   );
   const shown = summary.failures.slice(0, 5);
