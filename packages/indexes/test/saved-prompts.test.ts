@@ -56,6 +56,6 @@ describe("readSavedPrompts", () => {
   it("needs prompts.jsonl: PL_INDEXES_NOT_FOUND without it", async () => {
     const save = join(temp(), "save");
     mkdirSync(join(save, MODEL, "prompts"), { recursive: true });
-    await rejectsWith(readSavedPrompts(save, MODEL), "PL_INDEXES_NOT_FOUND");
+    expect((await rejectsWith(readSavedPrompts(save, MODEL))).code).toBe("PL_INDEXES_NOT_FOUND");
   });
 });
