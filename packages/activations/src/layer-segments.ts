@@ -17,14 +17,14 @@ import {
   tensorType,
   type ValueInfoProto,
 } from "@pattern-lens/onnx";
-import { nodeInputs, producers, subgraphs, untypedValue } from "./_graph.ts";
+import { consumers, nodeInputs, producers, subgraphs, untypedValue } from "./_graph.ts";
 import { readBytes } from "./_read-bytes.ts";
 import { ActivationsError } from "./errors.ts";
 import type { InstrumentedModel } from "./instrumented-cache.ts";
 import { createOrtSession } from "./ort.ts";
 
 /** Bumped when the splitting changes, so cached segments are rebuilt. */
-const SEGMENTS_VERSION = 1;
+const SEGMENTS_VERSION = 2;
 
 /** One layer's model: its file, what it reads and what it returns. */
 export interface LayerSegment {
@@ -82,6 +82,7 @@ export function splitPlan(g: GraphProto, outputs: readonly string[]): Split | un
     const node = prod.get(out);
     if (node === undefined || segOf.get(node) !== l) return undefined;
   }
+  pullPatternConsumers(g, outputs, prod, segOf);
   // a node with subgraphs (the If of a merged decoder) computes its branches whole, all layers in
   // one segment: splitting would hold every pattern at once anyway
   for (const node of segOf.keys()) if (subgraphs(node).length > 0) return undefined;
@@ -119,6 +120,72 @@ export function splitPlan(g: GraphProto, outputs: readonly string[]): Split | un
     initializers.push(ini);
   }
   return { nodes, carriesIn, carriesOut: carriesOut.map((s) => [...s]), graphInputs, initializers };
+}
+
+/** Ops whose output has the shape of their first input (a pattern stays a pattern through them). */
+const PASS_THROUGH = new Set(["Cast", "Dropout", "Identity", "Where"]);
+
+/**
+ * Moves the nodes that read a layer's probabilities (the product with the values, and any Cast,
+ * Dropout or Where on the way) from later segments into the layer's own, with what else they read
+ * that only later segments compute (the values' reshape and transpose), unless that includes a
+ * pattern. Assigned by need alone, they sit in the next layer's segment, and
+ * the `[heads, n, n]` probabilities would be passed between segments (copied into the next
+ * segment's run while the writer still holds them); moved, what passes is their `[heads, n, d]`
+ * product. Never moves a node that produces a pattern.
+ */
+function pullPatternConsumers(
+  g: GraphProto,
+  outputs: readonly string[],
+  prod: Map<string, NodeProto>,
+  segOf: Map<NodeProto, number>,
+): void {
+  const cons = consumers(g);
+  const inits = new Set(g.initializer.map((t) => t.name ?? ""));
+  const patternNodes = new Set(outputs.map((o) => prod.get(o)));
+  /**
+   * `node` and those of its ancestors a later segment than `l` computes (what it reads that is
+   * not ready by `l`, e.g. the values' reshape), or `undefined` when that includes a pattern.
+   */
+  const withLateAncestors = (node: NodeProto, l: number): NodeProto[] | undefined => {
+    const found = new Set<NodeProto>();
+    const stack = [node];
+    while (stack.length > 0) {
+      const n = stack.pop() as NodeProto;
+      if (found.has(n)) continue;
+      if (patternNodes.has(n)) return undefined;
+      found.add(n);
+      for (const i of nodeInputs(n)) {
+        const p = i === "" || inits.has(i) ? undefined : prod.get(i);
+        const s = p === undefined ? undefined : segOf.get(p);
+        if (p !== undefined && s !== undefined && s > l) stack.push(p);
+      }
+    }
+    return [...found];
+  };
+  outputs.forEach((out, l) => {
+    // the pattern and what it is a cast or copy of: the probabilities themselves
+    const like: string[] = [out];
+    for (let p = prod.get(out); p && (p.opType === "Cast" || p.opType === "Identity"); ) {
+      const x = p.input[0] ?? "";
+      like.push(x);
+      p = prod.get(x);
+    }
+    const seen = new Set<string>();
+    while (like.length > 0) {
+      const v = like.pop() as string;
+      if (seen.has(v)) continue;
+      seen.add(v);
+      for (const c of cons.get(v) ?? []) {
+        const s = segOf.get(c);
+        if (s === undefined || s <= l) continue;
+        const moved = withLateAncestors(c, l);
+        if (moved === undefined) continue;
+        for (const n of moved) segOf.set(n, l);
+        if (PASS_THROUGH.has(c.opType ?? "")) like.push(c.output[0] ?? "");
+      }
+    }
+  });
 }
 
 /** ONNX element type of an ONNX Runtime type name. */
@@ -218,7 +285,7 @@ function segmentModel(
 
 /**
  * The per-layer split of an instrumented model, built once and cached beside it
- * (`<instrumented dir>/segments-v1/`). Returns `undefined` when the graph cannot be split by layer
+ * (`<instrumented dir>/segments-v2/`). Returns `undefined` when the graph cannot be split by layer
  * (see {@link splitPlan}); callers then run the whole model at once.
  * @throws {ActivationsError} `PL_ACTIVATIONS_IO` when the cache is not writable; `PL_ACTIVATIONS_MODEL_INVALID`.
  */

@@ -57,13 +57,18 @@ describe("openLayerStreamer: one ONNX Runtime session per layer", () => {
     }
     // the split is cached beside the instrumented copy: layer 1 reads what layer 0 passes on
     const plan = JSON.parse(
-      readFileSync(join(dirname(pm.instrumented.path), "segments-v1", "segments.json"), "utf8"),
+      readFileSync(join(dirname(pm.instrumented.path), "segments-v2", "segments.json"), "utf8"),
     );
     expect(plan.split).toBe(true);
     expect(plan.segments).toHaveLength(2);
     expect(plan.segments[1].carriesIn.length).toBeGreaterThan(0);
     expect(plan.segments[0].carriesOut).toEqual(expect.arrayContaining(plan.segments[1].carriesIn));
     expect(plan.segments[1].carriesOut).toEqual([]);
+    // the product of layer 0's probabilities with its values is computed in layer 0's segment:
+    // the probabilities themselves (the pattern, or the Softmax output it is a cast of) never pass
+    const softmax0 = pm.instrumented.plan.outputs[0] as string;
+    expect(plan.segments[1].carriesIn).not.toContain(softmax0);
+    expect(plan.segments[1].carriesIn.some((c: string) => /Softmax/.test(c))).toBe(false);
   });
 
   for (const variant of ["softmax", "attentions", "mha", "softmax-fp16"] as const) {
