@@ -15,6 +15,7 @@ import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildViewerBundle, launchChromium, type TestBrowser } from "#test-support/browser.ts";
 import { sharedPath } from "#test-support/shared.ts";
+import { colourOff, tokensInView, tokenTints } from "#test-support/token-panel.ts";
 import { type StaticServer, startStaticServer } from "../src/server/static-server.ts";
 
 const MODEL = "gpt2-tok";
@@ -328,6 +329,78 @@ describe("pattern view: tokens, zoom, dark mode, arrays", () => {
     await page.locator("pattern-lens-pattern .stack").waitFor();
     await hover(page, 25, 24);
     await expect.poll(() => readValue(page)).toBe(head(1, 1)[25 * n + 24]);
+    await page.close();
+  });
+
+  it("tints the query's keys in the token panel by attention, also those scrolled into view (1,500 tokens)", async () => {
+    const page = await browser.context.newPage();
+    await page.goto(`${srv.url}pattern.html?layer=0&head=0`);
+    const el = page.locator("pattern-lens-pattern");
+    const N = 1500;
+    // A causal pattern made in the page and here alike: row q gives key k <= q the weight w(q, k).
+    const w = (q: number, k: number) => (k <= q ? ((q * 7 + k * 13) % 50) + 1 : 0);
+    await el.evaluate(
+      (e, [n, src]) => {
+        const weight = new Function("q", "k", `return (${src})(q, k);`) as (q: number, k: number) => number;
+        const data = new Float32Array(n * n);
+        for (let q = 0; q < n; q++) for (let k = 0; k <= q; k++) data[q * n + k] = weight(q, k);
+        Object.assign(e, {
+          patterns: {
+            layers: [data],
+            tokenIds: Array.from({ length: n }, (_, i) => i),
+            tokens: Array.from({ length: n - 1 }, (_, i) => `w${i + 1}`),
+          },
+        });
+      },
+      [N, w.toString()] as const,
+    );
+    await page.locator("pattern-lens-pattern .stack").waitFor();
+    const q = 1400;
+    const k = 37;
+    await el.evaluate(
+      (e, [a, b]) => (e as unknown as { lockCell(q: number, k: number): void }).lockCell(a, b),
+      [q, k] as const,
+    );
+    const panel = page.locator("pattern-lens-pattern .tokens");
+    await expect.poll(() => panel.getAttribute("data-query")).toBe(String(q));
+    expect(await panel.getAttribute("data-key")).toBe(String(k));
+    const max = Math.max(...Array.from({ length: q + 1 }, (_, j) => w(q, j)));
+    const alpha = (j: number) => Math.round((w(q, j) / max) * 0.6 * 255);
+    const check = async (indices: number[]) => {
+      const tints = await tokenTints(el, indices);
+      for (const t of tints) {
+        expect(t.inView, `token ${t.index} in view`).toBe(true);
+        expect(
+          Math.abs(t.rgba[3] - alpha(t.index)),
+          `token ${t.index}: alpha ${t.rgba[3]}`,
+        ).toBeLessThanOrEqual(1);
+        // the tint's colour (within the canvas's premultiplied-alpha rounding)
+        if (t.rgba[3] > 100) expect(colourOff(t.rgba, [33, 113, 181])).toBeLessThanOrEqual(1);
+      }
+    };
+    // The panel scrolls: only part of it is in view, and every token in view carries its tint.
+    const top = await tokensInView(el);
+    expect(top[0]).toBe(0);
+    expect(top.length).toBeLessThan(N / 2);
+    await check(top.filter((i) => i % 5 === 0));
+    const [key] = await tokenTints(el, [k], "underline");
+    expect(key!.rgba).toEqual([232, 89, 12, 255]); // the key's underline, in the accent colour
+    // Scrolled to the end: the tokens brought into view are tinted too, keys after the query not at all.
+    await panel.evaluate((p) => p.scrollTo(0, p.scrollHeight));
+    await expect.poll(async () => (await tokensInView(el)).at(-1)).toBe(N - 1);
+    const bottom = await tokensInView(el);
+    expect(bottom).toContain(q);
+    await expect.poll(async () => (await tokenTints(el, [q - 1]))[0]!.rgba[3]).toBeGreaterThan(0);
+    await check(bottom.filter((i) => i % 3 === 0 || i === q));
+    expect(bottom.filter((i) => i > q).length).toBeGreaterThan(10);
+    for (const t of await tokenTints(
+      el,
+      bottom.filter((i) => i > q),
+    ))
+      expect(t.rgba[3]).toBe(0);
+    const [query] = await tokenTints(el, [q], "left");
+    expect(query!.rgba[0]).toBeGreaterThan(150); // the query's outline, in the accent colour
+    expect(query!.rgba[2]).toBeLessThan(120);
     await page.close();
   });
 

@@ -11,6 +11,7 @@ import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildViewerBundle, launchChromium, type TestBrowser } from "#test-support/browser.ts";
 import { sharedPath } from "#test-support/shared.ts";
+import { colourOff, tokenTints } from "#test-support/token-panel.ts";
 import { type StaticServer, startStaticServer } from "../src/server/static-server.ts";
 
 const MODEL = "pythia-14m";
@@ -307,10 +308,13 @@ describe("pattern view", () => {
     await hover(page, n, 40, 3);
     const row = Array.from(data.subarray(40 * n, 41 * n));
     const best = row.indexOf(Math.max(...row));
-    const alpha = await page
-      .locator(`pattern-lens-pattern .tokens .tok[data-index="${best}"]`)
-      .evaluate((e) => getComputedStyle(e).backgroundColor);
-    expect(alpha).toBe("rgba(33, 113, 181, 0.85)");
+    const tint = async () => (await tokenTints(page.locator("pattern-lens-pattern"), [best]))[0]!.rgba;
+    // MAX_ALPHA 0.6 of 255; the colour within the canvas's premultiplied-alpha rounding
+    await expect.poll(async () => (await tint())[3]).toBe(153);
+    expect(colourOff(await tint(), [33, 113, 181])).toBeLessThanOrEqual(1);
+    await expect
+      .poll(() => page.locator("pattern-lens-pattern .tokens").getAttribute("data-query"))
+      .toBe("40");
     await page.close();
   });
 

@@ -2,6 +2,7 @@ import { html, LitElement, nothing, type PropertyValues } from "lit";
 import { guard } from "lit/directives/guard.js";
 import { arraySource, folderSource, type HeadSource } from "./_head-source.ts";
 import { type MapView, paintAxes, paintHeatmap, paintMinimap, paintOverlay } from "./_pattern-paint.ts";
+import { TokenShading } from "./_token-shading.ts";
 import { boxView, clampView, fullView, showCell, type Viewport, zoomAt } from "./_viewport.ts";
 import { SEQUENTIAL_COLORMAPS, type SequentialColormap } from "./colormaps.ts";
 import { loadPrompt } from "./data.ts";
@@ -151,11 +152,8 @@ export class PatternLensPattern extends LitElement {
   private _drag: Drag | null = null;
   private _box: { x0: number; y0: number; x1: number; y1: number } | null = null;
   private _noClick = false;
-  private _tokenEls: HTMLElement[] = [];
-  private _paintedRow = -1;
-  private _paintedKey = -1;
-  private _queryIdx = -1;
-  private _shade = new Float32Array(0);
+  private _shading = new TokenShading();
+  private _panel: HTMLElement | null = null;
 
   /** The component's shadow-DOM styles. */
   static override styles = patternStyles;
@@ -165,6 +163,13 @@ export class PatternLensPattern extends LitElement {
     cancelAnimationFrame(this._frame);
     cancelAnimationFrame(this._viewFrame);
     this._endDrag();
+    this._shading.disconnect();
+    this._panel = null;
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    if (this.hasUpdated) this.requestUpdate(); // the token panel's size is watched again
   }
 
   /** The cell under the pointer or locked, with its exact values; `null` when there is none. */
@@ -211,12 +216,12 @@ export class PatternLensPattern extends LitElement {
     const redraw = ["layer", "head", "compareLayer", "compareHead", "compareMode", "colormap", "scale"];
     if (this._source && redraw.some((k) => (changed as Map<string, unknown>).has(k)))
       void this._computeAndDraw();
-    if ((changed as Map<string, unknown>).has("_tokens")) {
-      this._tokenEls = [...this.renderRoot.querySelectorAll<HTMLElement>(".tokens .tok")];
-      this._shade = new Float32Array(this._tokenEls.length).fill(-1);
-      this._paintedRow = -2;
-      this._paintedKey = -1;
-      this._queryIdx = -1;
+    const panel = this.renderRoot.querySelector<HTMLElement>(".tokens");
+    if ((changed as Map<string, unknown>).has("_tokens") || panel !== this._panel) {
+      this._panel = panel;
+      this._shading.reset(panel, panel?.querySelector("canvas.shade") ?? null, [
+        ...(panel?.querySelectorAll<HTMLElement>(".tok") ?? []),
+      ]);
     }
     this._paintSelection();
   }
@@ -365,8 +370,6 @@ export class PatternLensPattern extends LitElement {
       const mini = fig.querySelector<HTMLCanvasElement>("canvas.minimap");
       if (mini) paintMinimap(mini, v, this._vp, this._n);
     });
-    this._shade.fill(-1);
-    this._paintedRow = -2;
     this._paintSelection();
   }
 
@@ -595,37 +598,10 @@ export class PatternLensPattern extends LitElement {
   }
 
   private _paintTokens(): void {
-    const els = this._tokenEls;
-    const c = this._cell;
-    const a = this._a;
-    if (!a || els.length === 0) return;
-    const n = this._n;
-    const q = c?.q ?? -1;
-    if (q !== this._paintedRow) {
-      // Only spans whose shade changes are touched (a causal row leaves most of them at zero).
-      if (this._shade.length !== els.length) this._shade = new Float32Array(els.length).fill(-1);
-      let rowMax = 0;
-      if (c) for (let k = 0; k < n; k++) rowMax = Math.max(rowMax, a[q * n + k]!);
-      for (let k = 0; k < els.length; k++) {
-        const t = c && rowMax > 0 ? Math.round((a[q * n + k]! / rowMax) * 100) / 100 : 0;
-        if (t === this._shade[k]) continue;
-        this._shade[k] = t;
-        const el = els[k]!;
-        el.style.backgroundColor = t > 0 ? `rgba(33, 113, 181, ${Math.round(t * 85) / 100})` : "";
-        el.style.color = t > 0.5 ? "#fff" : "";
-      }
-      els[this._queryIdx]?.classList.remove("query");
-      if (c) els[q]?.classList.add("query");
-      this._queryIdx = q;
-      this._paintedRow = q;
-    }
-    const k = c?.k ?? -1;
-    if (k !== this._paintedKey) {
-      els[this._paintedKey]?.classList.remove("key");
-      if (c) els[k]?.classList.add("key");
-      this._paintedKey = k;
-    }
+    this._shading.paint(this._a, this._n, this._cell);
   }
+
+  private _onTokensScroll = () => this._shading.repaint();
 
   private _renderTokens() {
     return guard([this._tokens], () =>
@@ -739,7 +715,8 @@ export class PatternLensPattern extends LitElement {
         )}
       </div>
       <div class="readout" part="readout" aria-live="polite">${this._renderReadout()}</div>
-      <div class="tokens" part="tokens" @click=${this._onTokenClick}>${this._renderTokens()}</div>
+      <div class="tokens" part="tokens" @click=${this._onTokenClick} @scroll=${this._onTokensScroll}>
+        <canvas class="shade" aria-hidden="true"></canvas>${this._renderTokens()}</div>
     `;
   }
 }

@@ -103,6 +103,9 @@ export const patternStyles = css`
     border-radius: 3px;
   }
   .tokens {
+    /* the tokens' boxes are measured from here; the tint canvas sits behind their text */
+    position: relative;
+    isolation: isolate;
     display: flex;
     flex-wrap: wrap;
     gap: 2px;
@@ -116,11 +119,12 @@ export const patternStyles = css`
     border-radius: 2px;
     border: 1px solid transparent;
   }
-  .tokens .tok.query {
-    border-color: var(--pl-accent);
-  }
-  .tokens .tok.key {
-    text-decoration: underline 2px var(--pl-accent);
+  canvas.shade {
+    position: absolute;
+    left: 0;
+    top: 0;
+    z-index: -1;
+    pointer-events: none;
   }
   .bos {
     font-style: italic;
