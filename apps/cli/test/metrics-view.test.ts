@@ -60,7 +60,7 @@ const rowMeans = (page: Page) =>
 /** The head whose heatmap cell holds the largest `data-value`. */
 const maxCell = (page: Page) =>
   panel(page)
-    .locator("td.cell")
+    .locator(".heat .cell")
     .evaluateAll((tds) => {
       let best = { v: Number.NEGATIVE_INFINITY, k: "" };
       for (const td of tds) {
@@ -75,7 +75,7 @@ describe("metrics view", () => {
     const page = await open("tab=metrics&mt=induction");
     await expect.poll(() => panel(page).locator(".argmax").textContent()).toBe("L1H0");
     expect(await maxCell(page)).toBe("L1H0");
-    await expect(panel(page).locator("td.cell.max").getAttribute("data-layer")).resolves.toBe("1");
+    await expect(panel(page).locator(".heat .cell.max").getAttribute("data-layer")).resolves.toBe("1");
     // The hover title holds the file's values.
     const line = readFileSync(join(save, M, "head_metrics.jsonl"), "utf8")
       .split("\n")
@@ -83,7 +83,7 @@ describe("metrics view", () => {
       .map((l) => JSON.parse(l) as { layer: number; head: number; metric: string; mean: number; std: number })
       .find((l) => l.layer === 1 && l.head === 0 && l.metric === "induction")!;
     await expect(
-      panel(page).locator('td.cell[data-layer="1"][data-head="0"]').getAttribute("title"),
+      panel(page).locator('.heat .cell[data-layer="1"][data-head="0"]').getAttribute("title"),
     ).resolves.toBe(
       `${M} L1H0 · induction = ${line.mean.toFixed(4)} ± ${line.std.toFixed(4)} (14 prompts, 0 excluded)`,
     );
@@ -117,7 +117,7 @@ describe("metrics view", () => {
 
   it("clicking a heatmap cell or a table row opens that head's pattern", async () => {
     const page = await open("tab=metrics&mt=induction");
-    await panel(page).locator('td.cell[data-layer="1"][data-head="0"]').click();
+    await panel(page).locator('.heat .cell[data-layer="1"][data-head="0"]').click();
     await page.locator("pattern-lens-pattern .stack").waitFor();
     await expect(page.locator("pattern-lens-pattern figcaption").textContent()).resolves.toBe("L1H0");
     expect(page.url()).toContain(`open=${M}%3A${prompt}%3A1%3A0`);
@@ -164,7 +164,7 @@ describe("metrics view", () => {
     await page.locator("pattern-lens-viewer button.tab-metrics").click();
     await page.locator("pattern-lens-metrics select.metric").selectOption("self");
     await expect.poll(() => rowHeads(page)).toEqual(["L0H1"]);
-    await expect(panel(page).locator("td.cell.dim").count()).resolves.toBe(7);
+    await expect(panel(page).locator(".heat .cell.dim").count()).resolves.toBe(7);
     const url = page.url();
     expect(url).toContain("tab=metrics");
     expect(url).toContain("mf=first_token+%3E+0.5%2C+self+%3C+0.5");

@@ -11,6 +11,8 @@
 // 3. pattern: hover at 2,048 tokens on a synthesised activations.npz, with real (CDP) mouse moves:
 //    from the event reaching the page to the end of the frame showing the readout, the row/column
 //    highlight, the axes and the token panel's shading (benchPattern says how).
+// 4. grid: a 32 x 32 model (bench/synth-big.mjs): the head grid and the metrics heatmap painted after
+//    navigation, and frame intervals while they scroll (both virtualised).
 // BENCH_RUNS (default 5) runs of each, new browser context (empty HTTP cache) per run.
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
@@ -20,6 +22,7 @@ import { chromium } from "playwright-core";
 import { writeViewerFiles } from "../dist/node.js";
 import { cliServe } from "./cli-serve.mjs";
 import { synth } from "./synth.mjs";
+import { synthBigModel } from "./synth-big.mjs";
 import { synthModel } from "./synth-model.mjs";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -150,6 +153,55 @@ async function benchPattern(browser, url) {
   return { loads, hovers, waits, updates };
 }
 
+/**
+ * A 32 x 32 model (1,024 heads): navigation to the head grid (browse view) and to the metrics
+ * heatmap painted with their first cells, then frame times while each scrolls (60 frames, a
+ * scroll step per frame, down and to the right): time between requestAnimationFrame callbacks.
+ */
+async function benchGrid(browser, url, model) {
+  const out = { grid: [], heat: [], gridFrames: [], heatFrames: [], gridCells: 0, heatCells: 0 };
+  for (let i = 0; i < RUNS; i++) {
+    for (const [frag, sel, paint, frames, cells] of [
+      [`m=${model}&h=${model}:L0H0`, "pattern-lens-viewer", "grid", "gridFrames", "gridCells"],
+      ["tab=metrics&mt=induction", "pattern-lens-metrics", "heat", "heatFrames", "heatCells"],
+    ]) {
+      const ctx = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+      const page = await ctx.newPage();
+      await page.goto(`${url}#${frag}`);
+      const r = await page.evaluate(async (host) => {
+        const find = () => {
+          const v = document.querySelector("pattern-lens-viewer")?.shadowRoot;
+          const root = host === "pattern-lens-viewer" ? v : v?.querySelector(host)?.shadowRoot;
+          return root?.querySelector("pattern-lens-head-grid");
+        };
+        const frame = () => new Promise((res) => requestAnimationFrame(res));
+        let g = find();
+        while (!g?.querySelector(".cell")) {
+          await frame();
+          g = find();
+        }
+        await frame(); // the frame with the cells was painted before this callback
+        const painted = performance.now();
+        const sc = g.querySelector(".vgrid");
+        const times = [];
+        let last = await frame();
+        for (let j = 0; j < 60; j++) {
+          sc.scrollBy(6, 12);
+          const t = await frame();
+          times.push(t - last);
+          last = t;
+        }
+        return { painted, times, cells: g.querySelectorAll(".cell").length };
+      }, sel);
+      out[paint].push(r.painted);
+      out[frames].push(...r.times);
+      out[cells] = r.cells;
+      await ctx.close();
+    }
+  }
+  return out;
+}
+
 /** Navigation to a 2,000-token head painted, and head switches within its layer. */
 async function bench2000(browser, url, model, hash) {
   const first = [];
@@ -195,7 +247,7 @@ async function bench2000(browser, url, model, hash) {
   return { first, last, switches };
 }
 
-// BENCH_ONLY=browse,2000,hover (comma-separated) runs only those parts; all of them by default.
+// BENCH_ONLY=browse,2000,hover,grid (comma-separated) runs only those parts; all of them by default.
 const only = new Set((process.env.BENCH_ONLY ?? "").split(",").filter(Boolean));
 const want = (part) => only.size === 0 || only.has(part);
 const list = (xs) => xs.map((x) => x.toFixed(0)).join(", ");
@@ -246,6 +298,20 @@ document.body.append(el);
       `  pattern 2,000 tokens (12x12 heads, 1.1 GB npz): navigation -> L5H0 painted: median ${ms(median(b2.first))} [${list(b2.first)}] (target <= 1,500 ms)`,
       `  pattern 2,000 tokens: navigation -> L5H11 painted (whole layer inflated): median ${ms(median(b2.last))} [${list(b2.last)}]`,
       `  pattern 2,000 tokens: head switch within the layer -> painted frame: median ${ms(median(b2.switches))}, p95 ${ms(pct(b2.switches, 0.95))} (${b2.switches.length} switches; target <= 100 ms)`,
+    );
+  }
+  if (want("grid")) {
+    const bigDir = process.env.PL_SYNTH_BIG_DIR ?? join(tmpdir(), "pattern-lens-viewer-synth-32x32");
+    const bigModel = await synthBigModel(bigDir);
+    await writeViewerFiles(bigDir);
+    const gridServer = await cliServe(bigDir);
+    servers.push(gridServer);
+    const g = await benchGrid(browser, gridServer.url, bigModel.model);
+    lines.push(
+      `  32x32 heads: navigation -> head grid painted: median ${ms(median(g.grid))} [${list(g.grid)}] (${g.gridCells} of 1,024 cells in the DOM after scrolling)`,
+      `  32x32 heads: head grid scrolling, frame interval: median ${ms(median(g.gridFrames))}, p95 ${ms(pct(g.gridFrames, 0.95))}, max ${ms(Math.max(...g.gridFrames))} (${g.gridFrames.length} frames)`,
+      `  32x32 heads: navigation -> metrics heatmap painted: median ${ms(median(g.heat))} [${list(g.heat)}] (${g.heatCells} of 1,024 cells in the DOM after scrolling)`,
+      `  32x32 heads: metrics heatmap scrolling, frame interval: median ${ms(median(g.heatFrames))}, p95 ${ms(pct(g.heatFrames, 0.95))}, max ${ms(Math.max(...g.heatFrames))} (${g.heatFrames.length} frames)`,
     );
   }
   if (want("browse")) {

@@ -104,7 +104,9 @@ export async function synthModel(dir, { n = 2000, layers = 12, heads = 12 } = {}
     }
     await w.close();
   }
-  const text = tokens.join("");
+  // the prompt's text is what the pieces spell (byte-level pieces mapped back to UTF-8 bytes)
+  const byte = new Map(byteLevelTable().map((ch, b) => [ch, b]));
+  const text = new TextDecoder().decode(Uint8Array.from([...tokens.join("")].map((ch) => byte.get(ch))));
   const prompt = { text, hash: SYNTH_HASH, n_tokens: n - 1, tokens, meta: { pile_set_name: "synthetic" } };
   writeFileSync(join(pdir, "prompt.json"), JSON.stringify(prompt));
   writeFileSync(join(dir, SYNTH_MODEL, "prompts.jsonl"), `${JSON.stringify(prompt)}\n`);

@@ -92,22 +92,18 @@ function toggleHead(ctx: PanelContext, m: ModelInfo, layer: number, head: number
 }
 
 /**
- * The layer × head grid of buttons. Redrawn only when the model or its selection changes (a
- * 32 × 32 model has 1,024 buttons); clicks are handled once, on the wrapper.
+ * The layer × head grid of buttons, virtualised (a 32 × 32 model has 1,024 heads; only those in
+ * view are in the DOM). Given to the grid again only when the model or its selection changes;
+ * clicks are handled once, on the wrapper.
  */
 function headGrid(m: ModelInfo, set: ReadonlySet<string>) {
-  return html`<table class="headgrid">
-    <tr><th></th>${Array.from({ length: m.nHeads }, (_, h) => html`<th>H${h}</th>`)}</tr>
-    ${Array.from(
-      { length: m.nLayers },
-      (_, l) =>
-        html`<tr><th>L${l}</th>${Array.from({ length: m.nHeads }, (_, h) => {
-          const on = set.has(headKey(l, h));
-          return html`<td><button class="cell" data-layer=${l} data-head=${h} aria-pressed=${on ? "true" : "false"}
-            title=${`L${l}H${h}`}>${on ? "●" : ""}</button></td>`;
-        })}</tr>`,
-    )}
-  </table>`;
+  const cell = (l: number, h: number) => {
+    const on = set.has(headKey(l, h));
+    return html`<button class="cell" data-layer=${l} data-head=${h} aria-pressed=${on ? "true" : "false"}
+      title=${`L${l}H${h}`}>${on ? "●" : ""}</button>`;
+  };
+  return html`<pattern-lens-head-grid class="headgrid" .rows=${m.nLayers} .cols=${m.nHeads} .cellW=${31}
+    .cellH=${25} .headW=${34} .headH=${20} .cell=${cell}></pattern-lens-head-grid>`;
 }
 
 function renderHeads(ctx: PanelContext) {

@@ -42,6 +42,7 @@ export type {
   ViewerErrorEvent,
 } from "./events.ts";
 export type { GridItem } from "./grid-items.ts";
+export { type GridWindow, gridWindow, PatternLensHeadGrid } from "./head-grid-element.ts";
 export {
   formatHeadSelection,
   type HeadSelectionResult,

@@ -120,41 +120,35 @@ export class PatternLensMetrics extends LitElement {
       margin: 0 0 0.3rem;
       font-size: 1em;
     }
-    table.heat {
-      border-collapse: separate;
-      border-spacing: 1px;
-    }
-    .heat th {
+    .heat .vgrid-label {
       font-size: 0.75em;
-      font-weight: 400;
-      padding: 0 3px;
       opacity: 0.8;
     }
-    .heat td.cell {
-      width: 2.6rem;
-      height: 1.7rem;
-      text-align: center;
+    .heat .cell {
+      width: 100%;
+      height: 100%;
+      display: flex;
+      align-items: center;
+      justify-content: center;
       font-size: 0.72em;
       font-variant-numeric: tabular-nums;
       cursor: pointer;
       border-radius: 2px;
       outline-offset: -2px;
     }
-    .heat td.cell.small {
-      width: 1.1rem;
-      height: 1.1rem;
+    .heat .cell.small {
       font-size: 0;
     }
-    .heat td.cell.nan {
+    .heat .cell.nan {
       background: repeating-linear-gradient(45deg, #8882 0 3px, transparent 3px 6px);
     }
-    .heat td.cell.dim {
+    .heat .cell.dim {
       opacity: 0.25;
     }
-    .heat td.cell.max {
+    .heat .cell.max {
       outline: 2px solid #e3116c;
     }
-    .heat td.cell:hover {
+    .heat .cell:hover {
       outline: 2px solid var(--pl-accent, #1f6feb);
     }
     .scale {
@@ -342,34 +336,29 @@ export class PatternLensMetrics extends LitElement {
           const small = m.nHeads > 16;
           return html`<div class="panel" part="heatmap" data-model=${m.dir}>
             <h3>${m.name} <span class="status">${metric}${best ? html` · max <b class="argmax">L${best.layer}H${best.head}</b>` : nothing}</span></h3>
-            <table class="heat" role="grid">
-              <tr><th></th>${Array.from({ length: m.nHeads }, (_, h) => html`<th>H${h}</th>`)}</tr>
-              ${Array.from(
-                { length: m.nLayers },
-                (_, l) =>
-                  html`<tr><th>L${l}</th>${Array.from({ length: m.nHeads }, (_, h) => {
-                    const v = mat[l * m.nHeads + h] ?? Number.NaN;
-                    const r = byHead.get(`${m.dir}/${l}/${h}`);
-                    const ok = Number.isFinite(v);
-                    const tv = ok ? t(v) : 0;
-                    const title = `${m.name} L${l}H${h} · ${metric} = ${ok ? `${fmt(v, 4)} ± ${fmt(r?.std ?? null, 4)}` : "undefined"} (${r?.count ?? 0} prompts, ${r?.excluded ?? 0} excluded)`;
-                    const cls = [
-                      "cell",
-                      ok ? "" : "nan",
-                      small ? "small" : "",
-                      best && best.layer === l && best.head === h ? "max" : "",
-                      clauses.length && !headPasses(index, m.dir, l, h, clauses) ? "dim" : "",
-                    ]
-                      .filter((c) => c)
-                      .join(" ");
-                    const style = ok
-                      ? `background:${colormapCss("viridis", tv)};color:${tv > 0.6 ? "#000" : "#fff"}`
-                      : "";
-                    return html`<td class=${cls} style=${style} title=${title} data-layer=${l} data-head=${h}
-                    data-value=${ok ? String(v) : ""} @click=${() => this._openHead(m.dir, l, h)}>${ok ? v.toFixed(2) : ""}</td>`;
-                  })}</tr>`,
-              )}
-            </table>
+            <pattern-lens-head-grid class="heat" role="grid" .rows=${m.nLayers} .cols=${m.nHeads}
+              .cellW=${small ? 22 : 43} .cellH=${small ? 22 : 29} .headW=${30} .headH=${18} .gap=${1}
+              .cell=${(l: number, h: number) => {
+                const v = mat[l * m.nHeads + h] ?? Number.NaN;
+                const r = byHead.get(`${m.dir}/${l}/${h}`);
+                const ok = Number.isFinite(v);
+                const tv = ok ? t(v) : 0;
+                const title = `${m.name} L${l}H${h} · ${metric} = ${ok ? `${fmt(v, 4)} ± ${fmt(r?.std ?? null, 4)}` : "undefined"} (${r?.count ?? 0} prompts, ${r?.excluded ?? 0} excluded)`;
+                const cls = [
+                  "cell",
+                  ok ? "" : "nan",
+                  small ? "small" : "",
+                  best && best.layer === l && best.head === h ? "max" : "",
+                  clauses.length && !headPasses(index, m.dir, l, h, clauses) ? "dim" : "",
+                ]
+                  .filter((c) => c)
+                  .join(" ");
+                const style = ok
+                  ? `background:${colormapCss("viridis", tv)};color:${tv > 0.6 ? "#000" : "#fff"}`
+                  : "";
+                return html`<div class=${cls} role="gridcell" style=${style} title=${title} data-layer=${l} data-head=${h}
+                    data-value=${ok ? String(v) : ""} @click=${() => this._openHead(m.dir, l, h)}>${ok && !small ? v.toFixed(2) : ""}</div>`;
+              }}></pattern-lens-head-grid>
           </div>`;
         })}
       </div>

@@ -127,26 +127,12 @@ export const viewerStyles = css`
   .heads {
     margin: 0.4rem 0;
   }
-  .headgrid-wrap {
-    max-height: 22rem;
-    max-width: 100%;
-    overflow: auto;
-  }
-  .headgrid {
-    border-collapse: separate;
-    border-spacing: 2px;
-    width: auto;
-  }
-  .headgrid td,
-  .headgrid th {
-    border: 0;
-    padding: 0;
-    text-align: center;
+  .headgrid .vgrid-label {
     font-size: 0.8em;
   }
   .headgrid button {
-    width: 1.8rem;
-    height: 1.4rem;
+    width: 100%;
+    height: 100%;
     padding: 0;
     font-size: 0.75em;
     cursor: pointer;
