@@ -255,7 +255,11 @@ export function renderFigureFunctions(ctx: PanelContext) {
         @change=${(e: Event) => {
           const on = (e.target as HTMLInputElement).checked;
           ctx.update({ figures: on ? [...s.figures, f.name] : s.figures.filter((x) => x !== f.name) });
-        }} /> ${f.name} <span class="status">.${f.fmt}</span></label></div>`,
+        }} /> ${f.name} <span class="status">.${f.fmt}</span>${
+          f.complete
+            ? nothing
+            : html` <span class="status incomplete" title="figures.jsonl says some heads or prompts have no file of this figure (a run still going, a sample, or a function that failed there): not selected by default">incomplete</span>`
+        }</label></div>`,
     )}
   </details>`;
 }

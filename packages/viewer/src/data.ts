@@ -36,6 +36,12 @@ export interface FigureInfo {
   fmt: string;
   /** The function's doc string, if any. */
   doc: string;
+  /**
+   * `false` when `figures.jsonl` says some heads or prompts have no file of it (`"complete": false`:
+   * a run still going, a sample, or a function that failed on some heads). Such figures are not
+   * selected by default.
+   */
+  complete: boolean;
 }
 
 /** A prompt of one model, from its `prompts.jsonl`. */
@@ -138,7 +144,8 @@ export async function loadFigures(
       );
       continue;
     }
-    byName.set(name, { name, fmt, doc: str(f.doc) });
+    const complete = f.complete !== false && byName.get(name)?.complete !== false;
+    byName.set(name, { name, fmt, doc: str(f.doc), complete });
   }
   return [...byName.values()];
 }

@@ -224,6 +224,15 @@ export class PatternLensViewer extends LitElement {
     }
   }
 
+  /**
+   * The figures selected when nothing says which: the complete ones (a figure whose files are
+   * missing for some heads would show blank cards), or all of them when none is complete.
+   */
+  private _defaultFigures(): string[] {
+    const complete = this._figures.filter((f) => f.complete);
+    return (complete.length ? complete : this._figures).map((f) => f.name);
+  }
+
   /** A first look when the URL says nothing: first model, all heads, first prompt, every figure. */
   private _initialState(): ViewerState {
     const s = defaultState();
@@ -234,7 +243,7 @@ export class PatternLensViewer extends LitElement {
       const p = this._prompts.get(first.dir)?.[0];
       s.prompts = p ? [p.hash] : [];
     }
-    s.figures = this._figures.map((f) => f.name);
+    s.figures = this._defaultFigures();
     s.dark = window.matchMedia?.("(prefers-color-scheme: dark)").matches ?? false;
     return s;
   }
@@ -413,7 +422,7 @@ export class PatternLensViewer extends LitElement {
       models: s.models.includes(model) ? s.models : [...s.models, model],
       heads: { ...s.heads, [model]: `L${layer}H${head}` },
       prompts: hasPrompt || !first ? s.prompts : [...s.prompts, first],
-      figures: s.figures.length ? s.figures : this._figures.map((f) => f.name),
+      figures: s.figures.length ? s.figures : this._defaultFigures(),
     });
   }
 

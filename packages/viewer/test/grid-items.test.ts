@@ -13,8 +13,8 @@ const prompts = new Map([
   ["b", [prompt("p2")]],
 ]);
 const figures: FigureInfo[] = [
-  { name: "raw", fmt: "png", doc: "" },
-  { name: "svd", fmt: "svgz", doc: "" },
+  { name: "raw", fmt: "png", doc: "", complete: true },
+  { name: "svd", fmt: "svgz", doc: "", complete: true },
 ];
 
 describe("gridItems", () => {
