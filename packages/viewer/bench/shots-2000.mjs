@@ -40,9 +40,10 @@ try {
     console.log(join(out, name));
   };
   const el = page.locator("pattern-lens-pattern");
-  const open = async (layer, head) => {
+  const open = async (layer, head, dark = false) => {
+    await page.goto("about:blank"); // a new fragment alone would keep the pattern element as it was
     await page.goto(
-      `${server.url}#m=${model}&p=${hash}&f=&h=${model}:L0H0&open=${model}:${hash}:${layer}:${head}`,
+      `${server.url}#m=${model}&p=${hash}&f=&h=${model}:L0H0&open=${model}:${hash}:${layer}:${head}${dark ? "&dark=1" : ""}`,
     );
     await el.locator(".stack").waitFor({ timeout: 120_000 });
   };
@@ -67,9 +68,17 @@ try {
   await el.evaluate((e) => Object.assign(e, { layer: 0, head: 3, viewport: { x: 960, y: 1960, span: 40 } }));
   await hover(1985, 987);
   await shot("p2000-induction-zoom.png");
-  await el.evaluate((e) => Object.assign(e, { viewport: { x: 600, y: 1200, span: 400 } }));
+  await el.evaluate((e) => Object.assign(e, { viewport: { x: 200, y: 1200, span: 400 } })); // the stripe crosses it
   await hover(1400, 402);
   await shot("p2000-zoom400-ticks.png");
+  // the same zoomed views in dark mode
+  await open(5, 3, true);
+  await el.evaluate((e) => Object.assign(e, { viewport: { x: 1480, y: 1480, span: 40 } }));
+  await hover(1500, 1499);
+  await shot("p2000-zoom40-labels-dark.png");
+  await el.evaluate((e) => Object.assign(e, { layer: 0, head: 3, viewport: { x: 960, y: 1960, span: 40 } }));
+  await hover(1985, 987);
+  await shot("p2000-induction-zoom-dark.png");
 } finally {
   await browser.close();
   await server.close();

@@ -159,10 +159,14 @@ export function paintAxes(
     const to = Math.min(n, Math.ceil(start + vp.span));
     const step = labels ? 1 : tickStep(vp.span, heatCss);
     ctx.fillStyle = fg;
+    // A tick's number is centred on its tick, but kept whole inside the axis (0 at the very corner).
+    const along = vertical ? w : h;
+    const half = (size * dpr) / 2 + dpr;
+    const inside = (at: number) => (labels ? at : Math.min(Math.max(at, half), along - half));
     for (let i = Math.ceil(from / step) * step; i < to; i += step) {
       if (i === hot && labels) continue;
       const at = (i + 0.5 - start) * k;
-      ctx.fillText(labels ? cut(tokens[i]?.text ?? "") : String(i), textAt, at);
+      ctx.fillText(labels ? cut(tokens[i]?.text ?? "") : String(i), textAt, inside(at));
       if (!labels) ctx.fillRect(tickAt(4), at - 0.5 * dpr, 4 * dpr, dpr);
     }
     if (hot >= from && hot < to) {
