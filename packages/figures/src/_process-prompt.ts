@@ -1,13 +1,7 @@
 // zod-free entries: this module runs in every worker thread, and zod's import would double a
 // worker's start-up
-import {
-  checkPatternLayers,
-  maxPatternMemberBytes,
-  type NpyArray,
-  type PatternExpectation,
-  toFloat32,
-} from "@pattern-lens/indexes";
-import { promptClaimPath, readNpzFileSync, tryClaim } from "@pattern-lens/indexes/node";
+import type { PatternExpectation } from "@pattern-lens/indexes";
+import { openPatternLayersSync, promptClaimPath, tryClaim } from "@pattern-lens/indexes/node";
 import { type FigureListings, listFigureFiles } from "./_figure-files.ts";
 import { isStale, type NpzStamp, npzStamp, recordedStamp, writeStamp } from "./_figure-source.ts";
 import { describe, isDone, promptSizes, writeError } from "./_render-checks.ts";
@@ -183,9 +177,12 @@ async function renderPrompt(
     return;
   }
   const expect: PatternExpectation = { nLayers: task.nLayers, nHeads: task.nHeads, sizes };
-  let entries: Map<string, NpyArray>;
+  // Every layer is checked (shape against model_cfg.json and prompt.json, finite values) before
+  // anything is written, so a wrong archive skips the whole prompt with its reason; the archive is
+  // read one layer at a time, so a long prompt's never sits in memory whole.
+  let opened: ReturnType<typeof openPatternLayersSync>;
   try {
-    entries = readNpzFileSync(npzPath, { maxMemberBytes: maxPatternMemberBytes(expect) });
+    opened = openPatternLayersSync(npzPath, expect);
   } catch (err) {
     const code = (err as { code?: unknown }).code;
     outcome.promptError = {
@@ -197,13 +194,10 @@ async function renderPrompt(
     };
     return;
   }
-  // Validate every layer (shape against model_cfg.json and prompt.json, finite values) before
-  // writing anything, so a wrong archive skips the whole prompt with its reason.
-  const checked = checkPatternLayers(entries, expect, toFloat32);
-  if ("problem" in checked) {
+  if ("problem" in opened) {
     outcome.promptError = {
       path: npzPath,
-      message: `${npzPath}: ${checked.problem}. Save the prompt again with \`pattern-lens activations --force\`.`,
+      message: `${npzPath}: ${opened.problem}. Save the prompt again with \`pattern-lens activations --force\`.`,
     };
     return;
   }
@@ -213,13 +207,15 @@ async function renderPrompt(
       task,
       figures,
       settings,
-      { layers: checked.layers, todo, listings },
+      { layer: (l) => opened.layer(l), todo, listings },
       outcome,
       onProgress,
       yieldPerLayer,
     );
   } catch (err) {
     throw writeError(task.promptDir, err);
+  } finally {
+    opened.close();
   }
   if (stamp && (stale || recorded === undefined || outcome.written > 0)) {
     try {

@@ -23,7 +23,8 @@ export async function renderLayers(
   figures: readonly RegisteredFigure[],
   settings: TaskSettings,
   work: {
-    layers: { data: Float32Array; nHeads: number; n: number }[];
+    /** Layer `l`'s checked patterns (read when its turn comes, so one layer is held at a time). */
+    layer: (l: number) => { data: Float32Array; nHeads: number; n: number };
     todo: boolean[][][];
     listings: FigureListings;
   },
@@ -31,7 +32,7 @@ export async function renderLayers(
   onProgress: (delta: FigureCounts) => void,
   yieldPerLayer: boolean,
 ): Promise<void> {
-  const { layers, todo, listings } = work;
+  const { layer, todo, listings } = work;
   // progress goes out per layer, and also within a layer once slow figures take a while
   let delta: FigureCounts = { written: 0, skipped: 0, failed: 0 };
   let reported = performance.now();
@@ -44,7 +45,7 @@ export async function renderLayers(
     reported = performance.now();
   };
   for (let l = 0; l < task.nLayers; l++) {
-    const { data, nHeads, n: nCtx } = layers[l]!;
+    const { data, nHeads, n: nCtx } = layer(l);
     const size = nCtx * nCtx;
     const layerDir = `${task.promptDir}/${layerFolderName(l)}`;
     // A layer with no folder yet is written under a staged name and published whole by one rename

@@ -56,10 +56,13 @@ export {
   readZipTail,
 } from "./npz.ts";
 export {
+  checkPatternLayer,
   checkPatternLayers,
+  extraLayerProblem,
   layerShapeProblem,
   maxPatternMemberBytes,
   type PatternExpectation,
+  type PatternLayer,
   type PromptTokens,
   patternSizes,
   promptTokensOf,

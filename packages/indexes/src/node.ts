@@ -37,5 +37,6 @@ export {
   writeNpzFile,
 } from "./npz-file.ts";
 export { type NpzReader, openNpzReader, openNpzReaderSync } from "./npz-reader.ts";
+export { KEEP_LAYERS_BYTES, openPatternLayersSync, type PatternLayers } from "./pattern-reader.ts";
 export { checkInside, isInside, resolveInside } from "./resolve-inside.ts";
 export { readSavedPrompts } from "./saved-prompts.ts";

@@ -80,6 +80,45 @@ export function valuesProblem(data: Float32Array, layer: number, nHeads: number)
   return undefined;
 }
 
+/** One checked layer: float32 `[nHeads, n, n]`, row-major. */
+export interface PatternLayer {
+  data: Float32Array;
+  nHeads: number;
+  n: number;
+}
+
+/**
+ * Checks one layer's array against `expect` (and against `size`, layer 0's `n`, when given) and
+ * returns it as float32, or the problem found.
+ */
+export function checkPatternLayer(
+  arr: NpyArray | undefined,
+  layer: number,
+  expect: PatternExpectation,
+  toF32: (arr: NpyArray) => Float32Array,
+  size?: number,
+): PatternLayer | { problem: string } {
+  const problem = layerShapeProblem(arr, layer, expect);
+  if (problem) return { problem };
+  const n = arr!.shape[arr!.shape.length - 1]!;
+  if (size !== undefined && n !== size) {
+    return { problem: `'${patternKey(layer)}' is ${n}×${n}, but layer 0 is ${size}×${size}` };
+  }
+  const data = toF32(arr!);
+  const bad = valuesProblem(data, layer, expect.nHeads);
+  if (bad) return { problem: bad };
+  return { data, nHeads: expect.nHeads, n };
+}
+
+/** Why the archive has a layer beyond `expect.nLayers`, or `undefined`. */
+export function extraLayerProblem(
+  has: (key: string) => boolean,
+  expect: PatternExpectation,
+): string | undefined {
+  const key = patternKey(expect.nLayers);
+  return has(key) ? `the archive has '${key}', but model_cfg.json says ${expect.nLayers} layers` : undefined;
+}
+
 /**
  * Checks every layer of a decoded archive against `expect` and returns them as float32
  * `[nHeads, n, n]`, or the first problem found (the prompt is then skipped as a whole).
@@ -88,29 +127,15 @@ export function checkPatternLayers(
   entries: Map<string, NpyArray>,
   expect: PatternExpectation,
   toF32: (arr: NpyArray) => Float32Array,
-): { layers: { data: Float32Array; nHeads: number; n: number }[] } | { problem: string } {
-  const layers: { data: Float32Array; nHeads: number; n: number }[] = [];
-  let size: number | undefined;
+): { layers: PatternLayer[] } | { problem: string } {
+  const layers: PatternLayer[] = [];
   for (let l = 0; l < expect.nLayers; l++) {
-    const arr = entries.get(patternKey(l));
-    const problem = layerShapeProblem(arr, l, expect);
-    if (problem) return { problem };
-    const n = arr!.shape[arr!.shape.length - 1]!;
-    if (size !== undefined && n !== size) {
-      return { problem: `'${patternKey(l)}' is ${n}×${n}, but layer 0 is ${size}×${size}` };
-    }
-    size = n;
-    const data = toF32(arr!);
-    const bad = valuesProblem(data, l, expect.nHeads);
-    if (bad) return { problem: bad };
-    layers.push({ data, nHeads: expect.nHeads, n });
+    const checked = checkPatternLayer(entries.get(patternKey(l)), l, expect, toF32, layers[0]?.n);
+    if ("problem" in checked) return checked;
+    layers.push(checked);
   }
-  if (entries.has(patternKey(expect.nLayers))) {
-    return {
-      problem: `the archive has '${patternKey(expect.nLayers)}', but model_cfg.json says ${expect.nLayers} layers`,
-    };
-  }
-  return { layers };
+  const extra = extraLayerProblem((k) => entries.has(k), expect);
+  return extra ? { problem: extra } : { layers };
 }
 
 /**

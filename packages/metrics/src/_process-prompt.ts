@@ -1,12 +1,6 @@
 // the zod-free entry: this module runs in every worker thread (zod would double its start-up)
-import {
-  checkPatternLayers,
-  isUserError,
-  maxPatternMemberBytes,
-  type PatternExpectation,
-  toFloat32,
-} from "@pattern-lens/indexes";
-import { readNpzFileSync } from "@pattern-lens/indexes/node";
+import { isUserError, type PatternExpectation } from "@pattern-lens/indexes";
+import { openPatternLayersSync } from "@pattern-lens/indexes/node";
 import { computePromptMetrics } from "./compute.ts";
 import type { MetricDefinition, MetricOptions } from "./types.ts";
 
@@ -27,7 +21,7 @@ export type PromptOutcome =
   | { ok: false; index: number; hash: string; message: string };
 
 /**
- * Reads one prompt's `activations.npz` once and computes every metric on every head. A missing,
+ * Reads one prompt's `activations.npz` a layer at a time and computes every metric on every head. A missing,
  * unreadable or wrong archive (a layer missing, heads or size other than model_cfg.json and
  * prompt.json say, a NaN or infinite value, a member larger than those allow) is an outcome: the
  * prompt is skipped with the reason. A failing metric function throws.
@@ -43,9 +37,11 @@ export async function processPrompt(
     hash: task.hash,
     message,
   });
-  let entries: ReturnType<typeof readNpzFileSync>;
+  // every layer is checked before any metric runs (a wrong archive is skipped whole), then scored
+  // one layer at a time: a long prompt's archive never sits in memory whole
+  let opened: ReturnType<typeof openPatternLayersSync>;
   try {
-    entries = readNpzFileSync(task.npzPath, { maxMemberBytes: maxPatternMemberBytes(task.expect) });
+    opened = openPatternLayersSync(task.npzPath, task.expect);
   } catch (err) {
     const e = err as { code?: unknown; message?: string };
     if (isUserError(err)) {
@@ -53,17 +49,29 @@ export async function processPrompt(
     }
     throw err;
   }
-  const checked = checkPatternLayers(entries, task.expect, toFloat32);
-  if ("problem" in checked) {
+  if ("problem" in opened) {
     return skip(
-      `${task.npzPath}: ${checked.problem}. Save the prompt again with \`pattern-lens activations --force\`.`,
+      `${task.npzPath}: ${opened.problem}. Save the prompt again with \`pattern-lens activations --force\`.`,
     );
   }
-  const { layers } = checked;
-  const values = computePromptMetrics(
-    { layers, tokens: task.tokens, tokenIds: task.tokenIds, hash: task.hash },
-    metrics,
-    options,
-  );
-  return { ok: true, index: task.index, nLayers: layers.length, nHeads: layers[0]?.nHeads ?? 0, values };
+  try {
+    const { nLayers } = opened;
+    const nHeads = task.expect.nHeads;
+    const values = new Float64Array(nLayers * nHeads * metrics.length);
+    for (let l = 0; l < nLayers; l++) {
+      const input = {
+        layers: [opened.layer(l)],
+        firstLayer: l,
+        tokens: task.tokens,
+        tokenIds: task.tokenIds,
+      };
+      values.set(
+        computePromptMetrics({ ...input, hash: task.hash }, metrics, options),
+        l * nHeads * metrics.length,
+      );
+    }
+    return { ok: true, index: task.index, nLayers, nHeads, values };
+  } finally {
+    opened.close();
+  }
 }

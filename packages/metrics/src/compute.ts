@@ -18,6 +18,8 @@ export interface PromptInput {
   tokenIds?: readonly number[] | undefined;
   /** For error messages. */
   hash?: string;
+  /** The model layer of `layers[0]` (default 0), for a prompt scored a layer at a time. */
+  firstLayer?: number;
 }
 
 /**
@@ -82,7 +84,7 @@ export function layersFromNpz(entries: Map<string, NpyArray>, what = "activation
 
 /**
  * Computes every metric for every head of one prompt, reading each head's pattern once.
- * @returns `values[(layer * nHeads + head) * metrics.length + m]`, `NaN` where the metric is
+ * @returns `values[((layer - firstLayer) * nHeads + head) * metrics.length + m]`, `NaN` where the metric is
  *   undefined on this prompt
  * @throws {MetricsError} `PL_METRICS_FAILED` when a metric function throws or returns a non-number.
  */
@@ -106,7 +108,9 @@ export function computePromptMetrics(
   }
   const { ids, bosOffset } = positionTokenIds(n, input.tokens, input.tokenIds);
   const out = new Float64Array(input.layers.length * nHeads * metrics.length);
-  input.layers.forEach((layer, l) => {
+  const l0 = input.firstLayer ?? 0;
+  input.layers.forEach((layer, i) => {
+    const l = l0 + i;
     for (let h = 0; h < layer.nHeads; h++) {
       const ctx: MetricContext = {
         pattern: layer.data.subarray(h * n * n, (h + 1) * n * n),
@@ -141,7 +145,7 @@ export function computePromptMetrics(
             `metric "${m.name}" returned ${v} on L${l}H${h}${input.hash ? ` of prompt ${input.hash}` : ""}; return a finite number, or undefined where the metric is not defined (head_metrics.jsonl cannot hold infinities).`,
           );
         }
-        out[(l * nHeads + h) * metrics.length + k] = v === undefined || v === null ? Number.NaN : v;
+        out[(i * nHeads + h) * metrics.length + k] = v === undefined || v === null ? Number.NaN : v;
       });
     }
   });
