@@ -99,11 +99,11 @@ export const viewerStyles = css`
   .models td.name {
     white-space: normal;
     overflow-wrap: anywhere;
-    min-width: 6rem;
+    min-width: 5rem;
   }
   .models th,
   .models td {
-    padding: 1px 4px;
+    padding: 1px 3px;
   }
   td.text {
     white-space: normal;
