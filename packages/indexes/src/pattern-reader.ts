@@ -49,7 +49,15 @@ export const KEEP_LAYERS_BYTES = 64 * 1024 * 1024;
 export function openPatternLayersSync(
   path: string,
   expect: PatternExpectation,
-  opts: { keepBytes?: number } = {},
+  opts: {
+    keepBytes?: number;
+    /**
+     * Called with each layer as the check reaches it, before later layers are checked: for a
+     * caller that can use a layer before knowing the archive is right, and discard what it made
+     * if a later layer is refused (metrics), so each layer is decoded once.
+     */
+    onChecked?: (l: number, layer: PatternLayer) => void;
+  } = {},
 ): PatternLayers | { problem: string } {
   const npz: NpzReader = openNpzReaderSync(path, { maxMemberBytes: maxPatternMemberBytes(expect) });
   try {
@@ -69,6 +77,7 @@ export function openPatternLayersSync(
         return checked;
       }
       n = checked.n;
+      opts.onChecked?.(l, checked);
       if (keep) kept.push(checked);
     }
     const extra = extraLayerProblem((k) => npz.has(k), expect);

@@ -76,6 +76,36 @@ describe("openPatternLayersSync: a prompt's layers checked, then read one at a t
     }
   });
 
+  it("onChecked gets each layer as the check reaches it, before a later layer is refused", async () => {
+    const nan = layer(2, 2, 5);
+    (nan.data as Float32Array)[3] = Number.POSITIVE_INFINITY;
+    for (const [layers, refused] of [
+      [[0, 1, 2].map((l) => layer(l, 2, 5)), false],
+      [[layer(0, 2, 5), layer(1, 2, 5), nan], true],
+    ] as const) {
+      const seen: [number, number][] = [];
+      const opened = openPatternLayersSync(await archive([...layers], `on${refused}.npz`), expect3, {
+        keepBytes: 0,
+        onChecked: (l, got) => seen.push([l, got.data[0] as number]),
+      });
+      expect("problem" in opened).toBe(refused);
+      if (!("problem" in opened)) opened.close();
+      // layer l's first value is 1 + l (query 0 attends to key 0 only, scaled by the layer)
+      expect(seen).toEqual(
+        refused
+          ? [
+              [0, 1],
+              [1, 2],
+            ]
+          : [
+              [0, 1],
+              [1, 2],
+              [2, 3],
+            ],
+      );
+    }
+  });
+
   it("a missing file throws PL_INDEXES_NOT_FOUND", () => {
     expect(() => openPatternLayersSync(join(tmp(), "none.npz"), expect3)).toThrow(
       expect.objectContaining({ code: "PL_INDEXES_NOT_FOUND" }),

@@ -1,7 +1,8 @@
 // the zod-free entry: this module runs in every worker thread (zod would double its start-up)
-import { isUserError, type PatternExpectation } from "@pattern-lens/indexes";
+import { isUserError, type PatternExpectation, type PatternLayer } from "@pattern-lens/indexes";
 import { openPatternLayersSync } from "@pattern-lens/indexes/node";
 import { computePromptMetrics } from "./compute.ts";
+import { MetricsError } from "./errors.ts";
 import type { MetricDefinition, MetricOptions } from "./types.ts";
 
 /** One prompt to score. */
@@ -37,13 +38,24 @@ export async function processPrompt(
     hash: task.hash,
     message,
   });
-  // every layer is checked before any metric runs (a wrong archive is skipped whole), then scored
-  // one layer at a time: a long prompt's archive never sits in memory whole
+  // each layer is scored as soon as it is checked, then dropped: a long prompt's archive never
+  // sits in memory whole, and is decoded once; a later layer refused skips the prompt whole
+  const nHeads = task.expect.nHeads;
+  const values = new Float64Array(task.expect.nLayers * nHeads * metrics.length);
+  const score = (l: number, layer: PatternLayer) => {
+    const input = { layers: [layer], firstLayer: l, tokens: task.tokens, tokenIds: task.tokenIds };
+    values.set(
+      computePromptMetrics({ ...input, hash: task.hash }, metrics, options),
+      l * nHeads * metrics.length,
+    );
+  };
   let opened: ReturnType<typeof openPatternLayersSync>;
   try {
-    opened = openPatternLayersSync(task.npzPath, task.expect);
+    opened = openPatternLayersSync(task.npzPath, task.expect, { keepBytes: 0, onChecked: score });
   } catch (err) {
     const e = err as { code?: unknown; message?: string };
+    // a metric's own failure is no archive problem: it goes up as before
+    if (err instanceof MetricsError) throw err;
     if (isUserError(err)) {
       return skip(`${task.npzPath} is unreadable or corrupt (${e.code}): ${e.message ?? String(err)}`);
     }
@@ -54,24 +66,6 @@ export async function processPrompt(
       `${task.npzPath}: ${opened.problem}. Save the prompt again with \`pattern-lens activations --force\`.`,
     );
   }
-  try {
-    const { nLayers } = opened;
-    const nHeads = task.expect.nHeads;
-    const values = new Float64Array(nLayers * nHeads * metrics.length);
-    for (let l = 0; l < nLayers; l++) {
-      const input = {
-        layers: [opened.layer(l)],
-        firstLayer: l,
-        tokens: task.tokens,
-        tokenIds: task.tokenIds,
-      };
-      values.set(
-        computePromptMetrics({ ...input, hash: task.hash }, metrics, options),
-        l * nHeads * metrics.length,
-      );
-    }
-    return { ok: true, index: task.index, nLayers, nHeads, values };
-  } finally {
-    opened.close();
-  }
+  opened.close();
+  return { ok: true, index: task.index, nLayers: task.expect.nLayers, nHeads, values };
 }
