@@ -314,8 +314,9 @@ export async function runFigures(options: RunFiguresOptions): Promise<RunFigures
       figures,
       outcomes,
       nLayers * nHeads,
-      // a shard is a part of a whole run, not a sample: its shards together cover every prompt
-      sampled.length < allPrompts.length,
+      // a shard is a part of a whole run, not a sample: its shards together cover every prompt.
+      // Sampled is fewer prompts than the shard holds (`run --shard` passes the shard's own).
+      prompts.length < allPrompts.filter((p) => inShard(p.hash, options.shard)).length,
     ),
     registered: all.map((f) => f.name),
   });

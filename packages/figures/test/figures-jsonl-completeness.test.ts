@@ -1,5 +1,6 @@
 import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { shardOfHash } from "@pattern-lens/indexes";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { registerAttnFigureFunc, runFigures, unregisterAttnFigureFunc } from "../src/index.ts";
 import { copyDemoInputs, DEMO_MODEL } from "./support/data.ts";
@@ -98,5 +99,22 @@ describe("figures.jsonl lists what has files", () => {
     expect(idx.get("tiny")?.registered).toBeUndefined();
     expect(idx.get("tiny")?.complete).toBeUndefined();
     expect(idx.get("raw")?.complete).toBe(false);
+  });
+
+  it("a shard given its own prompts (as `run --shard` passes them) is complete, not a sample", async () => {
+    const save = demo();
+    register("tiny", () => false);
+    const hashes = readFileSync(join(save, DEMO_MODEL, "prompts.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => (JSON.parse(l) as { hash: string }).hash);
+    const shard = { index: 1, count: 3 };
+    const own = hashes.filter((h) => shardOfHash(h, 3) === 1);
+    const run = (promptHashes: string[]) =>
+      runFigures({ savePath: save, model: DEMO_MODEL, figureFuncs: "tiny", jobs: 1, shard, promptHashes });
+    await run(own.slice(1)); // one prompt of the shard short: a sample
+    expect(index(save).get("tiny")?.complete).toBe(false);
+    await run(own);
+    expect(index(save).get("tiny")?.complete).toBeUndefined();
   });
 });
