@@ -1,7 +1,8 @@
-import { spawn } from "node:child_process";
+import { type ChildProcessByStdio, spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
+import type { Readable } from "node:stream";
 import { REPO_ROOT } from "./shared.ts";
 
 /** How a CLI child process ended. */
@@ -36,26 +37,43 @@ function workspaceAliases(): Record<string, string> {
   return Object.fromEntries(alias);
 }
 
+/** Options of {@link spawnCli} and {@link runCli}. */
+export interface CliOptions {
+  cwd?: string;
+  env?: Record<string, string>;
+}
+
 /**
- * Runs `pattern-lens <args>` from the TypeScript sources in a real child Node process (through
- * jiti, workspace packages aliased to their sources, so no build is needed) and resolves with its
- * exit code and output. The child is killed after `timeoutMs`.
+ * Starts `pattern-lens <args>` from the TypeScript sources in a real child Node process (through
+ * jiti, workspace packages aliased to their sources, so no build is needed); stdout and stderr are
+ * pipes. For a test that ends the child itself (SIGKILL at a chosen point).
  */
-export function runCli(
+export function spawnCli(
   args: string[],
-  options: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {},
-): Promise<CliResult> {
+  options: CliOptions = {},
+): ChildProcessByStdio<null, Readable, Readable> {
   const jitiCli = join(
     dirname(
       createRequire(join(REPO_ROOT, "packages", "figures", "package.json")).resolve("jiti/package.json"),
     ),
     "lib/jiti-cli.mjs",
   );
-  const child = spawn(process.execPath, [jitiCli, join(REPO_ROOT, "apps", "cli", "src", "cli.ts"), ...args], {
+  return spawn(process.execPath, [jitiCli, join(REPO_ROOT, "apps", "cli", "src", "cli.ts"), ...args], {
     cwd: options.cwd ?? REPO_ROOT,
     env: { ...process.env, ...options.env, JITI_ALIAS: JSON.stringify(workspaceAliases()) },
     stdio: ["ignore", "pipe", "pipe"],
   });
+}
+
+/**
+ * Runs `pattern-lens <args>` as {@link spawnCli} does and resolves with its exit code and output.
+ * The child is killed after `timeoutMs`.
+ */
+export function runCli(
+  args: string[],
+  options: CliOptions & { timeoutMs?: number } = {},
+): Promise<CliResult> {
+  const child = spawnCli(args, options);
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (d) => {
