@@ -36,6 +36,13 @@ const entries = ["indexes/node", "indexes/schemas", "indexes", "figure-util", "r
 const opts = { model: DEMO_MODEL, nSamples: 4, figureFuncs: "raw,raw_log", jobs: 1 };
 const PER_PROMPT = 24 * 2;
 
+/** One run's figures of 8 prompts (`clean`, its summary `whole`), and a fresh data folder `save`. */
+async function eightPrompts(): Promise<{ clean: string; whole: RunFiguresSummary; save: string }> {
+  const clean = copyDemoInputs();
+  const whole = await runFigures({ ...opts, nSamples: 8, savePath: clean });
+  return { clean, whole, save: copyDemoInputs() };
+}
+
 describe("figures claims", () => {
   it("leaves a prompt another live process holds to it, counted in the progress; a rerun renders it", async () => {
     const save = copyDemoInputs();
@@ -97,18 +104,7 @@ describe("figures claims", () => {
   });
 
   it("two concurrent runs on one data folder render each figure once, to the bytes of one run", async () => {
-    const clean = copyDemoInputs();
-    const whole = await runFigures({ ...opts, nSamples: 8, savePath: clean });
-    const save = copyDemoInputs();
-    const script = join(import.meta.dirname, "fixtures/run-child.ts");
-    const entries = [
-      "indexes/node",
-      "indexes/schemas",
-      "indexes",
-      "figure-util",
-      "runner",
-      "runner/registry",
-    ];
+    const { clean, whole, save } = await eightPrompts();
     const runs = await Promise.all(
       [0, 1].map(() =>
         runTsChild(import.meta.url, script, entries, { ...opts, nSamples: 8, savePath: save }),
@@ -129,9 +125,7 @@ describe("figures claims", () => {
   });
 
   it("one of two concurrent runs SIGKILLed in the middle of a prompt: a rerun completes it, byte for byte", async () => {
-    const clean = copyDemoInputs();
-    const whole = await runFigures({ ...opts, nSamples: 8, savePath: clean });
-    const save = copyDemoInputs();
+    const { clean, whole, save } = await eightPrompts();
     const child = { ...opts, nSamples: 8, savePath: save };
     // progress comes per layer (8 figures): 3 prompts and 2 layers in, the killed run is mid-prompt
     const [killed, other] = await Promise.all([
