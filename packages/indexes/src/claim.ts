@@ -2,8 +2,8 @@
 // concurrent writers (on one machine or many over a shared file system) do not compute a prompt
 // twice. No file locks: O_EXCL create is atomic on local file systems and on NFS v3+.
 
-import { writeFileSync } from "node:fs";
-import { mkdir, open, readFile, rm, stat, utimes } from "node:fs/promises";
+import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
+import { open, readFile, rm, stat, utimes } from "node:fs/promises";
 import { hostname } from "node:os";
 import { dirname } from "node:path";
 import { ioError } from "./_io-error.ts";
@@ -97,10 +97,15 @@ function holding(path: string, text: string, staleMs: number): Claim {
   beat.unref();
   return {
     path,
+    // synchronous: a read and an unlink of a small file cost less than two round trips through
+    // libuv's thread pool, which on a busy machine wait for a time slice each
     release: async () => {
       clearInterval(beat);
-      const now = await readFile(path, "utf8").catch(() => undefined);
-      if (now === text) await rm(path, { force: true }).catch(() => {});
+      try {
+        if (readFileSync(path, "utf8") === text) unlinkSync(path);
+      } catch {
+        // gone already, or taken over: not ours to remove
+      }
     },
   };
 }
@@ -123,11 +128,9 @@ function holding(path: string, text: string, staleMs: number): Claim {
 export async function tryClaim(path: string, options: ClaimOptions = {}): Promise<Claim | undefined> {
   const staleMs = options.staleMs ?? DEFAULT_CLAIM_STALE_MS;
   const text = JSON.stringify({ host: hostname(), pid: process.pid, started: Date.now() });
-  try {
-    await mkdir(dirname(path), { recursive: true });
-  } catch (err) {
-    throw ioError("create the folder of", path, err);
-  }
+  // The folder is made only when the create says it is missing: it exists already for every
+  // claim but a prompt's first, so the common case is one open, one write and one close.
+  let folderMade = false;
   const create = async (): Promise<Claim | undefined> => {
     try {
       // one synchronous open+write: a process killed between the two would leave an empty claim
@@ -135,7 +138,17 @@ export async function tryClaim(path: string, options: ClaimOptions = {}): Promis
       writeFileSync(path, text, { flag: "wx" });
       return holding(path, text, staleMs);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw ioError("create", path, err);
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === "ENOENT" && !folderMade) {
+        try {
+          mkdirSync(dirname(path), { recursive: true });
+        } catch (cause) {
+          throw ioError("create the folder of", path, cause);
+        }
+        folderMade = true;
+        return create();
+      }
+      if (code !== "EEXIST") throw ioError("create", path, err);
       return undefined;
     }
   };

@@ -35,6 +35,18 @@ describe("tryClaim", () => {
     await b?.release();
   });
 
+  it("makes missing folders, and says PL_INDEXES_IO when a folder cannot be made", async () => {
+    const path = join(temp(), "a", "b", ".figures.claim");
+    const c = await tryClaim(path);
+    expect(existsSync(path)).toBe(true);
+    await c?.release();
+    const file = join(temp(), "not-a-folder");
+    writeFileSync(file, "x");
+    await expect(tryClaim(join(file, "p", ".figures.claim"))).rejects.toMatchObject({
+      code: "PL_INDEXES_IO",
+    });
+  });
+
   it("takes over the claim of a dead process on this machine at once", async () => {
     const path = join(temp(), ".figures.claim");
     const pid = await deadPid();
