@@ -3,6 +3,8 @@
 // pattern-lens raw path (bench/python-reference.py: numpy, matplotlib, Pillow) on the same data,
 // with one thread/process and with one per core. The runs are interleaved round by round, so disk
 // and load noise hit both sides alike. Also prints figures per CPU-second (all threads/processes).
+// Ours runs in a child process that never forks (bench/ours-runner.mjs): the `sync` and Python
+// processes are started from this one, so their forks do not tax ours (see that file).
 // Run with `pnpm bench` from the repository root (or `pnpm --filter @pattern-lens/figures bench`
 // after a build). Prints medians and ratios; never fails on time.
 //
@@ -14,7 +16,7 @@
 //   BENCH_DIR=/dev/shm     where the data folders go (default: the OS temp dir); a RAM disk
 //                          separates compute from the disk's file-creation cost
 
-import { execSync, spawnSync } from "node:child_process";
+import { execSync, fork, spawnSync } from "node:child_process";
 import {
   copyFileSync,
   existsSync,
@@ -27,7 +29,6 @@ import {
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { runFigures } from "@pattern-lens/figures";
 import { writeNpzFile } from "@pattern-lens/indexes/node";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -127,21 +128,14 @@ async function synthetic(nPrompts) {
   return { save, model };
 }
 
-/** Removes every figure folder (L0, L1, ...) of a model, then syncs, so the next run starts from the same disk state. */
-function clearFigures(save, model) {
-  const prompts = join(save, model, "prompts");
-  for (const h of readdirSync(prompts)) {
-    for (const d of readdirSync(join(prompts, h))) {
-      if (/^L\d+$/.test(d)) rmSync(join(prompts, h, d), { recursive: true, force: true });
-    }
-  }
-  execSync("sync");
+/** Ours runs in one child process that never forks (see ours-runner.mjs); this sends it one request. */
+const runner = fork(join(here, "ours-runner.mjs"), { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+function ask(message) {
+  return new Promise((resolveAsk, rejectAsk) => {
+    runner.once("message", (r) => (r.ok ? resolveAsk(r.value) : rejectAsk(new Error(r.error))));
+    runner.send(message);
+  });
 }
-
-const cpuMs = () => {
-  const u = process.cpuUsage(); // the whole process: main thread and workers
-  return (u.user + u.system) / 1000;
-};
 
 /** The first python that imports numpy, matplotlib and Pillow, or undefined. */
 function findPython() {
@@ -153,13 +147,14 @@ function findPython() {
   return undefined;
 }
 
-/** One fresh run of ours; returns [figures/s wall, figures per CPU-second]. */
+/**
+ * One fresh run of ours (figures deleted, then `sync`, so the run starts from the same disk state);
+ * returns [figures/s wall, figures per CPU-second].
+ */
 async function oursOnce(save, model, jobs) {
-  clearFigures(save, model);
-  const c0 = cpuMs();
-  const s = await runFigures({ savePath: save, model, figureFuncs: "raw", jobs });
-  const cpu = cpuMs() - c0;
-  return [s.written / (s.elapsedMs / 1000), s.written / (cpu / 1000)];
+  await ask({ type: "clear", save, model });
+  execSync("sync");
+  return ask({ type: "run", save, model, jobs });
 }
 
 /** One fresh run of the Python reference (it clears and syncs itself); same return shape. */
@@ -177,7 +172,7 @@ const fmt = (x) => (x === undefined ? "    —" : x.toFixed(0).padStart(5));
 
 /** Interleaved rounds of ours and Python's, with 1 and CORES threads/processes; prints one table. */
 async function compare(label, save, model, rounds, python) {
-  await runFigures({ savePath: save, model, figureFuncs: "raw", jobs: 1 }); // warm caches (untimed)
+  await ask({ type: "run", save, model, jobs: 1 }); // warm caches (untimed)
   const sides = [];
   for (const jobs of [...new Set([1, CORES])]) {
     sides.push({ who: "ours", jobs, run: () => oursOnce(save, model, jobs), wall: [], cpu: [] });
@@ -231,3 +226,4 @@ if (SYNTH_PROMPTS > 0) {
     python,
   );
 }
+runner.disconnect();
