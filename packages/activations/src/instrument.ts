@@ -13,6 +13,7 @@ import {
   untypedValue,
 } from "./_graph.ts";
 import { ActivationsError } from "./errors.ts";
+import { rewriteMaskWheres } from "./mask-where.ts";
 
 /** How attention probabilities are taken out of a model. */
 export type CaptureMethod =
@@ -43,7 +44,7 @@ export interface InstrumentOptions {
 }
 
 /** Bumped whenever instrumentation changes, so cached instrumented copies are rebuilt. */
-export const INSTRUMENT_VERSION = 2;
+export const INSTRUMENT_VERSION = 3;
 
 const P = "pattern_lens";
 const MS = "com.microsoft";
@@ -280,6 +281,7 @@ export function instrumentModel(model: ModelProto, opts: InstrumentOptions = {})
 
   if (attnOutputs.length > 0) {
     method = "attentions-output";
+    rewriteMaskWheres(g, attentionSoftmaxes(g));
     for (const [i, o] of attnOutputs.entries()) layerOutputs.push(exposeFloat(g, o.name ?? "", i));
   } else if (gqa.length > 0) {
     method = "group-query-attention";
@@ -322,6 +324,7 @@ export function instrumentModel(model: ModelProto, opts: InstrumentOptions = {})
     const soft = attentionSoftmaxes(g);
     if (soft.length > 0) {
       method = "softmax";
+      rewriteMaskWheres(g, soft);
       for (const [i, n] of soft.entries()) layerOutputs.push(exposeFloat(g, n.output[0] ?? "", i));
     } else {
       const ifs = g.node.filter(
