@@ -21,10 +21,11 @@ import { consumers, nodeInputs, producers, subgraphs, untypedValue } from "./_gr
 import { readBytes } from "./_read-bytes.ts";
 import { ActivationsError } from "./errors.ts";
 import type { InstrumentedModel } from "./instrumented-cache.ts";
+import { type SegmentGraph, type SharedRun, sharedTemplates } from "./layer-template.ts";
 import { createOrtSession } from "./ort.ts";
 
 /** Bumped when the splitting changes, so cached segments are rebuilt. */
-const SEGMENTS_VERSION = 2;
+const SEGMENTS_VERSION = 3;
 
 /** One layer's model: its file, what it reads and what it returns. */
 export interface LayerSegment {
@@ -38,6 +39,11 @@ export interface LayerSegment {
   pattern: string;
   /** Values it returns for later segments (may include `pattern`). */
   carriesOut: string[];
+  /**
+   * Set when the layer runs on a model shared with the layers of the same structure (its
+   * weights fed as inputs); `path` is then its own model, kept for reference.
+   */
+  shared?: SharedRun;
 }
 
 /** The split plan, in layer order. */
@@ -297,9 +303,16 @@ export async function prepareLayerSegments(inst: InstrumentedModel): Promise<Lay
       | { split: false }
       | { split: true; segments: LayerSegment[] };
     if (!saved.split) return undefined;
-    return { segments: saved.segments.map((s) => ({ ...s, path: join(root, s.path) })) };
+    return {
+      segments: saved.segments.map((s) => ({
+        ...s,
+        path: join(root, s.path),
+        ...(s.shared ? { shared: { ...s.shared, template: join(root, s.shared.template) } } : {}),
+      })),
+    };
   }
-  const model = decodeModel(readBytes(inst.path));
+  const bytes = readBytes(inst.path);
+  const model = decodeModel(bytes);
   const g = model.graph as GraphProto;
   const split = splitPlan(g, inst.plan.outputs);
   const tmp = `${root}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
@@ -320,6 +333,17 @@ export async function prepareLayerSegments(inst: InstrumentedModel): Promise<Lay
           carriesOut: split.carriesOut[l] ?? [],
         };
       });
+      const graphs: SegmentGraph[] = segments.map((s, l) => ({
+        nodes: (split.nodes[l] ?? []).map((i) => g.node[i] as NodeProto),
+        graphInputs: s.graphInputs,
+        carriesIn: s.carriesIn,
+        outputs: [s.pattern, ...s.carriesOut.filter((c) => c !== s.pattern)],
+      }));
+      for (const [k, t] of sharedTemplates(g, model, graphs, bytes, types).entries()) {
+        const file = `shared${k}.onnx`;
+        writeFileSync(join(tmp, file), encodeModel(t.model));
+        for (const [l, run] of t.runs) (segments[l] as LayerSegment).shared = { template: file, ...run };
+      }
       saved = { split: true, segments };
     }
     writeFileSync(join(tmp, "segments.json"), JSON.stringify(saved, null, 2));

@@ -1,8 +1,9 @@
+import { weightFile } from "./_read-weight.ts";
 import { cutRows, type LayerPattern, type PatternModel } from "./capture.ts";
 import { ActivationsError } from "./errors.ts";
 import { buildFeeds } from "./feeds.ts";
 import { type LayerSegments, prepareLayerSegments } from "./layer-segments.ts";
-import { type Device, type HostTensor, openOrtWorker } from "./ort.ts";
+import { type Device, type HostTensor, type OrtSession, openOrtWorker } from "./ort.ts";
 
 /** Runs prompts one layer at a time; see {@link openLayerStreamer}. */
 export interface LayerStreamer {
@@ -35,11 +36,14 @@ export interface LayerStreamerOptions {
  * run, so at any time ONNX Runtime holds one layer's weights and one layer's working memory
  * (its arena goes with the session). Sessions kept open for the whole prompt held every layer's
  * weights, and the process kept their freed working memory as heap it could not return (2.15 GB
- * peak against 1.3 GB for a GPT-2-small shape at 2,000 tokens); creating one costs tens of
- * milliseconds against seconds of its run. Only the values passed between layers (residual
- * stream, masks, the attention output) are kept between layers. Returns `undefined` when the
- * graph cannot be split by layer (patterns inside `If` branches, or one node producing several
- * layers).
+ * peak against 1.3 GB for a GPT-2-small shape at 2,000 tokens). Only the values passed between
+ * layers (residual stream, masks, the attention output) are kept between layers.
+ *
+ * Layers of the same structure run on one shared session instead (see `layer-template.ts`),
+ * their weights read into the same buffers each time: memory touched for the first time costs
+ * about 3 ms per MB on some machines (page faults), so a fresh session per layer spent more time
+ * faulting in its working memory than computing. Returns `undefined` when the graph cannot be
+ * split by layer (patterns inside `If` branches, or one node producing several layers).
  */
 export async function openLayerStreamer(
   pm: PatternModel,
@@ -58,16 +62,30 @@ export async function openLayerStreamer(
   };
   // the last segment reading each carried value: it is dropped after that segment has run
   const lastUse = new Map<string, number>();
+  // the last layer running on each shared model: its session is released after that layer
+  const lastShared = new Map<string, number>();
   split.segments.forEach((seg, l) => {
     for (const c of seg.carriesIn) lastUse.set(c, l);
+    if (seg.shared) lastShared.set(seg.shared.template, l);
   });
+  const modelPath = pm.instrumented.path;
+  const dataDir = pm.instrumented.externalDataDir;
   return {
     async run(tokenIds, onLayer) {
       const carries = new Map<string, HostTensor>();
+      const shared = new Map<string, OrtSession>();
       let writing: Promise<void> = Promise.resolve();
       try {
         for (const [l, seg] of split.segments.entries()) {
-          const session = await worker.create(seg.path, sessionOptions);
+          const key = seg.shared?.template;
+          let session = key === undefined ? undefined : shared.get(key);
+          if (session === undefined) {
+            session = await worker.create(key ?? seg.path, {
+              ...sessionOptions,
+              ...(key !== undefined ? { memPattern: false } : {}),
+            });
+            if (key !== undefined) shared.set(key, session);
+          }
           let out: Record<string, HostTensor>;
           try {
             const graphMetas = session.inputs.filter((m) => seg.graphInputs.includes(m.name));
@@ -79,12 +97,29 @@ export async function openLayerStreamer(
                   "PL_ACTIVATIONS_MODEL_INVALID",
                   `layer ${l} needs ${c}, which no earlier layer returned.`,
                 );
-              feeds[c] = t;
+              feeds[seg.shared?.carriesIn[c] ?? c] = t;
             }
             const wanted = [seg.pattern, ...seg.carriesOut.filter((c) => c !== seg.pattern)];
-            out = await session.run(feeds, wanted);
+            if (seg.shared) {
+              const names = Object.entries(seg.shared.outputs);
+              const got = await session.run(
+                feeds,
+                names.map(([canon]) => canon),
+                { weights: seg.shared.weights.map((w) => weightFile(w, modelPath, dataDir)) },
+              );
+              out = {};
+              for (const [canon, name] of names) {
+                const t = got[canon];
+                if (t !== undefined) out[name] = t;
+              }
+            } else {
+              out = await session.run(feeds, wanted);
+            }
           } finally {
-            await session.dispose();
+            if (key === undefined || lastShared.get(key) === l) {
+              if (key !== undefined) shared.delete(key);
+              await session.dispose();
+            }
           }
           for (const c of seg.carriesIn) if (lastUse.get(c) === l) carries.delete(c);
           for (const c of seg.carriesOut) {
@@ -103,6 +138,7 @@ export async function openLayerStreamer(
           writing.catch(() => {}); // awaited before the next hand-over, or below
         }
       } finally {
+        for (const s of shared.values()) await s.dispose();
         await writing;
       }
     },

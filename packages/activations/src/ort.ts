@@ -9,6 +9,7 @@ import { Worker } from "node:worker_threads";
 import * as ort from "onnxruntime-node";
 import { hostTensor } from "./_host-tensor.ts";
 import { readBytes } from "./_read-bytes.ts";
+import { readFileWeight } from "./_read-weight.ts";
 import { ActivationsError, ActivationsInternalError } from "./errors.ts";
 
 /** Where the forward pass runs: `cpu` everywhere, `cuda` with onnxruntime-node's CUDA files. */
@@ -38,9 +39,34 @@ export interface OrtSession {
   readonly inputs: readonly ValueMeta[];
   readonly outputs: readonly ValueMeta[];
   /** Runs the model; returns only the requested outputs, as host tensors. */
-  run(feeds: Record<string, HostTensor>, outputNames: readonly string[]): Promise<Record<string, HostTensor>>;
+  run(
+    feeds: Record<string, HostTensor>,
+    outputNames: readonly string[],
+    extra?: RunExtras,
+  ): Promise<Record<string, HostTensor>>;
   /** Frees the native session. */
   dispose(): Promise<void>;
+}
+
+/** A weight input read from a file for one run (see {@link RunExtras}). */
+export interface FileWeight {
+  /** The model input it feeds. */
+  input: string;
+  type: "float32" | "float16";
+  dims: number[];
+  /** Absolute path of the file holding the bytes. */
+  file: string;
+  offset: number;
+  length: number;
+}
+
+/** What a run can do beyond plain feeds, to touch no fresh memory at long prompts. */
+export interface RunExtras {
+  /**
+   * Inputs read from files by the thread running the session, into buffers it reuses from run
+   * to run (per input name), instead of fresh buffers copied across threads.
+   */
+  weights?: readonly FileWeight[];
 }
 
 /** Options for {@link createOrtSession}. */
@@ -67,6 +93,13 @@ export interface OrtSessionOptions {
    * keep their own peak working memory.
    */
   memArena?: boolean;
+  /**
+   * Plan each run's memory as one block (ONNX Runtime's memory pattern; default true). Its block
+   * is allocated afresh on the second run, so a session run a few times (one shared by several
+   * layers) is faster without it: freed tensors are then reused from the arena from the second
+   * run on.
+   */
+  memPattern?: boolean;
 }
 
 const CUDA_HELP =
@@ -119,6 +152,7 @@ async function openSession(
     options.enableCpuMemArena = false;
     options.enableMemPattern = false;
   }
+  if (opts.memPattern === false) options.enableMemPattern = false;
   if (opts.externalDataDir !== undefined) {
     options.extra = { session: { model_external_initializers_file_folder_path: opts.externalDataDir } };
   }
@@ -158,8 +192,31 @@ async function openSession(
  */
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require("node:worker_threads");
+const fs = require("node:fs");
 const ort = require(workerData.ortPath);
 const sessions = new Map();
+// weight inputs are read into the same buffers every run (by input name)
+const weightBufs = new Map();
+const readInto = (w) => {
+  let buf = weightBufs.get(w.input);
+  if (!buf || buf.byteLength !== w.length) {
+    buf = new ArrayBuffer(w.length);
+    weightBufs.set(w.input, buf);
+  }
+  const view = new Uint8Array(buf);
+  const fd = fs.openSync(w.file, "r");
+  try {
+    let done = 0;
+    while (done < w.length) {
+      const n = fs.readSync(fd, view, done, w.length - done, w.offset + done);
+      if (n === 0) throw new Error("cannot read weight " + w.input + " from " + w.file + ": " + done + " of " + w.length + " bytes at offset " + w.offset + "; the model changed while in use, run again");
+      done += n;
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  return new ort.Tensor(w.type, w.type === "float32" ? new Float32Array(buf) : new Uint16Array(buf), w.dims);
+};
 const meta = (m) => (m.isTensor ? { name: m.name, type: m.type, shape: [...m.shape] } : { name: m.name, type: undefined, shape: undefined });
 parentPort.on("message", async (m) => {
   try {
@@ -171,6 +228,7 @@ parentPort.on("message", async (m) => {
     } else if (m.op === "run") {
       const feeds = {};
       for (const [name, t] of Object.entries(m.feeds)) feeds[name] = new ort.Tensor(t.type, t.data, t.dims);
+      for (const w of m.weights || []) feeds[w.input] = readInto(w);
       const fetches = {};
       for (const name of m.outputs) fetches[name] = null;
       const res = await session.run(feeds, fetches);
@@ -314,11 +372,17 @@ async function createWorkerSession(
   return {
     inputs: created.inputs ?? [],
     outputs: created.outputs ?? [],
-    async run(feeds, outputNames) {
+    async run(feeds, outputNames, extra = {}) {
       const plain: Record<string, { type: string; dims: number[]; data: ArrayBufferView }> = {};
       for (const [name, t] of Object.entries(feeds))
         plain[name] = { type: t.type, dims: t.dims, data: t.data };
-      const r = await call({ op: "run", feeds: plain, outputs: outputNames, key });
+      const r = await call({
+        op: "run",
+        feeds: plain,
+        outputs: outputNames,
+        key,
+        weights: extra.weights ?? [],
+      });
       if (!r.ok) {
         throw new ActivationsError(
           "PL_ACTIVATIONS_MODEL_INVALID",
@@ -352,9 +416,10 @@ function wrapSession(session: ort.InferenceSession): OrtSession {
   return {
     inputs: session.inputMetadata.map(meta),
     outputs: session.outputMetadata.map(meta),
-    async run(feeds, outputNames) {
+    async run(feeds, outputNames, extra = {}) {
       const ortFeeds: Record<string, ort.Tensor> = {};
       for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = toOrt(t);
+      for (const w of extra.weights ?? []) ortFeeds[w.input] = toOrt(readFileWeight(w));
       const fetches: Record<string, null> = {};
       for (const name of outputNames) fetches[name] = null;
       const result = await session.run(ortFeeds, fetches);

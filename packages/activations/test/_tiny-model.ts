@@ -48,11 +48,11 @@ function rand(seed: number, n: number, scale: number): Float32Array {
   return out;
 }
 
-export function tinyWeights(): Weights {
+export function tinyWeights(nLayers = L): Weights {
   return {
     E: rand(1, V * D, 1),
     P: rand(2, CTX * D, 0.5),
-    layers: Array.from({ length: L }, (_, l) => ({
+    layers: Array.from({ length: nLayers }, (_, l) => ({
       q: rand(10 + l, D * D, 1),
       k: rand(20 + l, D * D, 1),
       v: rand(30 + l, D * D, 1),
@@ -70,13 +70,14 @@ function layers(
   blocked: string,
   mask32: string,
   prefix: string,
+  nLayers = L,
 ): string {
   let x = x0;
   const scale = c.constFloat(1 / Math.sqrt(DH));
   const neg = c.constFloat(-1e9);
   const heads = c.constInt64([0, 0, H, DH]);
   const flat = c.constInt64([0, 0, D]);
-  for (let l = 0; l < L; l++) {
+  for (let l = 0; l < nLayers; l++) {
     const w = (k: string) => `w.${l}.${k}`;
     b.scope(`${prefix}model/layers.${l}/attn`, () => {
       const q = b.matMul(x, w("q"));
@@ -114,9 +115,9 @@ function layers(
   return x;
 }
 
-/** Builds the tiny model as ONNX bytes. */
-export function tinyModel(variant: TinyVariant): Uint8Array {
-  const wts = tinyWeights();
+/** Builds the tiny model as ONNX bytes (`nLayers` layers; default {@link L}). */
+export function tinyModel(variant: TinyVariant, nLayers = L): Uint8Array {
+  const wts = tinyWeights(nLayers);
   const b = new GraphBuilder({ opset: 17, opsets: { "com.microsoft": 1 } });
   const ids = b.input("input_ids", "int64", ["batch_size", "sequence_length"]);
   const mask = b.input("attention_mask", "int64", ["batch_size", "sequence_length"]);
@@ -157,15 +158,15 @@ export function tinyModel(variant: TinyVariant): Uint8Array {
     });
     hidden = h as string;
   } else {
-    hidden = layers(b, b, variant === "nan-token" ? "softmax" : variant, x0, blocked, mask32, "");
+    hidden = layers(b, b, variant === "nan-token" ? "softmax" : variant, x0, blocked, mask32, "", nLayers);
   }
   b.output(b.matMul(hidden, "Et"), "logits");
   return b.toBytes();
 }
 
 /** float64 forward pass of the tiny model for one unpadded row; returns `[H, n, n]` per layer. */
-export function tinyReference(ids: readonly number[]): Float64Array[] {
-  const w = tinyWeights();
+export function tinyReference(ids: readonly number[], nLayers = L): Float64Array[] {
+  const w = tinyWeights(nLayers);
   const n = ids.length;
   let x = new Float64Array(n * D);
   for (let i = 0; i < n; i++)

@@ -57,7 +57,7 @@ describe("openLayerStreamer: one ONNX Runtime session per layer", () => {
     }
     // the split is cached beside the instrumented copy: layer 1 reads what layer 0 passes on
     const plan = JSON.parse(
-      readFileSync(join(dirname(pm.instrumented.path), "segments-v2", "segments.json"), "utf8"),
+      readFileSync(join(dirname(pm.instrumented.path), "segments-v3", "segments.json"), "utf8"),
     );
     expect(plan.split).toBe(true);
     expect(plan.segments).toHaveLength(2);
