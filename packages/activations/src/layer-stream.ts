@@ -1,8 +1,9 @@
+import { collectGarbage } from "./_collect-garbage.ts";
 import { weightFile } from "./_read-weight.ts";
 import { cutRows, type LayerPattern, type PatternModel } from "./capture.ts";
 import { ActivationsError } from "./errors.ts";
 import { buildFeeds } from "./feeds.ts";
-import { type LayerSegments, prepareLayerSegments } from "./layer-segments.ts";
+import { type LayerSegment, type LayerSegments, prepareLayerSegments } from "./layer-segments.ts";
 import { type Device, type HostTensor, type OrtSession, openOrtWorker } from "./ort.ts";
 
 /** Runs prompts one layer at a time; see {@link openLayerStreamer}. */
@@ -13,11 +14,18 @@ export interface LayerStreamer {
    * thread) while `onLayer` works, and its pattern is handed over only once `onLayer` of the
    * previous one has resolved. So a caller that writes and drops each pattern holds about two
    * layers: the one being written and the one being computed.
+   *
+   * With `lean`, nothing overlaps: each layer's `onLayer` resolves before the next layer runs,
+   * and ONNX Runtime returns its working memory after every layer instead of keeping it for the
+   * next (no arena). Slower, but the peak is about two layers' patterns instead of four (ONNX
+   * Runtime's output and its copy handed over; fused attention kernels hold their own copy
+   * while they run), for prompts whose layers are too big to hold four times.
    * @throws {ActivationsError} `PL_ACTIVATIONS_PATTERN_INVALID` naming layer and head.
    */
   run(
     tokenIds: readonly number[],
     onLayer: (layer: number, pattern: LayerPattern) => Promise<void>,
+    opts?: { lean?: boolean },
   ): Promise<void>;
   /** Ends the thread the per-layer sessions run on. */
   close(): Promise<void>;
@@ -71,71 +79,61 @@ export async function openLayerStreamer(
   const modelPath = pm.instrumented.path;
   const dataDir = pm.instrumented.externalDataDir;
   return {
-    async run(tokenIds, onLayer) {
+    async run(tokenIds, onLayer, { lean = false } = {}) {
       const carries = new Map<string, HostTensor>();
       const shared = new Map<string, OrtSession>();
       let writing: Promise<void> = Promise.resolve();
+      /**
+       * Runs layer `l` and hands its pattern to `onLayer` once the previous layer's is written.
+       * The pattern lives only in this call and in `onLayer`'s promise, so once that promise has
+       * settled nothing holds it (see `lean` below).
+       */
+      const step = async (l: number, seg: LayerSegment): Promise<{ written: Promise<void> }> => {
+        const key = seg.shared?.template;
+        let session = key === undefined ? undefined : shared.get(key);
+        if (session === undefined) {
+          session = await worker.create(key ?? seg.path, {
+            ...sessionOptions,
+            ...(key !== undefined ? { memPattern: false } : {}),
+            ...(lean ? { memArena: false } : {}),
+          });
+          if (key !== undefined) shared.set(key, session);
+        }
+        let out: Record<string, HostTensor>;
+        try {
+          out = await runSegment(session, seg, tokenIds, carries, l, { modelPath, dataDir });
+        } finally {
+          if (key === undefined || lastShared.get(key) === l) {
+            if (key !== undefined) shared.delete(key);
+            await session.dispose();
+          }
+        }
+        for (const c of seg.carriesIn) if (lastUse.get(c) === l) carries.delete(c);
+        for (const c of seg.carriesOut) {
+          const t = out[c];
+          if (t !== undefined) carries.set(c, t);
+        }
+        const t = out[seg.pattern];
+        if (t === undefined)
+          throw new ActivationsError(
+            "PL_ACTIVATIONS_MODEL_INVALID",
+            `layer ${l} did not return ${seg.pattern}.`,
+          );
+        const [pattern] = cutRows(t, l, [tokenIds], pm.causal);
+        await writing;
+        const written = onLayer(l, pattern as LayerPattern);
+        written.catch(() => {}); // awaited before the next hand-over, or below
+        return { written };
+      };
       try {
         for (const [l, seg] of split.segments.entries()) {
-          const key = seg.shared?.template;
-          let session = key === undefined ? undefined : shared.get(key);
-          if (session === undefined) {
-            session = await worker.create(key ?? seg.path, {
-              ...sessionOptions,
-              ...(key !== undefined ? { memPattern: false } : {}),
-            });
-            if (key !== undefined) shared.set(key, session);
+          writing = (await step(l, seg)).written;
+          if (lean) {
+            // the pattern just written is garbage now; collect it before the next layer's run
+            // needs as much again (the main thread idles meanwhile, so nothing else would)
+            await writing;
+            collectGarbage();
           }
-          let out: Record<string, HostTensor>;
-          try {
-            const graphMetas = session.inputs.filter((m) => seg.graphInputs.includes(m.name));
-            const feeds = buildFeeds(graphMetas, { rows: [tokenIds], padId: 0 });
-            for (const c of seg.carriesIn) {
-              const t = carries.get(c);
-              if (t === undefined)
-                throw new ActivationsError(
-                  "PL_ACTIVATIONS_MODEL_INVALID",
-                  `layer ${l} needs ${c}, which no earlier layer returned.`,
-                );
-              feeds[seg.shared?.carriesIn[c] ?? c] = t;
-            }
-            const wanted = [seg.pattern, ...seg.carriesOut.filter((c) => c !== seg.pattern)];
-            if (seg.shared) {
-              const names = Object.entries(seg.shared.outputs);
-              const got = await session.run(
-                feeds,
-                names.map(([canon]) => canon),
-                { weights: seg.shared.weights.map((w) => weightFile(w, modelPath, dataDir)) },
-              );
-              out = {};
-              for (const [canon, name] of names) {
-                const t = got[canon];
-                if (t !== undefined) out[name] = t;
-              }
-            } else {
-              out = await session.run(feeds, wanted);
-            }
-          } finally {
-            if (key === undefined || lastShared.get(key) === l) {
-              if (key !== undefined) shared.delete(key);
-              await session.dispose();
-            }
-          }
-          for (const c of seg.carriesIn) if (lastUse.get(c) === l) carries.delete(c);
-          for (const c of seg.carriesOut) {
-            const t = out[c];
-            if (t !== undefined) carries.set(c, t);
-          }
-          const t = out[seg.pattern];
-          if (t === undefined)
-            throw new ActivationsError(
-              "PL_ACTIVATIONS_MODEL_INVALID",
-              `layer ${l} did not return ${seg.pattern}.`,
-            );
-          const [pattern] = cutRows(t, l, [tokenIds], pm.causal);
-          await writing;
-          writing = onLayer(l, pattern as LayerPattern);
-          writing.catch(() => {}); // awaited before the next hand-over, or below
         }
       } finally {
         for (const s of shared.values()) await s.dispose();
@@ -146,4 +144,42 @@ export async function openLayerStreamer(
       await worker.close();
     },
   };
+}
+
+/** Runs one layer's segment with the carried values; returns its outputs under their graph names. */
+async function runSegment(
+  session: OrtSession,
+  seg: LayerSegment,
+  tokenIds: readonly number[],
+  carries: Map<string, HostTensor>,
+  l: number,
+  weightsFrom: { modelPath: string; dataDir: string | undefined },
+): Promise<Record<string, HostTensor>> {
+  const graphMetas = session.inputs.filter((m) => seg.graphInputs.includes(m.name));
+  const feeds = buildFeeds(graphMetas, { rows: [tokenIds], padId: 0 });
+  for (const c of seg.carriesIn) {
+    const t = carries.get(c);
+    if (t === undefined)
+      throw new ActivationsError(
+        "PL_ACTIVATIONS_MODEL_INVALID",
+        `layer ${l} needs ${c}, which no earlier layer returned.`,
+      );
+    feeds[seg.shared?.carriesIn[c] ?? c] = t;
+  }
+  if (!seg.shared) {
+    const wanted = [seg.pattern, ...seg.carriesOut.filter((c) => c !== seg.pattern)];
+    return session.run(feeds, wanted);
+  }
+  const names = Object.entries(seg.shared.outputs);
+  const got = await session.run(
+    feeds,
+    names.map(([canon]) => canon),
+    { weights: seg.shared.weights.map((w) => weightFile(w, weightsFrom.modelPath, weightsFrom.dataDir)) },
+  );
+  const out: Record<string, HostTensor> = {};
+  for (const [canon, name] of names) {
+    const t = got[canon];
+    if (t !== undefined) out[name] = t;
+  }
+  return out;
 }

@@ -95,6 +95,19 @@ export function wholeRunBytes(model: number, nLayers: number, nHeads: number, n:
 }
 
 /**
+ * Whether a prompt of `n` tokens run layer by layer should run lean (nothing overlapped, no
+ * ONNX Runtime arena; see `LayerStreamer.run`): overlapped, about four layers of its patterns are
+ * held at once (ONNX Runtime's output and working copy kept in its arena, the output's copy
+ * handed over, the previous layer being written), and with the model that would exceed
+ * `maxMemory`. Lean holds about two. A model bigger than half of `maxMemory` leaves the patterns
+ * half of it, so a 1B-class model (6 GB) still overlaps its short prompts' small layers.
+ */
+export function streamLean(model: number, nHeads: number, n: number, maxMemory: number): boolean {
+  const overlapped = 4 * nHeads * n * n * 4;
+  return overlapped > maxMemory - Math.min(model, maxMemory / 2);
+}
+
+/**
  * Splits jobs into those run layer by layer (their all-layers run would exceed `maxMemory`, or
  * they have at least `streamFromTokens` tokens) and those batched.
  */

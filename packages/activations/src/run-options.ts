@@ -125,6 +125,12 @@ export interface ActivationsSummary {
   tokens: number;
   /** Prompts run layer by layer (see `maxMemory`). */
   streamed: number;
+  /**
+   * Of those, prompts run lean: computing and writing not overlapped and no ONNX Runtime arena,
+   * so about two of their layers are held instead of four (their layers are too big for
+   * `maxMemory` otherwise). Slower per token.
+   */
+  lean: number;
   /** Hashes of every prompt of this run (computed or already saved), in prompt order. */
   hashes: string[];
   elapsedMs: number;

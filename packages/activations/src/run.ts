@@ -20,7 +20,15 @@ import { PromptClaims, removeLeftOverTemps } from "./claims.ts";
 import { type LayerStreamer, openLayerStreamer } from "./layer-stream.ts";
 import { buildModelCfg } from "./model-cfg.ts";
 import { checkModelFolder } from "./model-folder.ts";
-import { countHeads, type Job, makeBatches, modelBytes, planJobs, splitByMemory } from "./plan.ts";
+import {
+  countHeads,
+  type Job,
+  makeBatches,
+  modelBytes,
+  planJobs,
+  splitByMemory,
+  streamLean,
+} from "./plan.ts";
 import { loadPrompts, type PromptRecord } from "./prompts.ts";
 import { isDone, readPromptsIndex } from "./resume.ts";
 import {
@@ -166,6 +174,7 @@ async function runAll(
   let tokens = 0;
   let truncated = 0;
   let droppedTokens = 0;
+  let leanCount = 0;
   const report = () =>
     opts.onProgress?.({ done, total: jobs.length, skipped, tokens, elapsedMs: performance.now() - start });
   report();
@@ -195,7 +204,9 @@ async function runAll(
       try {
         for (const job of longJobs) {
           if ((await claimBatch([job])).length === 0) continue;
-          await writeStreamedNpz(save, modelName, job, streamer, o);
+          const lean = streamLean(model, nHeads, job.tokenIds.length, o.maxMemory);
+          if (lean) leanCount++;
+          await writeStreamedNpz(save, modelName, job, streamer, o, lean);
           await finishJob(job);
         }
       } finally {
@@ -271,6 +282,7 @@ async function runAll(
     droppedTokens,
     tokens,
     streamed: longJobs.length,
+    lean: leanCount,
     elapsedMs: performance.now() - start,
     hashes: jobs.map((j) => j.hash),
   };

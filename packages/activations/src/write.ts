@@ -86,7 +86,8 @@ export async function writeWholeNpz(
 
 /**
  * Runs one prompt layer by layer and writes each layer's pattern as it comes (same bytes as
- * {@link writeWholeNpz}); nothing appears at the path unless every layer was written.
+ * {@link writeWholeNpz}); nothing appears at the path unless every layer was written. `lean`
+ * trades the overlap of computing and writing for a lower peak (see `LayerStreamer.run`).
  */
 export async function writeStreamedNpz(
   save: string,
@@ -94,13 +95,14 @@ export async function writeStreamedNpz(
   job: Job,
   streamer: LayerStreamer,
   f: SaveFormat,
+  lean = false,
 ): Promise<void> {
   const path = activationsPath(save, model, job.hash);
   const writer = await openNpzWriter(path, { compressLevel: f.level, compressStrategy: f.strategy }).catch(
     (err: unknown) => wrapIo(err, `prompt ${job.hash}`),
   );
   try {
-    await streamer.run(job.tokenIds, (l, p) => writer.add(patternKey(l), toNpy(p, f.dtype)));
+    await streamer.run(job.tokenIds, (l, p) => writer.add(patternKey(l), toNpy(p, f.dtype)), { lean });
     await writer.close();
   } catch (err) {
     await writer.abort();

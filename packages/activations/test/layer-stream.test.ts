@@ -149,7 +149,7 @@ describe("activationsMain: layer by layer or all at once, the same npz bytes", (
   // every float32 capture method of the builder graphs (the fused Attention and GQA exports are
   // checked layer by layer in instrument-fused/instrument-gqa.test.ts)
   for (const variant of ["softmax", "attentions", "mha", "if"] as const) {
-    it(`builder graph '${variant}': streamed npz files equal the in-memory ones byte for byte`, async () => {
+    it(`builder graph '${variant}': streamed npz files (overlapped and lean) equal the in-memory ones byte for byte`, async () => {
       const { activationsMain } = await import("../src/index.ts");
       const model = join(tempDir(), `${variant}.onnx`);
       writeFileSync(model, tinyModel(variant));
@@ -158,7 +158,7 @@ describe("activationsMain: layer by layer or all at once, the same npz bytes", (
       writeFileSync(prompts, `${texts.map((text) => JSON.stringify({ text })).join("\n")}\n`);
       const cacheDir = tempDir();
       const warnings: string[] = [];
-      const run = (savePath: string, streamed: boolean) =>
+      const run = (savePath: string, how: "whole" | "overlapped" | "lean") =>
         activationsMain({
           model,
           prompts,
@@ -167,20 +167,26 @@ describe("activationsMain: layer by layer or all at once, the same npz bytes", (
           cacheDir,
           tokenizer: TINY_TOKENIZER,
           batchSize: 1,
-          ...(streamed ? { maxMemory: 1 } : { maxMemory: 1e15 }),
+          // lean: a budget no layer fits four times; overlapped: every prompt streamed by length
+          ...(how === "lean" ? { maxMemory: 1 } : { maxMemory: 1e15 }),
+          ...(how === "overlapped" ? { streamFromTokens: 1 } : {}),
           onWarning: (m) => warnings.push(m),
         });
-      const [a, b] = [tempDir(), tempDir()];
-      const whole = await run(a, false);
-      const streamed = await run(b, true);
-      expect(whole.streamed).toBe(0);
+      const [a, b, c] = [tempDir(), tempDir(), tempDir()];
+      const whole = await run(a, "whole");
+      const lean = await run(b, "lean");
+      const overlapped = await run(c, "overlapped");
+      expect([whole.streamed, whole.lean]).toEqual([0, 0]);
       // a merged decoder cannot be split: it runs whole, with a warning
-      expect(streamed.streamed).toBe(variant === "if" ? 0 : texts.length);
+      const n = variant === "if" ? 0 : texts.length;
+      expect([lean.streamed, lean.lean]).toEqual([n, n]);
+      expect([overlapped.streamed, overlapped.lean]).toEqual([n, 0]);
       if (variant === "if") expect(warnings.join("\n")).toMatch(/cannot be split by layer/);
       for (const text of texts) {
         const f = (d: string) =>
           readFileSync(join(d, variant, "prompts", promptHash(text), "activations.npz"));
         expect(f(b).equals(f(a))).toBe(true);
+        expect(f(c).equals(f(a))).toBe(true);
       }
     });
   }

@@ -270,7 +270,9 @@ export async function runActivationsStep(
       (summary.truncated
         ? `, ${summary.truncated} cut to the model's context (${summary.droppedTokens} tokens dropped)`
         : "") +
-      (summary.streamed ? `, ${summary.streamed} run layer by layer` : "") +
+      (summary.streamed
+        ? `, ${summary.streamed} run layer by layer${summary.lean ? ` (${summary.lean} lean: one layer at a time, to stay under --max-memory)` : ""}`
+        : "") +
       ` in ${secs.toFixed(1)} s (${(summary.computed / Math.max(secs, 1e-3)).toFixed(1)} prompts/s, ${(summary.tokens / Math.max(secs, 1e-3)).toFixed(0)} tokens/s) -> ${summary.modelPath}\n`,
   );
   if (flags.indexHtml) {
