@@ -72,11 +72,17 @@ describe("names read from data files are checked before they become paths", () =
     expect(tree(outside)).toEqual(before);
   });
 
-  it("--model '../x' is refused with PL_UNSAFE_NAME (exit 2)", async () => {
+  it("--model '../x' and --model-name '../x' are refused with PL_UNSAFE_NAME (exit 2)", async () => {
     const save = smallDemo(1);
-    const r = await runCli(["figures", "--model", "../x", "--save-path", save]);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toContain("[PL_INDEXES_UNSAFE_NAME]");
+    // run from a fresh folder, so that `../x` names no existing path (an existing `../x` would be a
+    // model spec whose folder name is `x`)
+    const cwd = join(tempFolder("pl-cwd-"), "sub");
+    mkdirSync(cwd);
+    for (const flag of ["--model", "--model-name"]) {
+      const r = await runCli(["figures", flag, "../x", "--save-path", save], { cwd });
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toContain("[PL_INDEXES_UNSAFE_NAME]");
+    }
   });
 
   it("figures.jsonl: an unparsable line is kept verbatim; a leftover temp file of a dead process is removed", async () => {

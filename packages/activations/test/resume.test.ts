@@ -50,7 +50,8 @@ describe("kill -9 and resume", () => {
 
     const resumed = await activationsMain({ ...base, savePath: killed });
     expect(resumed.skipped).toBeGreaterThanOrEqual(3);
-    expect(resumed.skipped + resumed.computed).toBe(whole.computed);
+    const { hashes: _h, ...counts } = resumed;
+    expect(resumed.skipped + resumed.computed, JSON.stringify(counts)).toBe(whole.computed);
     const a = tree(full);
     const b = tree(killed);
     expect([...b.keys()].sort()).toEqual([...a.keys()].sort());

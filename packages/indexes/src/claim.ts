@@ -1,11 +1,12 @@
 // Claims: a file created with O_EXCL that says "this process is computing this prompt", so that
 // concurrent writers (on one machine or many over a shared file system) do not compute a prompt
-// twice. No file locks: O_EXCL create is atomic on local file systems and on NFS v3+.
+// twice. No file locks: a hard link (or O_EXCL create) is atomic on local file systems and on NFS v3+.
 
-import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { linkSync, mkdirSync, readdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { open, readFile, rm, stat, utimes } from "node:fs/promises";
 import { hostname } from "node:os";
-import { dirname } from "node:path";
+import { basename, dirname } from "node:path";
 import { ioError } from "./_io-error.ts";
 import { promptDir } from "./layout.ts";
 
@@ -110,6 +111,77 @@ function holding(path: string, text: string, staleMs: number): Claim {
   };
 }
 
+/** Error codes of a file system that has no hard links (some FUSE, SMB and FAT mounts). */
+const NO_LINKS = new Set(["EPERM", "ENOTSUP", "EOPNOTSUPP", "ENOSYS", "EXDEV"]);
+
+/**
+ * Creates `path` holding `text` only if it does not exist; whether it did. The claim appears with
+ * its content at once: the text is written to a temp file that is then hard-linked to `path`
+ * (atomic, and EEXIST when taken, on local file systems and NFS). A plain O_EXCL create and a
+ * write would leave an empty claim, with no pid to tell its holder is gone, to a process killed
+ * between the two, so an immediate rerun would leave that prompt undone. Where hard links are not
+ * supported it falls back to that create.
+ * A holder removes the temp files other processes' killed claims left beside it.
+ */
+function createWithContent(path: string, text: string): boolean {
+  const temp = `${path}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`;
+  writeFileSync(temp, text, { flag: "wx" });
+  try {
+    linkSync(temp, path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? "";
+    // ENOENT: the temp was swept by the process that holds the claim
+    if (code === "EEXIST" || code === "ENOENT") return false;
+    // over NFS a link that succeeded can report an error (a retransmitted request): the temp's
+    // link count tells
+    if (linkCount(temp) === 2) return true;
+    if (!NO_LINKS.has(code)) throw err;
+    try {
+      writeFileSync(path, text, { flag: "wx" });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "EEXIST") return false;
+      throw e;
+    }
+  } finally {
+    try {
+      unlinkSync(temp);
+    } catch {
+      // removed by the holder's sweep below
+    }
+  }
+  removeClaimTemps(path);
+  return true;
+}
+
+function linkCount(file: string): number {
+  try {
+    return statSync(file).nlink;
+  } catch {
+    return 0;
+  }
+}
+
+/** Removes `<claim>.<pid>.<12 hex>.tmp` files beside a claim this process now holds. */
+function removeClaimTemps(path: string): void {
+  const prefix = `${basename(path)}.`;
+  let names: string[];
+  try {
+    names = readdirSync(dirname(path));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix) || !CLAIM_TEMP.test(name.slice(prefix.length))) continue;
+    try {
+      unlinkSync(`${dirname(path)}/${name}`);
+    } catch {
+      // gone meanwhile
+    }
+  }
+}
+
+const CLAIM_TEMP = /^\d+\.[0-9a-f]{12}\.tmp$/;
+
 /**
  * Claims `path` for this process: creates it with O_EXCL, holding `{host, pid, started}`, and
  * keeps it fresh until released. A claim left by a process that is gone (see
@@ -133,13 +205,9 @@ export async function tryClaim(path: string, options: ClaimOptions = {}): Promis
   let folderMade = false;
   const create = async (): Promise<Claim | undefined> => {
     try {
-      // one synchronous open+write: a process killed between the two would leave an empty claim
-      // that only ages out, so an immediate rerun would leave that prompt undone
-      writeFileSync(path, text, { flag: "wx" });
-      return holding(path, text, staleMs);
+      return createWithContent(path, text) ? holding(path, text, staleMs) : undefined;
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === "ENOENT" && !folderMade) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT" && !folderMade) {
         try {
           mkdirSync(dirname(path), { recursive: true });
         } catch (cause) {
@@ -148,8 +216,7 @@ export async function tryClaim(path: string, options: ClaimOptions = {}): Promis
         folderMade = true;
         return create();
       }
-      if (code !== "EEXIST") throw ioError("create", path, err);
-      return undefined;
+      throw ioError("create", path, err);
     }
   };
   for (let attempt = 0; attempt < 8; attempt++) {

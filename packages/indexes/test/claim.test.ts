@@ -69,7 +69,7 @@ describe("tryClaim", () => {
     await c?.release();
   });
 
-  it("takes over an empty claim (killed between create and write) after 10 s", async () => {
+  it("takes over an empty or torn claim (no holder to ask) after 10 s", async () => {
     const path = join(temp(), ".activations.claim");
     writeFileSync(path, "");
     expect(await tryClaim(path)).toBeUndefined();
@@ -77,6 +77,24 @@ describe("tryClaim", () => {
     const c = await tryClaim(path);
     expect(c).toBeDefined();
     await c?.release();
+  });
+
+  it("a claim appears with its holder in it, and a holder removes the claim temps killed claimers left", async () => {
+    const dir = join(temp(), "p");
+    const path = join(dir, ".activations.claim");
+    const first = await tryClaim(path);
+    await first?.release();
+    // what a claimer killed between writing its temp and linking it leaves
+    const left = join(dir, `.activations.claim.${await deadPid()}.0a1b2c3d4e5f.tmp`);
+    writeFileSync(left, JSON.stringify({ host: hostname(), pid: 1 }));
+    const other = join(dir, ".activations.npz.1234.0a1b2c3d4e5f.tmp");
+    writeFileSync(other, "x");
+    const c = await tryClaim(path);
+    expect(c).toBeDefined();
+    expect(JSON.parse(readFileSync(path, "utf8"))).toMatchObject({ host: hostname(), pid: process.pid });
+    expect(readdirSync(dir).sort()).toEqual([".activations.claim", ".activations.npz.1234.0a1b2c3d4e5f.tmp"]);
+    await c?.release();
+    expect(readdirSync(dir)).toEqual([".activations.npz.1234.0a1b2c3d4e5f.tmp"]);
   });
 
   it("release never removes a claim that another process took over", async () => {
