@@ -3,7 +3,18 @@
 // twice. No file locks: a hard link (or O_EXCL create) is atomic on local file systems and on NFS v3+.
 
 import { randomBytes } from "node:crypto";
-import { linkSync, mkdirSync, readdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
 import { open, readFile, rm, stat, utimes } from "node:fs/promises";
 import { hostname } from "node:os";
 import { basename, dirname } from "node:path";
@@ -125,7 +136,12 @@ const NO_LINKS = new Set(["EPERM", "ENOTSUP", "EOPNOTSUPP", "ENOSYS", "EXDEV"]);
  */
 function createWithContent(path: string, text: string): boolean {
   const temp = `${path}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`;
-  writeFileSync(temp, text, { flag: "wx" });
+  try {
+    writeFileSync(temp, text, { flag: "wx" });
+  } catch (err) {
+    removeQuietly(temp); // created, then the write failed (disk full): leave nothing behind
+    throw err;
+  }
   try {
     linkSync(temp, path);
   } catch (err) {
@@ -136,21 +152,34 @@ function createWithContent(path: string, text: string): boolean {
     // link count tells
     if (linkCount(temp) === 2) return true;
     if (!NO_LINKS.has(code)) throw err;
+    let fd: number;
     try {
-      writeFileSync(path, text, { flag: "wx" });
+      fd = openSync(path, "wx");
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === "EEXIST") return false;
       throw e;
     }
-  } finally {
     try {
-      unlinkSync(temp);
-    } catch {
-      // removed by the holder's sweep below
+      writeSync(fd, text);
+    } catch (e) {
+      removeQuietly(path); // ours, and empty
+      throw e;
+    } finally {
+      closeSync(fd);
     }
+  } finally {
+    removeQuietly(temp); // or removed already by the holder's sweep
   }
   removeClaimTemps(path);
   return true;
+}
+
+function removeQuietly(file: string): void {
+  try {
+    unlinkSync(file);
+  } catch {
+    // not there
+  }
 }
 
 function linkCount(file: string): number {
