@@ -15,6 +15,12 @@
 //   BENCH_SYNTH_PROMPTS=64 prompts in the synthetic set (12 layers x 12 heads x 128 tokens); 0 skips it
 //   BENCH_DIR=/dev/shm     where the data folders go (default: the OS temp dir); a RAM disk
 //                          separates compute from the disk's file-creation cost
+//   BENCH_SETTLE_S=0       seconds to wait between clearing a round's figures (and `sync`) and
+//                          timing it, on both sides. A journal-less ext4 skips, inode by inode, the
+//                          inodes freed in the last seconds when it allocates new ones, so a round
+//                          that starts right after the previous one was deleted pays for that
+//                          deletion; 31 measures a data folder written on a settled disk, as a
+//                          user's first run is
 
 import { execSync, fork, spawnSync } from "node:child_process";
 import {
@@ -38,6 +44,7 @@ const SYNTH_PROMPTS = Number(process.env.BENCH_SYNTH_PROMPTS ?? 64);
 const SYNTH_RUNS = Number(process.env.BENCH_SYNTH_RUNS ?? 3);
 const CORES = availableParallelism();
 const BENCH_DIR = process.env.BENCH_DIR ?? tmpdir();
+const SETTLE_S = Number(process.env.BENCH_SETTLE_S ?? 0);
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -154,14 +161,19 @@ function findPython() {
 async function oursOnce(save, model, jobs) {
   await ask({ type: "clear", save, model });
   execSync("sync");
+  if (SETTLE_S > 0) await new Promise((r) => setTimeout(r, SETTLE_S * 1000));
   return ask({ type: "run", save, model, jobs });
 }
 
 /** One fresh run of the Python reference (it clears and syncs itself); same return shape. */
 function pythonOnce(python, save, model, procs) {
-  const r = spawnSync(python, [join(here, "python-reference.py"), save, model, String(procs), "1"], {
-    encoding: "utf8",
-  });
+  const r = spawnSync(
+    python,
+    [join(here, "python-reference.py"), save, model, String(procs), "1", String(SETTLE_S)],
+    {
+      encoding: "utf8",
+    },
+  );
   const m = /median (\d+) figures\/s wall, (\d+) figures per CPU-second/.exec(r.stdout ?? "");
   if (r.status !== 0 || !m)
     throw new Error(`python-reference.py failed: ${(r.stderr ?? "").trim().split("\n").pop()}`);
@@ -193,7 +205,7 @@ async function compare(label, save, model, rounds, python) {
     }
   }
   console.log(
-    `\n${label}: medians of ${rounds} interleaved fresh runs (load avg now ${loadavg()[0].toFixed(1)})`,
+    `\n${label}: medians of ${rounds} interleaved fresh runs${SETTLE_S > 0 ? `, each ${SETTLE_S} s after its clear` : ""} (load avg now ${loadavg()[0].toFixed(1)})`,
   );
   for (const side of sides) {
     const mine = side.who === "ours";

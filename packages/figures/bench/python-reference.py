@@ -5,7 +5,8 @@ RGB floats to bytes by truncation, Pillow PNG (default settings) written to L{l}
 Prompts are spread over PROCS processes with multiprocessing, one prompt per task.
 
 Needs numpy, matplotlib and Pillow (Debian: python3-matplotlib, run with /usr/bin/python3).
-Usage: python3 python-reference.py SAVE_DIR MODEL PROCS [RUNS]
+Usage: python3 python-reference.py SAVE_DIR MODEL PROCS [RUNS] [SETTLE_SECONDS]
+SETTLE_SECONDS (default 0): wait this long after clearing a run's figures, before timing it.
 Prints one line: median figures/s wall and figures per CPU-second over RUNS fresh runs.
 """
 
@@ -49,6 +50,7 @@ def cpu_seconds() -> float:
 def main() -> None:
     save, model, procs = sys.argv[1], sys.argv[2], int(sys.argv[3])
     runs = int(sys.argv[4]) if len(sys.argv) > 4 else 3
+    settle = float(sys.argv[5]) if len(sys.argv) > 5 else 0.0
     mdir = os.path.join(save, model)
     cfg = json.load(open(os.path.join(mdir, "model_cfg.json")))
     hashes = [json.loads(line)["hash"] for line in open(os.path.join(mdir, "prompts.jsonl")) if line.strip()]
@@ -59,6 +61,7 @@ def main() -> None:
             for layer in range(cfg["n_layers"]):
                 shutil.rmtree(os.path.join(pdir, f"L{layer}"), ignore_errors=True)
         os.sync()  # let the deletions reach the disk before timing (as the Node bench does)
+        time.sleep(settle)
         t0, c0 = time.perf_counter(), cpu_seconds()
         if procs == 1:
             n = sum(render_prompt(t) for t in tasks)
