@@ -63,6 +63,37 @@ function longModel(L: number, H: number): Uint8Array {
   return b.toBytes();
 }
 
+/**
+ * Runs `activationsMain` in a child process on one prompt of `tokens` tokens (letters stepping by
+ * `step`) with `model`; returns the child's summary, its peak RSS and the save path.
+ */
+async function runLongChild(
+  dir: string,
+  model: string,
+  tokens: number,
+  step: number,
+  options: Record<string, unknown>,
+): Promise<{
+  summary: { tokens: number; streamed: number; lean: number; hashes: [string] };
+  maxRss: number;
+  savePath: string;
+}> {
+  const prompts = join(dir, `p${tokens}.jsonl`);
+  const text = Array.from({ length: tokens - 1 }, (_, i) => String.fromCharCode(97 + ((i * step) % 26))).join(
+    "",
+  );
+  writeFileSync(prompts, `${JSON.stringify({ text })}\n`);
+  const savePath = join(dir, `save${tokens}`);
+  const r = await runTsChild(
+    import.meta.url,
+    join(import.meta.dirname, "fixtures/long-prompt-child.ts"),
+    ["indexes/node", "indexes/schemas", "indexes", "onnx/node", "onnx"],
+    { model, prompts, savePath, cacheDir: join(dir, "cache"), minChars: 1, maxChars: 1e9, ...options },
+  );
+  expect(r.code, r.stderr).toBe(0);
+  return { ...JSON.parse(r.stdout.trim().split("\n").at(-1) as string), savePath };
+}
+
 describe("a long prompt in bounded memory", () => {
   it("1,536 tokens x 16 layers (604 MB of patterns) stream under a 560 MB peak RSS, every layer saved", async () => {
     const ceiling = 560 * 1024 * 1024;
@@ -72,26 +103,9 @@ describe("a long prompt in bounded memory", () => {
     const dir = tempDir();
     const model = join(dir, "long.onnx");
     writeFileSync(model, longModel(L, H));
-    const prompts = join(dir, "p.jsonl");
-    const text = Array.from({ length: N - 1 }, (_, i) => String.fromCharCode(97 + ((i * 7) % 26))).join("");
-    writeFileSync(prompts, `${JSON.stringify({ text })}\n`);
-    const savePath = join(dir, "save");
-    const r = await runTsChild(
-      import.meta.url,
-      join(import.meta.dirname, "fixtures/long-prompt-child.ts"),
-      ["indexes/node", "indexes/schemas", "indexes", "onnx/node", "onnx"],
-      {
-        model,
-        prompts,
-        savePath,
-        cacheDir: join(dir, "cache"),
-        minChars: 1,
-        maxChars: 1e9,
-        maxMemory: ceiling, // --max-memory 560M
-      },
-    );
-    expect(r.code, r.stderr).toBe(0);
-    const { summary, maxRss } = JSON.parse(r.stdout.trim().split("\n").at(-1) as string);
+    const { summary, maxRss, savePath } = await runLongChild(dir, model, N, 7, {
+      maxMemory: ceiling, // --max-memory 560M
+    });
     expect(summary.tokens).toBe(N);
     expect(summary.streamed).toBe(1);
     expect(maxRss).toBeLessThan(ceiling);
@@ -123,30 +137,8 @@ describe("a long prompt in bounded memory", () => {
     const dir = tempDir();
     const model = join(dir, "lean.onnx");
     writeFileSync(model, longModel(l, h));
-    const run = async (tokens: number) => {
-      const prompts = join(dir, `p${tokens}.jsonl`);
-      const text = Array.from({ length: tokens - 1 }, (_, i) => String.fromCharCode(97 + ((i * 5) % 26)));
-      writeFileSync(prompts, `${JSON.stringify({ text: text.join("") })}\n`);
-      const savePath = join(dir, `save${tokens}`);
-      const r = await runTsChild(
-        import.meta.url,
-        join(import.meta.dirname, "fixtures/long-prompt-child.ts"),
-        ["indexes/node", "indexes/schemas", "indexes", "onnx/node", "onnx"],
-        {
-          model,
-          prompts,
-          savePath,
-          cacheDir: join(dir, "cache"),
-          minChars: 1,
-          maxChars: 1e9,
-          maxMemory: budget,
-          compressLevel: 1,
-        },
-      );
-      expect(r.code, r.stderr).toBe(0);
-      const out = JSON.parse(r.stdout.trim().split("\n").at(-1) as string);
-      return { ...out, savePath };
-    };
+    const run = (tokens: number) =>
+      runLongChild(dir, model, tokens, 5, { maxMemory: budget, compressLevel: 1 });
     // the same process with a prompt of 16 tokens: Node, ONNX Runtime, the model, the code
     const base = await run(16);
     expect([base.summary.streamed, base.summary.lean]).toEqual([0, 0]);

@@ -19,6 +19,7 @@ import { open, readFile, rm, stat, utimes } from "node:fs/promises";
 import { hostname } from "node:os";
 import { basename, dirname } from "node:path";
 import { ioError } from "./_io-error.ts";
+import { isAtomicTempFile } from "./atomic-write.ts";
 import { promptDir } from "./layout.ts";
 
 /** The steps of the pipeline whose per-prompt work is claimed. */
@@ -190,7 +191,7 @@ function linkCount(file: string): number {
   }
 }
 
-/** Removes `<claim>.<pid>.<12 hex>.tmp` files beside a claim this process now holds. */
+/** Removes `<claim>.<pid>.<12 hex>.tmp` files (atomic-write temp names) beside a claim this process now holds. */
 function removeClaimTemps(path: string): void {
   const prefix = `${basename(path)}.`;
   let names: string[];
@@ -200,7 +201,7 @@ function removeClaimTemps(path: string): void {
     return;
   }
   for (const name of names) {
-    if (!name.startsWith(prefix) || !CLAIM_TEMP.test(name.slice(prefix.length))) continue;
+    if (!name.startsWith(prefix) || !isAtomicTempFile(name)) continue;
     try {
       unlinkSync(`${dirname(path)}/${name}`);
     } catch {
@@ -208,8 +209,6 @@ function removeClaimTemps(path: string): void {
     }
   }
 }
-
-const CLAIM_TEMP = /^\d+\.[0-9a-f]{12}\.tmp$/;
 
 /**
  * Claims `path` for this process: creates it with O_EXCL, holding `{host, pid, started}`, and
