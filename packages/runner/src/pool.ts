@@ -53,7 +53,9 @@ export interface PoolOptions<Init, Task, Outcome, Progress> {
  * slowed by threads that would arrive too late.
  *
  * @returns the number of threads used (this one plus the workers started)
- * @throws `toError(...)` on a worker that fails to start, a task that throws, or a crash.
+ * @throws `toError(...)` on a worker that fails to start, a task that throws, or a crash; the
+ *   pool hands out no task after the first failure and rejects once the tasks already running on
+ *   other threads have ended (a busy worker is never terminated: see `settle`).
  */
 export function runPool<Init, Task, Outcome, Progress>(
   opts: PoolOptions<Init, Task, Outcome, Progress>,
@@ -68,18 +70,35 @@ export function runPool<Init, Task, Outcome, Progress>(
     return task;
   };
   const workers: Worker[] = [];
-  // Tasks running right now; the pool is done when none is and the queue is empty, even if a
-  // worker is still starting up (it is then terminated without having run anything).
+  // Tasks running right now, on any thread; the pool is done when none is and the queue is
+  // empty, even if a worker is still starting up (it is then terminated without having run
+  // anything).
   let inFlight = 0;
   let settled = false;
+  // Set on the first failure: no task is handed out any more, and the pool rejects with it once
+  // the tasks running on other threads have ended.
+  let failure: Error | undefined;
+  // Workers not running a task (starting up, or waiting for one).
+  const idle = new Set<Worker>();
   return new Promise<number>((resolvePool, rejectPool) => {
     const local = opts.local;
-    const finish = (err?: Error) => {
-      if (settled) return;
+    // A worker is terminated only while it runs no task: terminating one inside a synchronous
+    // zlib call (a PNG's deflate, an archive's inflate) aborts the whole process on Node 20
+    // (node_zlib.cc: "close before init"; 4 of 30 terminations of a worker busy deflating).
+    const settle = () => {
+      if (settled || inFlight > 0) return;
       settled = true;
       for (const w of workers) void w.terminate();
-      if (err) rejectPool(err);
+      if (failure) rejectPool(failure);
       else resolvePool(workers.length + (local ? 1 : 0));
+    };
+    const finish = (err?: Error) => {
+      if (settled) return;
+      if (err && !failure) {
+        failure = err;
+        for (const w of idle) void w.terminate();
+      }
+      settle();
     };
     const fail = (f: PoolFailure<Task>) => finish(opts.toError(f));
     const doneIfIdle = () => {
@@ -94,22 +113,41 @@ export function runPool<Init, Task, Outcome, Progress>(
         return false;
       }
       workers.push(w);
+      idle.add(w);
       let current: Task | undefined;
+      let running = false;
       const next = () => {
+        if (failure) return void w.terminate();
         current = take();
         if (current === undefined) return doneIfIdle();
         inFlight++;
+        running = true;
+        idle.delete(w);
         w.postMessage({ type: "task", task: current } satisfies ToWorker<Init, Task>);
+      };
+      /** The worker's task ended (done, failed, or the worker died): it is idle again. */
+      const ended = () => {
+        if (!running) return;
+        running = false;
+        inFlight--;
+        idle.add(w);
       };
       w.on("message", (m: FromWorker<Outcome, Progress>) => {
         if (settled) return;
+        if (failure) {
+          // stopping: a worker that ends its task is terminated, then the pool may settle
+          if (m.type === "progress") return;
+          ended();
+          void w.terminate();
+          return settle();
+        }
         switch (m.type) {
           case "ready":
             return next();
           case "progress":
             return opts.onProgress?.(m.progress);
           case "done":
-            inFlight--;
+            ended();
             opts.onOutcome(m.outcome);
             return next();
           case "init-error": {
@@ -117,14 +155,21 @@ export function runPool<Init, Task, Outcome, Progress>(
             return fail({ stage: "init", ...fields });
           }
           case "task-error": {
+            ended();
             const { type: _, ...fields } = m;
             return fail({ stage: "task", task: current as Task, ...fields });
           }
         }
       });
-      w.on("error", (cause) => fail({ stage: "crash", cause }));
+      w.on("error", (cause) => {
+        ended();
+        if (failure) settle();
+        else fail({ stage: "crash", cause });
+      });
       w.on("exit", (exitCode) => {
-        if (!settled) fail({ stage: "exit", exitCode });
+        ended();
+        if (failure) settle();
+        else if (!settled) fail({ stage: "exit", exitCode });
       });
       w.postMessage({ type: "init", init: opts.init } satisfies ToWorker<Init, Task>);
       return true;
@@ -133,7 +178,7 @@ export function runPool<Init, Task, Outcome, Progress>(
     let started = false;
     const startWorkers = () => {
       started = true;
-      for (let i = 0; i < nWorkers && !settled; i++) if (!startWorker()) return;
+      for (let i = 0; i < nWorkers && !settled && !failure; i++) if (!startWorker()) return;
     };
     if (!local) {
       if (queue.length === 0) return finish();
@@ -151,7 +196,7 @@ export function runPool<Init, Task, Outcome, Progress>(
     let unitsDone = 0;
     const recent: number[] = []; // ms per unit of the last two tasks
     const consider = (msPerUnit: number) => {
-      if (started || settled || nWorkers <= 0 || queue.length === 0) return;
+      if (started || settled || failure || nWorkers <= 0 || queue.length === 0) return;
       if (queued * msPerUnit > payoff) startWorkers();
     };
     const onUnit = () => {
@@ -160,17 +205,21 @@ export function runPool<Init, Task, Outcome, Progress>(
       if (spent >= payoff / 4) consider(spent / unitsDone);
     };
     void (async () => {
-      for (let task = take(); task !== undefined && !settled; task = take()) {
+      for (let task = take(); task !== undefined && !settled && !failure; task = take()) {
         inFlight++;
         const unitsBefore = unitsDone;
         const taskStart = performance.now();
+        let outcome: Outcome;
         try {
-          opts.onOutcome(await local(task, onUnit));
+          outcome = await local(task, onUnit);
         } catch (err) {
+          inFlight--;
           finish(err instanceof Error ? err : new Error(String(err)));
           return;
         }
         inFlight--;
+        if (failure) return settle();
+        opts.onOutcome(outcome);
         const units = Math.max(1, weight(task));
         unitsDone = unitsBefore + units;
         recent.push((performance.now() - taskStart) / units);
