@@ -21,6 +21,11 @@
 //                          that starts right after the previous one was deleted pays for that
 //                          deletion; 31 measures a data folder written on a settled disk, as a
 //                          user's first run is
+//   BENCH_FRESH=0          1: each timed demo run (both sides) writes into a fresh copy of the demo
+//                          data, never into folders whose figures were deleted, as a user's first
+//                          run does; the copies are removed at the end. On ext4 a folder tree
+//                          written again after a deletion stays slow well past 30 s (2,600
+//                          against 5,000-5,800 figures/s for ours, one thread, 2026-12-06)
 
 import { execSync, fork, spawnSync } from "node:child_process";
 import {
@@ -45,6 +50,7 @@ const SYNTH_RUNS = Number(process.env.BENCH_SYNTH_RUNS ?? 3);
 const CORES = availableParallelism();
 const BENCH_DIR = process.env.BENCH_DIR ?? tmpdir();
 const SETTLE_S = Number(process.env.BENCH_SETTLE_S ?? 0);
+const FRESH = process.env.BENCH_FRESH === "1";
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -182,17 +188,26 @@ function pythonOnce(python, save, model, procs) {
 
 const fmt = (x) => (x === undefined ? "    —" : x.toFixed(0).padStart(5));
 
-/** Interleaved rounds of ours and Python's, with 1 and CORES threads/processes; prints one table. */
-async function compare(label, save, model, rounds, python) {
+/**
+ * Interleaved rounds of ours and Python's, with 1 and CORES threads/processes; prints one table.
+ * `fresh` (a function making a new copy of the data) gives every timed run a copy of its own.
+ */
+async function compare(label, save, model, rounds, python, fresh) {
   await ask({ type: "run", save, model, jobs: 1 }); // warm caches (untimed)
+  const where = () => {
+    if (!fresh) return save;
+    const copy = fresh();
+    execSync("sync");
+    return copy;
+  };
   const sides = [];
   for (const jobs of [...new Set([1, CORES])]) {
-    sides.push({ who: "ours", jobs, run: () => oursOnce(save, model, jobs), wall: [], cpu: [] });
+    sides.push({ who: "ours", jobs, run: () => oursOnce(where(), model, jobs), wall: [], cpu: [] });
     if (python)
       sides.push({
         who: "python",
         jobs,
-        run: async () => pythonOnce(python, save, model, jobs),
+        run: async () => pythonOnce(python, where(), model, jobs),
         wall: [],
         cpu: [],
       });
@@ -224,8 +239,16 @@ console.log(
     `dir ${BENCH_DIR}, load avg ${loadavg()[0].toFixed(1)}, python reference: ${python ?? "not available (needs numpy, matplotlib, Pillow)"}`,
 );
 const demo = copyDemo();
-await compare("demo (32 prompts x 24 heads, 11-99 tok, mean 55)", demo, "pythia-14m", RUNS, python);
-rmSync(demo, { recursive: true, force: true });
+const copies = [];
+await compare(
+  `demo (32 prompts x 24 heads, 11-99 tok, mean 55)${FRESH ? ", a fresh copy of the data per run" : ""}`,
+  demo,
+  "pythia-14m",
+  RUNS,
+  python,
+  FRESH ? () => copies[copies.push(copyDemo()) - 1] : undefined,
+);
+for (const d of [demo, ...copies]) rmSync(d, { recursive: true, force: true });
 if (SYNTH_PROMPTS > 0) {
   const t = performance.now();
   const synth = await synthetic(SYNTH_PROMPTS);
