@@ -115,20 +115,16 @@ export function runPool<Init, Task, Outcome, Progress>(
       workers.push(w);
       idle.add(w);
       let current: Task | undefined;
-      let running = false;
       const next = () => {
-        if (failure) return void w.terminate();
         current = take();
         if (current === undefined) return doneIfIdle();
         inFlight++;
-        running = true;
         idle.delete(w);
         w.postMessage({ type: "task", task: current } satisfies ToWorker<Init, Task>);
       };
       /** The worker's task ended (done, failed, or the worker died): it is idle again. */
       const ended = () => {
-        if (!running) return;
-        running = false;
+        if (idle.has(w)) return;
         inFlight--;
         idle.add(w);
       };
